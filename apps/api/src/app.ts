@@ -1,0 +1,118 @@
+// buildApp(config) is the whole API: Fastify's options, then infrastructure plugins, then routes,
+// in this order. server.ts listens on it; the tests build the very same thing.
+import { Code, errorMap, routes, validateRequest } from '@register/contracts';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { TObject } from 'typebox';
+import type { Config } from './config.ts';
+import { AppError, sendError } from './errors.ts';
+import { type Clock, systemClock } from './lib/clock.ts';
+import { authRoutes } from './modules/auth/auth.routes.ts';
+import { captchaRoutes } from './modules/captcha/captcha.routes.ts';
+import { healthRoutes } from './modules/health/health.routes.ts';
+import { devOutboxRoutes, smsRoutes } from './modules/sms/sms.routes.ts';
+import { availabilityRoutes, registerRoutes } from './modules/users/users.routes.ts';
+import databasePlugin from './plugins/database.ts';
+import httpHardening from './plugins/http-hardening.ts';
+import sessionPlugin from './plugins/session.ts';
+import storePlugin from './plugins/store.ts';
+import { createServices } from './services.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    clock: Clock;
+  }
+}
+
+export interface BuildOptions {
+  /** Replaces Date.now() in services (tests move time instead of sleeping). */
+  clock?: Clock;
+}
+
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+    },
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimit,
+    // Long enough that any over-long username or mobile in a path reaches validation (400), not 404.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 16_384 },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // Malformed URLs and the like, rejected before any route runs, get the envelope too.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Request parts are checked by the same interpreter of the contracts' field schemas as the
+  // SPA's forms: normalised values replace the raw ones; all field errors come back at once.
+  app.setValidatorCompiler(({ schema }) => (data: unknown) => {
+    const result = validateRequest(schema as TObject, data);
+    if (result.ok) return { value: result.value };
+    const message = Object.values(result.fields).join(' ');
+    return { error: new AppError(Code.PARAMERR, { message, fields: result.fields }) };
+  });
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((_request, reply) => sendError(new AppError(Code.NODATA, { message: 'No such endpoint.' }), _request, reply));
+
+  await app.register(
+    fp(
+      async (instance) => {
+        instance.decorate('config', config);
+        instance.decorate('clock', options.clock ?? systemClock);
+      },
+      { name: 'config' },
+    ),
+  );
+  await app.register(storePlugin);
+  await app.register(databasePlugin);
+  await app.register(httpHardening);
+
+  const services = createServices(app);
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, { db: app.db, store: app.store });
+      await api.register(availabilityRoutes, { users: services.users });
+      if (services.outbox) await api.register(devOutboxRoutes, { outbox: services.outbox });
+      await api.register(async (withSession) => {
+        await withSession.register(sessionPlugin);
+        await withSession.register(captchaRoutes, { captcha: services.captcha });
+        await withSession.register(smsRoutes, { sms: services.sms });
+        await withSession.register(registerRoutes, { users: services.users, smsCodeLength: config.sms.codeLength });
+        await withSession.register(authRoutes, { auth: services.auth, cookieName: config.session.cookieName });
+      });
+      registerMethodNotAllowed(api, services.outbox !== null);
+    },
+    { prefix: config.prefix },
+  );
+  return app;
+}
+
+/** A known path with the wrong method answers 405 METHERR with an Allow header, not 404. */
+function registerMethodNotAllowed(api: FastifyInstance, withOutbox: boolean): void {
+  const byPath = new Map<string, Set<string>>();
+  for (const [name, spec] of Object.entries(routes)) {
+    if (name === 'devSms' && !withOutbox) continue;
+    const methods = byPath.get(spec.path) ?? new Set<string>();
+    methods.add(spec.method);
+    if (spec.method === 'GET') methods.add('HEAD');
+    byPath.set(spec.path, methods);
+  }
+  for (const [path, allowed] of byPath) {
+    const others = ALL_METHODS.filter((m) => !allowed.has(m));
+    api.route({
+      method: others,
+      url: path,
+      handler: async (request, reply) => {
+        reply.header('allow', [...allowed].join(', '));
+        return sendError(new AppError(Code.METHERR, { message: `${errorMap[Code.METHERR]}: use ${[...allowed].join(' or ')}.` }), request, reply);
+      },
+    });
+  }
+}

@@ -1,0 +1,184 @@
+// The only reader of process.env. Every variable is declared here with its default, parsed and
+// checked once at start; a bad value stops the process with one clear message naming it.
+import path from 'node:path';
+import { API_PREFIX, SMS_CODE_LENGTH } from '@register/contracts';
+import { type Static, Type } from 'typebox';
+import { Value } from 'typebox/value';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+
+// Used only outside production, where they are refused; they keep `pnpm start` zero-config.
+const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
+const DEV_CODE_SECRET = 'dev-only-code-secret-change-me-0123456789abcd';
+
+const Int = (def: number, min: number, max: number, description: string) =>
+  Type.Integer({ default: def, minimum: min, maximum: max, description });
+const Bool = (description: string) => Type.Union([Type.Literal('true'), Type.Literal('false')], { description });
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
+  HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on (0.0.0.0 in containers).' }),
+  PORT: Int(3000, 0, 65535, 'HTTP port of the API.'),
+  API_PREFIX: Type.String({ default: API_PREFIX, pattern: '^(/[A-Za-z0-9_-]+)*$', description: 'Mount point of every route.' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  TRUST_PROXY: Type.Optional(Bool('Trust X-Forwarded-* (behind a reverse proxy): client IPs and https.')),
+
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL; unset = embedded PGlite.' })),
+  DATABASE_POOL_SIZE: Int(10, 1, 200, 'Connections in the PostgreSQL pool.'),
+  DATA_DIR: Type.String({ default: '.data', description: 'Embedded database directory (relative to the repo root).' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis; unset = in-process store.' })),
+  REDIS_KEY_PREFIX: Type.String({ default: 'reg:', maxLength: 64 }),
+
+  SESSION_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'Signs session cookies (32+ chars).' })),
+  SESSION_TTL_SECONDS: Int(1_209_600, 60, 31_536_000, 'Session lifetime (default 14 days, as Django).'),
+  SESSION_COOKIE_NAME: Type.String({ default: 'sid', pattern: '^[A-Za-z0-9_.-]+$' }),
+  COOKIE_SECURE: Type.Optional(Bool('Secure cookies; default true in production.')),
+  ALLOWED_ORIGINS: Type.String({ default: '', description: 'Comma-separated origins allowed to POST besides the API host.' }),
+  BODY_LIMIT_BYTES: Int(16_384, 1024, 1_048_576, 'Largest accepted request body.'),
+
+  CODE_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HMAC key for stored SMS codes and captcha answers.' })),
+  CAPTCHA_TTL_SECONDS: Int(300, 30, 3600, 'Lifetime of a captcha answer.'),
+  CAPTCHA_FORMAT: Type.Union([Type.Literal('png'), Type.Literal('jpeg')], { default: 'png' }),
+  CAPTCHA_TEST_TEXT: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{4}$', description: 'Fixed captcha answer, for tests only.' })),
+
+  SMS_GATEWAY: Type.Optional(Type.Union([Type.Literal('outbox'), Type.Literal('ccp')])),
+  SMS_CODE_LENGTH: Int(SMS_CODE_LENGTH, 4, 8, 'Digits in an SMS code.'),
+  SMS_CODE_TTL_SECONDS: Int(300, 60, 3600, 'Lifetime of an SMS code.'),
+  SMS_RESEND_SECONDS: Int(60, 10, 3600, 'Wait before another code to the same mobile.'),
+  SMS_MAX_ATTEMPTS: Int(5, 1, 20, 'Wrong codes allowed before the code is deleted.'),
+  SMS_PER_IP_PER_HOUR: Int(30, 1, 100_000, 'SMS requests one client IP may make per hour.'),
+  LOGIN_MAX_FAILURES: Int(10, 1, 1000, 'Failed logins per account (and per IP x10) per 15 minutes.'),
+  CCP_BASE_URL: Type.String({ default: 'https://app.cloopen.com:8883', pattern: '^https?://' }),
+  CCP_ACCOUNT_SID: Type.Optional(Type.String({ minLength: 1 })),
+  CCP_AUTH_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  CCP_APP_ID: Type.Optional(Type.String({ minLength: 1 })),
+  CCP_TEMPLATE_ID: Type.String({ default: '1', minLength: 1 }),
+  CCP_TIMEOUT_MS: Int(5000, 100, 60_000, 'Timeout of one call to the SMS provider.'),
+
+  ARGON2_MEMORY_KIB: Int(19_456, 19_456, 4_194_304, 'argon2id memory cost (OWASP minimum 19456).'),
+  ARGON2_TIME_COST: Int(2, 2, 20, 'argon2id iterations.'),
+  ARGON2_PARALLELISM: Int(1, 1, 16, 'argon2id lanes.'),
+});
+type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  prefix: string;
+  logLevel: string;
+  trustProxy: boolean;
+  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'embedded'; dir: string };
+  redis: { kind: 'redis'; url: string; keyPrefix: string } | { kind: 'memory'; keyPrefix: string };
+  session: { secret: string; ttlSeconds: number; cookieName: string; secure: boolean };
+  allowedOrigins: string[];
+  bodyLimit: number;
+  codeSecret: string;
+  captcha: { ttlSeconds: number; format: 'png' | 'jpeg'; testText: string | undefined };
+  sms: {
+    gateway: 'outbox' | 'ccp';
+    codeLength: number;
+    ttlSeconds: number;
+    resendSeconds: number;
+    maxAttempts: number;
+    perIpPerHour: number;
+    ccp: { baseUrl: string; accountSid: string; authToken: string; appId: string; templateId: string; timeoutMs: number };
+  };
+  loginMaxFailures: number;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment (process.env by default) into a Config, or throws ConfigError listing every problem. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
+  const errors = Value.Errors(EnvSchema, env);
+  if (errors.length) {
+    const lines = errors.map((e) => {
+      const key = e.instancePath.replace(/^\//, '') || '(environment)';
+      return `  ${key}: ${e.message}${key in raw ? ` (got ${JSON.stringify(raw[key])})` : ''}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return toConfig(env as Env);
+}
+
+function toConfig(env: Env): Config {
+  const production = env.NODE_ENV === 'production';
+  const problems: string[] = [];
+  const secret = (name: 'SESSION_SECRET' | 'CODE_SECRET', dev: string) => {
+    const value = env[name];
+    if (value) return value;
+    if (production) problems.push(`${name} is required in production (32+ random characters).`);
+    return dev;
+  };
+  const gateway = env.SMS_GATEWAY ?? (production ? 'ccp' : 'outbox');
+  if (production && gateway === 'outbox') {
+    problems.push('SMS_GATEWAY=outbox exposes SMS codes through /__dev/sms and is refused in production.');
+  }
+  if (production && env.CAPTCHA_TEST_TEXT) problems.push('CAPTCHA_TEST_TEXT makes every captcha trivial and is refused in production.');
+  if (gateway === 'ccp') {
+    for (const key of ['CCP_ACCOUNT_SID', 'CCP_AUTH_TOKEN', 'CCP_APP_ID'] as const) {
+      if (!env[key]) problems.push(`${key} is required when SMS_GATEWAY=ccp.`);
+    }
+  }
+  const config: Config = {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    prefix: env.API_PREFIX,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY === 'true',
+    database: env.DATABASE_URL
+      ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      : { kind: 'embedded', dir: path.resolve(REPO_ROOT, env.DATA_DIR, 'pglite') },
+    redis: env.REDIS_URL
+      ? { kind: 'redis', url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
+      : { kind: 'memory', keyPrefix: env.REDIS_KEY_PREFIX },
+    session: {
+      secret: secret('SESSION_SECRET', DEV_SESSION_SECRET),
+      ttlSeconds: env.SESSION_TTL_SECONDS,
+      cookieName: env.SESSION_COOKIE_NAME,
+      secure: env.COOKIE_SECURE ? env.COOKIE_SECURE === 'true' : production,
+    },
+    allowedOrigins: env.ALLOWED_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    codeSecret: secret('CODE_SECRET', DEV_CODE_SECRET),
+    captcha: { ttlSeconds: env.CAPTCHA_TTL_SECONDS, format: env.CAPTCHA_FORMAT, testText: env.CAPTCHA_TEST_TEXT },
+    sms: {
+      gateway,
+      codeLength: env.SMS_CODE_LENGTH,
+      ttlSeconds: env.SMS_CODE_TTL_SECONDS,
+      resendSeconds: env.SMS_RESEND_SECONDS,
+      maxAttempts: env.SMS_MAX_ATTEMPTS,
+      perIpPerHour: env.SMS_PER_IP_PER_HOUR,
+      ccp: {
+        baseUrl: env.CCP_BASE_URL.replace(/\/+$/, ''),
+        accountSid: env.CCP_ACCOUNT_SID ?? '',
+        authToken: env.CCP_AUTH_TOKEN ?? '',
+        appId: env.CCP_APP_ID ?? '',
+        templateId: env.CCP_TEMPLATE_ID,
+        timeoutMs: env.CCP_TIMEOUT_MS,
+      },
+    },
+    loginMaxFailures: env.LOGIN_MAX_FAILURES,
+    argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
+  };
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return config;
+}

@@ -1,0 +1,85 @@
+// The database the services use: PostgreSQL through a pg pool when DATABASE_URL is set, or an
+// embedded PGlite (migrated at start) so the service runs with no server at all.
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Code } from '@register/contracts';
+import type { FastifyBaseLogger } from 'fastify';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import { applyMigrations } from './migrate.ts';
+
+export type { PrismaClient };
+
+export interface Database {
+  readonly kind: 'postgres' | 'embedded';
+  readonly prisma: PrismaClient;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config['database'], log: FastifyBaseLogger): Promise<Database> {
+  if (config.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: config.poolSize,
+      // Fail fast when PostgreSQL is down or unreachable instead of queueing requests forever.
+      connectionTimeoutMillis: 2000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: 10_000,
+    });
+    // An idle connection killed by a PostgreSQL restart emits 'error' on the pool; unhandled, it
+    // would crash the process. The pool replaces the connection by itself.
+    pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection lost'));
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    return {
+      kind: 'postgres',
+      prisma,
+      ping: async () => void (await prisma.$queryRaw`SELECT 1`),
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end().catch(() => {});
+      },
+    };
+  }
+  fs.mkdirSync(config.dir, { recursive: true });
+  const pglite = new PGlite(config.dir);
+  const applied = await applyMigrations(new PrismaPGlite(pglite));
+  if (applied.length) log.info({ applied }, 'embedded database migrated');
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    kind: 'embedded',
+    prisma,
+    ping: async () => void (await prisma.$queryRaw`SELECT 1`),
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
+
+/** The columns of a unique-constraint violation (P2002), or null for any other error. */
+export function uniqueViolation(error: unknown): string[] | null {
+  const e = error as { code?: string; meta?: { target?: unknown; driverAdapterError?: { cause?: Record<string, unknown> } } };
+  if (e?.code !== 'P2002') return null;
+  if (Array.isArray(e.meta?.target)) return e.meta.target.map(String);
+  // adapter-pg leaves meta.target undefined; the constraint travels in the driver error's cause.
+  const cause = e.meta?.driverAdapterError?.cause ?? {};
+  const fields = (cause.constraint as { fields?: unknown } | undefined)?.fields ?? cause.fields;
+  if (Array.isArray(fields)) return fields.map((f) => String(f).replace(/"/g, ''));
+  const index = String((cause.constraint as { index?: unknown } | undefined)?.index ?? cause.constraint ?? cause.originalMessage ?? '');
+  return [index];
+}
+
+/** Runs a database call; any failure but the ones the caller handles becomes a fast 503 DBERR. */
+export async function dbCall<T>(run: () => Promise<T>, handles: (error: unknown) => boolean = () => false): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof AppError || handles(error)) throw error;
+    throw new AppError(Code.DBERR, { message: 'Database unavailable, please retry.', cause: error });
+  }
+}

@@ -1,0 +1,38 @@
+import { Code, type LoginForm, ok, routes } from '@register/contracts';
+import type { FastifyPluginAsync } from 'fastify';
+import { AppError } from '../../errors.ts';
+import { fromContract } from '../../lib/route.ts';
+import type { AuthService } from './auth.service.ts';
+
+/** Login, logout and the current user: needs the session scope. */
+export const authRoutes: FastifyPluginAsync<{ auth: AuthService; cookieName: string }> = async (app, { auth, cookieName }) => {
+  app.route({
+    ...fromContract(routes.login),
+    handler: async (request) => {
+      const { account, password } = request.body as LoginForm;
+      const user = await auth.login(account, password, request.ip);
+      await request.session.regenerate();
+      request.session.userId = user.id;
+      return ok(user, 'Logged in.');
+    },
+  });
+
+  app.route({
+    ...fromContract(routes.logout),
+    handler: async (request, reply) => {
+      if (request.cookies[cookieName]) await request.session.destroy();
+      reply.clearCookie(cookieName, { path: '/' });
+      return ok(null, 'Logged out.');
+    },
+  });
+
+  app.route({
+    ...fromContract(routes.me),
+    handler: async (request) => {
+      const userId = request.session.userId;
+      const user = userId === undefined ? null : await auth.currentUser(userId);
+      if (!user) throw new AppError(Code.SESSIONERR);
+      return ok(user);
+    },
+  });
+};

@@ -1,0 +1,54 @@
+// Ronglian Cloud Communication (yuntongxun, "CCP"), the provider of the seed: REST template SMS.
+//   POST {base}/2013-12-26/Accounts/{AccountSid}/SMS/TemplateSMS?sig={SigParameter}
+//   SigParameter  = upper(md5(AccountSid + AuthToken + timestamp))
+//   Authorization = base64(AccountSid + ":" + timestamp)
+//   timestamp     = yyyyMMddHHmmss in China Standard Time (UTC+8), the provider's clock
+//   body          = { to, appId, templateId, datas: [code, minutes] }  -> { statusCode: "000000", ... }
+import { createHash } from 'node:crypto';
+import type { Config } from '../../config.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { type SmsGateway, SmsRejectedError } from './sms.gateway.ts';
+
+export const CCP_API_VERSION = '2013-12-26';
+const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
+
+export function ccpTimestamp(nowMs: number): string {
+  return new Date(nowMs + CHINA_OFFSET_MS).toISOString().replace(/\D/g, '').slice(0, 14);
+}
+
+export function ccpSignature(accountSid: string, authToken: string, timestamp: string): string {
+  return createHash('md5').update(accountSid + authToken + timestamp).digest('hex').toUpperCase();
+}
+
+export function createCcpGateway(config: Config['sms']['ccp'], clock: Clock): SmsGateway {
+  return {
+    name: 'ccp',
+    async send({ mobile, code, ttlMinutes }) {
+      const timestamp = ccpTimestamp(clock());
+      const sig = ccpSignature(config.accountSid, config.authToken, timestamp);
+      const url = `${config.baseUrl}/${CCP_API_VERSION}/Accounts/${encodeURIComponent(config.accountSid)}/SMS/TemplateSMS?sig=${sig}`;
+      const body = JSON.stringify({ to: mobile, appId: config.appId, templateId: config.templateId, datas: [code, String(ttlMinutes)] });
+      // Throws on network failure or timeout: the caller answers SMSERROR.
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          accept: 'application/json',
+          'content-type': 'application/json;charset=utf-8',
+          authorization: Buffer.from(`${config.accountSid}:${timestamp}`).toString('base64'),
+        },
+        body,
+        signal: AbortSignal.timeout(config.timeoutMs),
+      });
+      const text = await response.text();
+      let result: { statusCode?: unknown; statusMsg?: unknown };
+      try {
+        result = JSON.parse(text);
+      } catch {
+        throw new Error(`CCP answered HTTP ${response.status} with a non-JSON body`);
+      }
+      if (result.statusCode !== '000000') {
+        throw new SmsRejectedError(String(result.statusCode ?? response.status), String(result.statusMsg ?? 'rejected'));
+      }
+    },
+  };
+}

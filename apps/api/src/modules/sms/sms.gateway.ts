@@ -1,0 +1,32 @@
+export interface SmsMessage {
+  mobile: string;
+  code: string;
+  ttlMinutes: number;
+  /** The text a person receives (the provider renders its own template from code and ttl). */
+  text: string;
+}
+
+export interface SmsGateway {
+  readonly name: 'outbox' | 'ccp';
+  /** Resolves when the provider accepted the message; throws SmsRejectedError or any other error. */
+  send(message: SmsMessage): Promise<void>;
+}
+
+/** The provider answered and refused the message (the seed's `res != 0`: SMSFAIL). */
+export class SmsRejectedError extends Error {
+  override name = 'SmsRejectedError';
+  readonly providerCode: string;
+  constructor(providerCode: string, message: string) {
+    super(message);
+    this.providerCode = providerCode;
+  }
+}
+
+export function smsText(code: string, ttlMinutes: number): string {
+  return `Your verification code is ${code}. It expires in ${ttlMinutes} minutes. Do not share it with anyone.`;
+}
+
+/** 138****8000: enough to follow a message in logs, not enough to identify a person. */
+export function maskMobile(mobile: string): string {
+  return mobile.length === 11 ? `${mobile.slice(0, 3)}****${mobile.slice(7)}` : '***';
+}

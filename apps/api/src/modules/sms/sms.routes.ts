@@ -1,0 +1,31 @@
+import { Code, errorMap, ok, type SmsCodeForm, type MobileParams, routes } from '@register/contracts';
+import type { FastifyPluginAsync } from 'fastify';
+import { AppError } from '../../errors.ts';
+import { fromContract } from '../../lib/route.ts';
+import type { Outbox } from './outbox.gateway.ts';
+import type { SmsService } from './sms.service.ts';
+
+/** POST /sms_code/: needs the session scope (the captcha lives there). */
+export const smsRoutes: FastifyPluginAsync<{ sms: SmsService }> = async (app, { sms }) => {
+  app.route({
+    ...fromContract(routes.sendSmsCode),
+    handler: async (request) => {
+      const { mobile, captcha } = request.body as SmsCodeForm;
+      const sent = await sms.sendCode({ sessionId: request.session.sessionId, mobile, captcha, ip: request.ip });
+      return ok(sent, 'The SMS verification code has been sent.');
+    },
+  });
+};
+
+/** GET /__dev/sms/:mobile/: registered only with the outbox gateway, which config refuses in production. */
+export const devOutboxRoutes: FastifyPluginAsync<{ outbox: Outbox }> = async (app, { outbox }) => {
+  app.route({
+    ...fromContract(routes.devSms),
+    handler: async (request) => {
+      const { mobile } = request.params as MobileParams;
+      const message = await outbox.last(mobile);
+      if (!message) throw new AppError(Code.NODATA, { message: `${errorMap[Code.NODATA]}: no message to this mobile.` });
+      return ok(message);
+    },
+  });
+};

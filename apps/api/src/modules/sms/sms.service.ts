@@ -1,0 +1,97 @@
+import { randomInt } from 'node:crypto';
+import { Code, type SmsSent } from '@register/contracts';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../../config.ts';
+import { AppError, fieldError } from '../../errors.ts';
+import { type Digest, sameDigest } from '../../lib/digest.ts';
+import type { KvStore } from '../../store/kv-store.ts';
+import type { CaptchaService } from '../captcha/captcha.service.ts';
+import { maskMobile, type SmsGateway, SmsRejectedError, smsText } from './sms.gateway.ts';
+
+export const SMS_MESSAGES = {
+  registered: 'This mobile number is already registered. Log in instead.',
+  cooldown: (seconds: number) => `A code was just sent. Please wait ${seconds} s before requesting another.`,
+  ipLimit: 'Too many code requests from your network. Please try again later.',
+  expired: 'The SMS code has expired or was used up. Request a new one.',
+  wrong: (left: number) => `The SMS code is wrong. ${left} attempt${left === 1 ? '' : 's'} left.`,
+  exhausted: 'The SMS code is wrong and has been cancelled after too many attempts. Request a new one.',
+} as const;
+
+export interface SmsService {
+  sendCode(input: { sessionId: string; mobile: string; captcha: string; ip: string }): Promise<SmsSent>;
+  /** Checks a code for a mobile and consumes it; throws PARAMERR (field sms_code) otherwise. */
+  verifyCode(mobile: string, code: string): Promise<void>;
+}
+
+const keys = {
+  code: (mobile: string) => `sms:code:${mobile}`,
+  cooldown: (mobile: string) => `sms:cooldown:${mobile}`,
+  ip: (ip: string) => `sms:ip:${ip}`,
+};
+const HOUR_MS = 3_600_000;
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+export function createSmsService(deps: {
+  store: KvStore;
+  digest: Digest;
+  captcha: CaptchaService;
+  gateway: SmsGateway;
+  isMobileRegistered: (mobile: string) => Promise<boolean>;
+  config: Config['sms'];
+  log: FastifyBaseLogger;
+}): SmsService {
+  const { store, digest, captcha, gateway, isMobileRegistered, config, log } = deps;
+  const codeDigest = (mobile: string, code: string) => digest('sms', mobile, code);
+
+  return {
+    async sendCode({ sessionId, mobile, captcha: answer, ip }) {
+      const perIp = await store.hit(keys.ip(ip), HOUR_MS);
+      if (perIp.count > config.perIpPerHour) {
+        throw new AppError(Code.THROTTLED, { message: SMS_MESSAGES.ipLimit, retryAfter: seconds(perIp.resetMs) });
+      }
+      await captcha.consume(sessionId, answer);
+      if (await isMobileRegistered(mobile)) throw fieldError(Code.DATAEXIST, 'mobile', SMS_MESSAGES.registered);
+
+      // SET NX is the check and the claim in one step: of any number of concurrent requests for
+      // one mobile, exactly one gets past this line (the seed's get-then-setex let them all through).
+      if (!(await store.setIfAbsent(keys.cooldown(mobile), '1', config.resendSeconds * 1000))) {
+        const retryAfter = seconds((await store.ttl(keys.cooldown(mobile))) ?? config.resendSeconds * 1000);
+        throw new AppError(Code.THROTTLED, {
+          message: SMS_MESSAGES.cooldown(retryAfter),
+          fields: { mobile: SMS_MESSAGES.cooldown(retryAfter) },
+          retryAfter,
+        });
+      }
+
+      const code = String(randomInt(0, 10 ** config.codeLength)).padStart(config.codeLength, '0');
+      const ttlMinutes = Math.ceil(config.ttlSeconds / 60);
+      await store.putCode(keys.code(mobile), codeDigest(mobile, code), config.maxAttempts, config.ttlSeconds * 1000);
+      try {
+        await gateway.send({ mobile, code, ttlMinutes, text: smsText(code, ttlMinutes) });
+      } catch (error) {
+        // Nothing half-done: the unsent code cannot be used and the visitor may retry at once.
+        await store.delete(keys.code(mobile), keys.cooldown(mobile)).catch(() => {});
+        const rejected = error instanceof SmsRejectedError;
+        log.warn({ mobile: maskMobile(mobile), gateway: gateway.name, err: error }, 'SMS not sent');
+        throw new AppError(rejected ? Code.SMSFAIL : Code.SMSERROR, { cause: error });
+      }
+      return { expiresIn: config.ttlSeconds, resendIn: config.resendSeconds, codeLength: config.codeLength };
+    },
+
+    async verifyCode(mobile, code) {
+      const key = keys.code(mobile);
+      const claimed = await store.claimAttempt(key);
+      if (!claimed) throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.expired);
+      if (sameDigest(claimed.digest, codeDigest(mobile, code))) {
+        // Compare-and-delete: when the right code races itself, exactly one request wins.
+        if (await store.consumeCode(key, claimed.digest)) return;
+        throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.expired);
+      }
+      if (claimed.attemptsLeft === 0) {
+        await store.delete(key);
+        throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.exhausted);
+      }
+      throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.wrong(claimed.attemptsLeft));
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// Every query on tb_user. A database failure becomes a fast 503 DBERR (dbCall); a unique
+// violation is reported as the field it concerns.
+import { dbCall, type PrismaClient, uniqueViolation } from '../../db/database.ts';
+
+export interface UserRecord {
+  id: number;
+  username: string;
+  mobile: string;
+  password: string;
+  isActive: boolean;
+}
+
+export class DuplicateUserError extends Error {
+  override name = 'DuplicateUserError';
+  readonly field: 'username' | 'mobile';
+  constructor(field: 'username' | 'mobile') {
+    super(`${field} already exists`);
+    this.field = field;
+  }
+}
+
+/** Usernames are unique case-insensitively; this is the key they are compared by. */
+export const usernameKey = (username: string) => username.toLowerCase();
+const SELECT = { id: true, username: true, mobile: true, password: true, isActive: true } as const;
+
+export function createUsersRepository(prisma: PrismaClient) {
+  return {
+    countByUsername: (username: string) => dbCall(() => prisma.user.count({ where: { usernameKey: usernameKey(username) } })),
+    countByMobile: (mobile: string) => dbCall(() => prisma.user.count({ where: { mobile } })),
+    findById: (id: number) => dbCall(() => prisma.user.findUnique({ where: { id }, select: SELECT })),
+    findByUsername: (username: string) =>
+      dbCall(() => prisma.user.findUnique({ where: { usernameKey: usernameKey(username) }, select: SELECT })),
+    findByMobile: (mobile: string) => dbCall(() => prisma.user.findUnique({ where: { mobile }, select: SELECT })),
+    async create(user: { username: string; mobile: string; passwordHash: string }): Promise<UserRecord> {
+      try {
+        return await dbCall(
+          () =>
+            prisma.user.create({
+              data: { username: user.username, usernameKey: usernameKey(user.username), mobile: user.mobile, password: user.passwordHash },
+              select: SELECT,
+            }),
+          (error) => uniqueViolation(error) !== null,
+        );
+      } catch (error) {
+        const columns = uniqueViolation(error);
+        if (!columns) throw error;
+        throw new DuplicateUserError(columns.some((c) => c.includes('mobile')) ? 'mobile' : 'username');
+      }
+    },
+    recordLogin: (id: number, at: Date, passwordHash?: string) =>
+      dbCall(() => prisma.user.update({ where: { id }, data: { lastLogin: at, ...(passwordHash ? { password: passwordHash } : {}) } })),
+  };
+}
+export type UsersRepository = ReturnType<typeof createUsersRepository>;

@@ -1,0 +1,40 @@
+import { type MobileParams, ok, type RegisterForm, routes, type UsernameParams, registerFormSchema, withRegisterRules } from '@register/contracts';
+import type { FastifyPluginAsync } from 'fastify';
+import { fromContract } from '../../lib/route.ts';
+import type { UsersService } from './users.service.ts';
+
+/** GET /username/:username/ and /mobile/:mobile/: no session needed. */
+export const availabilityRoutes: FastifyPluginAsync<{ users: UsersService }> = async (app, { users }) => {
+  app.route({
+    ...fromContract(routes.checkUsername),
+    handler: async (request) => {
+      const { username } = request.params as UsernameParams;
+      return ok({ username, count: await users.countUsername(username) });
+    },
+  });
+  app.route({
+    ...fromContract(routes.checkMobile),
+    handler: async (request) => {
+      const { mobile } = request.params as MobileParams;
+      return ok({ mobile, count: await users.countMobile(mobile) });
+    },
+  });
+};
+
+/** POST /user/register/: creates the user and logs it in with a fresh session id. */
+export const registerRoutes: FastifyPluginAsync<{ users: UsersService; smsCodeLength: number }> = async (app, opts) => {
+  const contract = fromContract(routes.register);
+  // The SMS code length is configurable; the body schema follows it (same rules otherwise).
+  const body = withRegisterRules(registerFormSchema(opts.smsCodeLength));
+  app.route({
+    ...contract,
+    schema: { ...contract.schema, body },
+    handler: async (request) => {
+      const user = await opts.users.register(request.body as RegisterForm);
+      // A new id at every change of privilege defeats session fixation.
+      await request.session.regenerate();
+      request.session.userId = user.id;
+      return ok(user, 'Registration succeeded.');
+    },
+  });
+};

@@ -1,0 +1,43 @@
+// Starts the API: parse config, build the app, listen, and shut down cleanly on a signal.
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(78); // EX_CONFIG
+  }
+  throw error;
+}
+
+const app = await buildApp(config);
+const backends = `database=${app.db.kind} store=${app.store.kind} sms=${config.sms.gateway}`;
+app.log.info(
+  app.db.kind === 'embedded' || app.store.kind === 'memory'
+    ? `backends: ${backends} (embedded defaults; set DATABASE_URL and REDIS_URL to use PostgreSQL and Redis)`
+    : `backends: ${backends}`,
+);
+
+let closing = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    await app.close();
+    clearTimeout(force);
+    process.exit(0);
+  });
+}
+
+try {
+  const address = await app.listen({ host: config.host, port: config.port });
+  app.log.info(`API ready at ${address}${config.prefix}/`);
+} catch (error) {
+  app.log.fatal({ err: error }, 'cannot start');
+  process.exit(1);
+}

@@ -1,0 +1,37 @@
+// Wires the services together from the infrastructure the plugins decorated.
+import type { FastifyInstance } from 'fastify';
+import { createDigest } from './lib/digest.ts';
+import { createAuthService } from './modules/auth/auth.service.ts';
+import { createCaptchaService } from './modules/captcha/captcha.service.ts';
+import { createCcpGateway } from './modules/sms/ccp.gateway.ts';
+import { createOutboxGateway, type Outbox } from './modules/sms/outbox.gateway.ts';
+import { createSmsService } from './modules/sms/sms.service.ts';
+import { createPasswordHasher } from './modules/users/passwords.ts';
+import { createUsersRepository } from './modules/users/users.repository.ts';
+import { createUsersService } from './modules/users/users.service.ts';
+
+export function createServices(app: FastifyInstance) {
+  const { config, store, clock, log } = app;
+  const digest = createDigest(config.codeSecret);
+  const passwords = createPasswordHasher(config.argon2);
+  const usersRepository = createUsersRepository(app.db.prisma);
+
+  const outbox: Outbox | null =
+    config.sms.gateway === 'outbox' ? createOutboxGateway({ store, log, clock, logCodes: config.env !== 'production' }) : null;
+  const gateway = outbox ?? createCcpGateway(config.sms.ccp, clock);
+
+  const captcha = createCaptchaService({ store, digest, config: config.captcha });
+  const sms = createSmsService({
+    store,
+    digest,
+    captcha,
+    gateway,
+    isMobileRegistered: async (mobile) => (await usersRepository.countByMobile(mobile)) > 0,
+    config: config.sms,
+    log,
+  });
+  const users = createUsersService({ users: usersRepository, sms, passwords });
+  const auth = createAuthService({ users: usersRepository, passwords, store, clock, maxFailures: config.loginMaxFailures });
+  return { captcha, sms, users, auth, outbox };
+}
+export type Services = ReturnType<typeof createServices>;

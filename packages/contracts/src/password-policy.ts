@@ -1,0 +1,49 @@
+// Django's default password validators, as rules both the form and the API apply.
+// MinimumLengthValidator lives in the Password field schema; CommonPasswordValidator needs a
+// 49k-word list, so it runs on the server only (apps/api/src/modules/users/common-passwords.ts).
+
+export const PASSWORD_MESSAGES = {
+  numeric: 'This password is entirely numeric.',
+  similar: (what: string) => `The password is too similar to the ${what}.`,
+  common: 'This password is too common.',
+} as const;
+
+const MAX_SIMILARITY = 0.7;
+
+/** Python's difflib.SequenceMatcher.quick_ratio(): 2·(shared characters, as multisets) / total length. */
+function quickRatio(a: string, b: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of b) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let matches = 0;
+  for (const ch of a) {
+    const left = counts.get(ch) ?? 0;
+    if (left > 0) {
+      matches++;
+      counts.set(ch, left - 1);
+    }
+  }
+  const total = a.length + b.length;
+  return total ? (2 * matches) / total : 1;
+}
+
+/** Django's UserAttributeSimilarityValidator: the whole value and each of its \W+-separated parts. */
+function tooSimilar(password: string, value: string): boolean {
+  const pw = password.toLowerCase();
+  const whole = value.toLowerCase();
+  for (const part of [...whole.split(/\W+/), whole]) {
+    if (!part) continue;
+    // Django skips parts far shorter than the password: they cannot make it guessable.
+    const exceedsLengthRatio = pw.length >= 10 * part.length && part.length < (MAX_SIMILARITY / 2) * pw.length;
+    if (exceedsLengthRatio) continue;
+    if (quickRatio(pw, part) >= MAX_SIMILARITY) return true;
+  }
+  return false;
+}
+
+/** The first policy problem of a password that already has a valid length, or null. */
+export function passwordPolicyProblem(password: string, attributes: { username?: string; mobile?: string }): string | null {
+  if (/^\d+$/.test(password)) return PASSWORD_MESSAGES.numeric;
+  if (attributes.username && tooSimilar(password, attributes.username)) return PASSWORD_MESSAGES.similar('username');
+  if (attributes.mobile && tooSimilar(password, attributes.mobile)) return PASSWORD_MESSAGES.similar('mobile number');
+  return null;
+}

@@ -1,0 +1,111 @@
+// One table of every endpoint: the API registers its routes from it, the SPA's client and the
+// mock API call and answer them from it.
+import { type TObject, type TSchema, Type } from 'typebox';
+import {
+  HealthStatus,
+  ImageCodeQuery,
+  LoginForm,
+  MobileCount,
+  MobileParams,
+  OutboxMessage,
+  RegisterForm,
+  SmsCodeForm,
+  SmsSent,
+  UsernameCount,
+  UsernameParams,
+  UserView,
+} from './forms.ts';
+
+export const API_PREFIX = '/api';
+
+export interface RouteSpec {
+  method: 'GET' | 'POST';
+  /** Beneath the API prefix, with the seed's trailing slash (optional when calling). */
+  path: string;
+  summary: string;
+  params?: TObject;
+  querystring?: TObject;
+  body?: TObject;
+  /** The success envelope's `data`; absent for the captcha image. */
+  data?: TSchema;
+}
+
+export const routes = {
+  imageCode: {
+    method: 'GET',
+    path: '/image_code/',
+    summary: 'A new captcha image (PNG); its answer replaces the previous one in the session.',
+    querystring: ImageCodeQuery,
+  },
+  checkUsername: {
+    method: 'GET',
+    path: '/username/:username/',
+    summary: 'How many users have this username (case-insensitive): 0 or 1.',
+    params: UsernameParams,
+    data: UsernameCount,
+  },
+  checkMobile: {
+    method: 'GET',
+    path: '/mobile/:mobile/',
+    summary: 'How many users have this mobile number: 0 or 1.',
+    params: MobileParams,
+    data: MobileCount,
+  },
+  sendSmsCode: {
+    method: 'POST',
+    path: '/sms_code/',
+    summary: "Spends the session's captcha and texts a verification code to the mobile.",
+    body: SmsCodeForm,
+    data: SmsSent,
+  },
+  register: {
+    method: 'POST',
+    path: '/user/register/',
+    summary: 'Creates the account with a valid SMS code and logs it in.',
+    body: RegisterForm,
+    data: UserView,
+  },
+  login: {
+    method: 'POST',
+    path: '/user/login/',
+    summary: 'Logs in with a username or mobile number and a password.',
+    body: LoginForm,
+    data: UserView,
+  },
+  logout: {
+    method: 'POST',
+    path: '/user/logout/',
+    summary: 'Ends the session.',
+    data: Type.Null(),
+  },
+  me: {
+    method: 'GET',
+    path: '/user/me/',
+    summary: 'The logged-in user, or 401 SESSIONERR.',
+    data: UserView,
+  },
+  health: {
+    method: 'GET',
+    path: '/health/',
+    summary: 'Liveness of the database and the store: 200 when both answer, else 503.',
+    data: HealthStatus,
+  },
+  devSms: {
+    method: 'GET',
+    path: '/__dev/sms/:mobile/',
+    summary: 'Development only (outbox SMS gateway): the last message sent to a mobile.',
+    params: MobileParams,
+    data: OutboxMessage,
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof routes;
+
+/** `/username/:username/` + { username: 'alice' } -> `/username/alice/` (each value URL-encoded). */
+export function fillPath(path: string, params: Record<string, string> = {}): string {
+  return path.replace(/:([A-Za-z_]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+}

@@ -1,7 +1,8 @@
 // buildApp(config) is the whole API: Fastify's options, then infrastructure plugins, then routes,
 // in this order. server.ts listens on it; the tests build the very same thing.
-import { Code, errorMap, routes, validateRequest } from '@register/contracts';
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Code, errorMap, routes, validateRequest } from '@register/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TObject } from 'typebox';
@@ -59,7 +60,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return { error: new AppError(Code.PARAMERR, { message, fields: result.fields }) };
   });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
-  app.setNotFoundHandler((_request, reply) => sendError(new AppError(Code.NODATA, { message: 'No such endpoint.' }), _request, reply));
+  app.setNotFoundHandler((_request, reply) =>
+    sendError(new AppError(Code.NODATA, { message: 'No such endpoint.' }), _request, reply),
+  );
 
   await app.register(
     fp(
@@ -111,7 +114,11 @@ function registerMethodNotAllowed(api: FastifyInstance, withOutbox: boolean): vo
       url: path,
       handler: async (request, reply) => {
         reply.header('allow', [...allowed].join(', '));
-        return sendError(new AppError(Code.METHERR, { message: `${errorMap[Code.METHERR]}: use ${[...allowed].join(' or ')}.` }), request, reply);
+        return sendError(
+          new AppError(Code.METHERR, { message: `${errorMap[Code.METHERR]}: use ${[...allowed].join(' or ')}.` }),
+          request,
+          reply,
+        );
       },
     });
   }

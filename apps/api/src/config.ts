@@ -44,7 +44,9 @@ export const EnvSchema = Type.Object({
   CODE_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HMAC key for stored SMS codes and captcha answers.' })),
   CAPTCHA_TTL_SECONDS: Int(300, 30, 3600, 'Lifetime of a captcha answer.'),
   CAPTCHA_FORMAT: Type.Union([Type.Literal('png'), Type.Literal('jpeg')], { default: 'png' }),
-  CAPTCHA_TEST_TEXT: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{4}$', description: 'Fixed captcha answer, for tests only.' })),
+  CAPTCHA_TEST_TEXT: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9]{4}$', description: 'Fixed captcha answer, for tests only.' }),
+  ),
 
   SMS_GATEWAY: Type.Optional(Type.Union([Type.Literal('outbox'), Type.Literal('ccp')])),
   SMS_CODE_LENGTH: Int(SMS_CODE_LENGTH, 4, 8, 'Digits in an SMS code.'),
@@ -129,7 +131,8 @@ function toConfig(env: Env): Config {
   if (production && gateway === 'outbox') {
     problems.push('SMS_GATEWAY=outbox exposes SMS codes through /__dev/sms and is refused in production.');
   }
-  if (production && env.CAPTCHA_TEST_TEXT) problems.push('CAPTCHA_TEST_TEXT makes every captcha trivial and is refused in production.');
+  if (production && env.CAPTCHA_TEST_TEXT)
+    problems.push('CAPTCHA_TEST_TEXT makes every captcha trivial and is refused in production.');
   if (gateway === 'ccp') {
     for (const key of ['CCP_ACCOUNT_SID', 'CCP_AUTH_TOKEN', 'CCP_APP_ID'] as const) {
       if (!env[key]) problems.push(`${key} is required when SMS_GATEWAY=ccp.`);

@@ -67,6 +67,9 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     // A backend (database, Redis, SMS provider) failed: log why, answer without internals.
     request.log.error({ err: appError.cause ?? appError, code: appError.code }, appError.message);
   }
+  // An error answer never persists session changes (and, with the store down, must not try to:
+  // a failing save in onSend would replace this envelope with Fastify's fallback error).
+  if (request.session) (request as { session: unknown }).session = null;
   if (appError.retryAfter !== undefined) reply.header('retry-after', String(appError.retryAfter));
   return reply
     .code(appError.status)

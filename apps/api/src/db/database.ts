@@ -70,7 +70,9 @@ export function uniqueViolation(error: unknown): string[] | null {
   const cause = e.meta?.driverAdapterError?.cause ?? {};
   const fields = (cause.constraint as { fields?: unknown } | undefined)?.fields ?? cause.fields;
   if (Array.isArray(fields)) return fields.map((f) => String(f).replace(/"/g, ''));
-  const index = String((cause.constraint as { index?: unknown } | undefined)?.index ?? cause.constraint ?? cause.originalMessage ?? '');
+  const index = String(
+    (cause.constraint as { index?: unknown } | undefined)?.index ?? cause.constraint ?? cause.originalMessage ?? '',
+  );
   return [index];
 }
 

@@ -22,7 +22,8 @@ export default fp(
       const origin = request.headers.origin;
       const sameHost = (o: string) => {
         try {
-          return new URL(o).host === request.host;
+          // Both sides through URL, so default ports compare equal (localhost:80 == localhost).
+          return new URL(o).host === new URL(`${request.protocol}://${request.host}`).host;
         } catch {
           return false;
         }

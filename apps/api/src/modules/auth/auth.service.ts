@@ -46,7 +46,9 @@ export function createAuthService(deps: {
 
       const user = isMobile ? await users.findByMobile(mobile) : await users.findByUsername(account);
       // Hash even when there is no such user, so timing does not tell which accounts exist.
-      const check = user ? await passwords.verify(user.password, password) : (await passwords.verifyNothing(password), null);
+      let check: { ok: boolean; rehash: boolean } | null = null;
+      if (user) check = await passwords.verify(user.password, password);
+      else await passwords.verifyNothing(password);
       if (!user || !check?.ok || !user.isActive) {
         const [byAccount, byIp] = failKeys(accountKey, ip);
         await Promise.all([store.hit(byAccount, WINDOW_MS), store.hit(byIp, WINDOW_MS)]);

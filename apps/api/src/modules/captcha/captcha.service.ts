@@ -24,12 +24,18 @@ export const CAPTCHA_MESSAGES = {
 
 const key = (sessionId: string) => `captcha:${sessionId}`;
 
-export function createCaptchaService(deps: { store: KvStore; digest: Digest; config: Config['captcha'] }): CaptchaService {
-  const { store, digest, config } = deps;
+export function createCaptchaService(deps: {
+  store: KvStore;
+  digest: Digest;
+  config: Config['captcha'];
+  /** Where answers come from; CAPTCHA_TEST_TEXT, when set, wins. */
+  generateText?: () => string;
+}): CaptchaService {
+  const { store, digest, config, generateText = randomCaptchaText } = deps;
   const answerDigest = (sessionId: string, text: string) => digest('captcha', sessionId, text.toUpperCase());
   return {
     async issue(sessionId) {
-      const text = config.testText ?? randomCaptchaText();
+      const text = config.testText ?? generateText();
       const image = await renderCaptcha(text, config.format);
       await store.set(key(sessionId), answerDigest(sessionId, text), config.ttlSeconds * 1000);
       return { image, contentType: config.format === 'png' ? 'image/png' : 'image/jpeg' };
@@ -39,7 +45,8 @@ export function createCaptchaService(deps: { store: KvStore; digest: Digest; con
       // authorise two SMS sends, and racing requests cannot both read it (the seed never cleared it).
       const stored = await store.take(key(sessionId));
       if (!stored) throw fieldError(Code.PARAMERR, 'captcha', CAPTCHA_MESSAGES.expired);
-      if (!sameDigest(stored, answerDigest(sessionId, answer))) throw fieldError(Code.PARAMERR, 'captcha', CAPTCHA_MESSAGES.wrong);
+      if (!sameDigest(stored, answerDigest(sessionId, answer)))
+        throw fieldError(Code.PARAMERR, 'captcha', CAPTCHA_MESSAGES.wrong);
     },
   };
 }

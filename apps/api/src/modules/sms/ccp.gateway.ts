@@ -17,7 +17,10 @@ export function ccpTimestamp(nowMs: number): string {
 }
 
 export function ccpSignature(accountSid: string, authToken: string, timestamp: string): string {
-  return createHash('md5').update(accountSid + authToken + timestamp).digest('hex').toUpperCase();
+  return createHash('md5')
+    .update(accountSid + authToken + timestamp)
+    .digest('hex')
+    .toUpperCase();
 }
 
 export function createCcpGateway(config: Config['sms']['ccp'], clock: Clock): SmsGateway {
@@ -27,7 +30,12 @@ export function createCcpGateway(config: Config['sms']['ccp'], clock: Clock): Sm
       const timestamp = ccpTimestamp(clock());
       const sig = ccpSignature(config.accountSid, config.authToken, timestamp);
       const url = `${config.baseUrl}/${CCP_API_VERSION}/Accounts/${encodeURIComponent(config.accountSid)}/SMS/TemplateSMS?sig=${sig}`;
-      const body = JSON.stringify({ to: mobile, appId: config.appId, templateId: config.templateId, datas: [code, String(ttlMinutes)] });
+      const body = JSON.stringify({
+        to: mobile,
+        appId: config.appId,
+        templateId: config.templateId,
+        datas: [code, String(ttlMinutes)],
+      });
       // Throws on network failure or timeout: the caller answers SMSERROR.
       const response = await fetch(url, {
         method: 'POST',

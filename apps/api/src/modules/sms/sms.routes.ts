@@ -1,4 +1,4 @@
-import { Code, errorMap, ok, type SmsCodeForm, type MobileParams, routes } from '@register/contracts';
+import { Code, errorMap, type MobileParams, ok, routes, type SmsCodeForm } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { fromContract } from '../../lib/route.ts';

@@ -36,7 +36,12 @@ export function createUsersRepository(prisma: PrismaClient) {
         return await dbCall(
           () =>
             prisma.user.create({
-              data: { username: user.username, usernameKey: usernameKey(user.username), mobile: user.mobile, password: user.passwordHash },
+              data: {
+                username: user.username,
+                usernameKey: usernameKey(user.username),
+                mobile: user.mobile,
+                password: user.passwordHash,
+              },
               select: SELECT,
             }),
           (error) => uniqueViolation(error) !== null,
@@ -48,7 +53,9 @@ export function createUsersRepository(prisma: PrismaClient) {
       }
     },
     recordLogin: (id: number, at: Date, passwordHash?: string) =>
-      dbCall(() => prisma.user.update({ where: { id }, data: { lastLogin: at, ...(passwordHash ? { password: passwordHash } : {}) } })),
+      dbCall(() =>
+        prisma.user.update({ where: { id }, data: { lastLogin: at, ...(passwordHash ? { password: passwordHash } : {}) } }),
+      ),
   };
 }
 export type UsersRepository = ReturnType<typeof createUsersRepository>;

@@ -1,4 +1,12 @@
-import { type MobileParams, ok, type RegisterForm, routes, type UsernameParams, registerFormSchema, withRegisterRules } from '@register/contracts';
+import {
+  type MobileParams,
+  ok,
+  type RegisterForm,
+  registerFormSchema,
+  routes,
+  type UsernameParams,
+  withRegisterRules,
+} from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { fromContract } from '../../lib/route.ts';
 import type { UsersService } from './users.service.ts';

@@ -18,7 +18,11 @@ function taken(fields: { username?: boolean; mobile?: boolean }): AppError {
   return new AppError(Code.DATAEXIST, { message: Object.values(messages).join(' '), fields: messages });
 }
 
-export function createUsersService(deps: { users: UsersRepository; sms: Pick<SmsService, 'verifyCode'>; passwords: PasswordHasher }) {
+export function createUsersService(deps: {
+  users: UsersRepository;
+  sms: Pick<SmsService, 'verifyCode'>;
+  passwords: PasswordHasher;
+}) {
   const { users, sms, passwords } = deps;
   return {
     countUsername: (username: string) => users.countByUsername(username),
@@ -29,7 +33,10 @@ export function createUsersService(deps: { users: UsersRepository; sms: Pick<Sms
     async register(form: RegisterForm): Promise<UserView> {
       const common = commonPasswordProblem(form.password);
       if (common) throw new AppError(Code.PARAMERR, { message: common, fields: { password: common } });
-      const [usernameCount, mobileCount] = await Promise.all([users.countByUsername(form.username), users.countByMobile(form.mobile)]);
+      const [usernameCount, mobileCount] = await Promise.all([
+        users.countByUsername(form.username),
+        users.countByMobile(form.mobile),
+      ]);
       if (usernameCount || mobileCount) throw taken({ username: usernameCount > 0, mobile: mobileCount > 0 });
 
       // Checked only once everything else is known to be fine, because checking spends the code.

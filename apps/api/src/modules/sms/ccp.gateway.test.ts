@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CCP_ACCOUNT, startFakeCcp } from '../../../test/fake-ccp.ts';
+import { ccpSignature, ccpTimestamp, createCcpGateway } from './ccp.gateway.ts';
+import { SmsRejectedError, smsText } from './sms.gateway.ts';
+
+describe('CCP (yuntongxun) SMS client', () => {
+  let fake: Awaited<ReturnType<typeof startFakeCcp>>;
+  // 2026-11-24T04:05:06Z is 12:05:06 in China Standard Time.
+  const clock = () => Date.parse('2026-11-24T04:05:06Z');
+  const gateway = () =>
+    createCcpGateway(
+      {
+        baseUrl: fake.baseUrl,
+        accountSid: CCP_ACCOUNT.sid,
+        authToken: CCP_ACCOUNT.token,
+        appId: CCP_ACCOUNT.appId,
+        templateId: '1',
+        timeoutMs: 300,
+      },
+      clock,
+    );
+  const message = { mobile: '13800138000', code: '123456', ttlMinutes: 5, text: smsText('123456', 5) };
+
+  beforeAll(async () => {
+    fake = await startFakeCcp();
+  });
+  afterAll(() => fake.close());
+  beforeEach(() => fake.setMode('ok'));
+
+  it('signs with the provider clock (UTC+8) and MD5 of sid + token + timestamp', () => {
+    expect(ccpTimestamp(clock())).toBe('20261124120506');
+    expect(ccpSignature('a', 'b', '20261124120506')).toMatch(/^[0-9A-F]{32}$/);
+  });
+
+  it('sends a template SMS the provider accepts', async () => {
+    await gateway().send(message);
+    expect(fake.problems).toEqual([]);
+    expect(fake.accepted.at(-1)).toEqual({
+      to: '13800138000',
+      appId: CCP_ACCOUNT.appId,
+      templateId: '1',
+      datas: ['123456', '5'],
+      timestamp: '20261124120506',
+    });
+  });
+
+  it('reports a refusal with the provider status code (SMSFAIL)', async () => {
+    fake.setMode('refuse');
+    const error = await gateway()
+      .send(message)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SmsRejectedError);
+    expect(error).toMatchObject({ providerCode: '160040' });
+  });
+
+  it('fails (SMSERROR) on a non-JSON answer and on a provider that never answers', async () => {
+    fake.setMode('garbage');
+    await expect(gateway().send(message)).rejects.toThrow(/non-JSON/);
+    fake.setMode('hang');
+    const error = await gateway()
+      .send(message)
+      .catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(SmsRejectedError);
+    expect(String(error)).toMatch(/timeout|aborted/i);
+  });
+
+  it('fails on an unreachable provider', async () => {
+    const down = createCcpGateway(
+      { baseUrl: 'http://127.0.0.1:1', accountSid: 'a', authToken: 'b', appId: 'c', templateId: '1', timeoutMs: 300 },
+      clock,
+    );
+    await expect(down.send(message)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUTH_MESSAGES } from '../src/modules/auth/auth.service.ts';
+import { buildTestApp, PASSWORD, randomMobile, randomUsername, Visitor } from './helper.ts';
+
+let app: FastifyInstance;
+let username: string;
+let mobile: string;
+beforeAll(async () => {
+  app = await buildTestApp({ LOGIN_MAX_FAILURES: '3' });
+  username = randomUsername('Login');
+  mobile = randomMobile();
+  await new Visitor(app).register(username, mobile);
+});
+afterAll(() => app.close());
+
+describe('POST /api/user/login/', () => {
+  it.each([
+    ['the username in any case', () => username.toUpperCase()],
+    ['the mobile', () => mobile],
+    ['the mobile with +86', () => `+86 ${mobile}`],
+  ])('logs in with %s, rotating the session id', async (_, account) => {
+    const visitor = new Visitor(app);
+    await visitor.get('/api/image_code/');
+    const before = visitor.cookies.get('sid');
+    const res = await visitor.post('/api/user/login/', { account: account(), password: PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ username, mobile });
+    expect(visitor.cookies.get('sid')).not.toBe(before);
+    expect((await visitor.get('/api/user/me/')).body.data).toMatchObject({ username });
+  });
+
+  it('answers a wrong password and an unknown account identically', async () => {
+    const wrongPassword = await new Visitor(app, '198.51.100.1').post('/api/user/login/', {
+      account: username,
+      password: 'wrong password',
+    });
+    const unknown = await new Visitor(app, '198.51.100.1').post('/api/user/login/', {
+      account: randomUsername(),
+      password: PASSWORD,
+    });
+    expect(wrongPassword.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrongPassword.body).toEqual(unknown.body);
+    expect(wrongPassword.body).toEqual({ errno: '4102', errmsg: AUTH_MESSAGES.failed, data: null });
+  });
+
+  it('records the login time', async () => {
+    await new Visitor(app).post('/api/user/login/', { account: username, password: PASSWORD });
+    const row = await app.db.prisma.user.findUniqueOrThrow({ where: { mobile } });
+    expect(row.lastLogin?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('throttles an account after repeated failures, even for the right password', async () => {
+    const target = randomUsername('Brute');
+    await new Visitor(app).register(target, randomMobile());
+    const attacker = new Visitor(app, '192.0.2.77');
+    for (let i = 0; i < 3; i++)
+      expect((await attacker.post('/api/user/login/', { account: target, password: `guess-${i}-xx` })).status).toBe(401);
+    const blocked = await attacker.post('/api/user/login/', { account: target, password: PASSWORD });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.errno).toBe('4201');
+    expect(blocked.body.data?.retryAfter).toBeGreaterThan(800);
+  });
+
+  it('validates the form', async () => {
+    const res = await new Visitor(app).post('/api/user/login/', { account: '', password: '' });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.data?.fields ?? {}).sort()).toEqual(['account', 'password']);
+  });
+});
+
+describe('logout and /api/user/me/', () => {
+  it('answers 401 SESSIONERR when nobody is logged in', async () => {
+    const res = await new Visitor(app).get('/api/user/me/');
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ errno: '4101', errmsg: 'User not logged in', data: null });
+  });
+
+  it('logout ends the session server-side, so an old cookie is useless', async () => {
+    const visitor = new Visitor(app);
+    await visitor.post('/api/user/login/', { account: username, password: PASSWORD });
+    const stolen = new Map(visitor.cookies);
+    expect((await visitor.post('/api/user/logout/')).body).toMatchObject({ errno: '0' });
+    expect(visitor.cookies.has('sid')).toBe(false);
+    const replay = new Visitor(app);
+    for (const [k, v] of stolen) replay.cookies.set(k, v);
+    expect((await replay.get('/api/user/me/')).status).toBe(401);
+  });
+
+  it('refuses a forged session cookie', async () => {
+    const visitor = new Visitor(app);
+    visitor.cookies.set('sid', 'forged.signature');
+    expect((await visitor.get('/api/user/me/')).status).toBe(401);
+  });
+
+  it('logs out a deactivated user', async () => {
+    const visitor = new Visitor(app);
+    const name = randomUsername('Gone');
+    const m = randomMobile();
+    await visitor.register(name, m);
+    await app.db.prisma.user.update({ where: { mobile: m }, data: { isActive: false } });
+    expect((await visitor.get('/api/user/me/')).status).toBe(401);
+    expect((await new Visitor(app).post('/api/user/login/', { account: name, password: PASSWORD })).status).toBe(401);
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const production = { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32), CODE_SECRET: 'c'.repeat(32) };
+const ccp = { CCP_ACCOUNT_SID: 'sid', CCP_AUTH_TOKEN: 'token', CCP_APP_ID: 'app' };
+
+describe('loadConfig', () => {
+  it('runs with no variables at all: embedded database, in-process store, dev outbox', () => {
+    const config = loadConfig({});
+    expect(config.database.kind).toBe('embedded');
+    expect(config.redis.kind).toBe('memory');
+    expect(config.sms.gateway).toBe('outbox');
+    expect(config.session.secure).toBe(false);
+    expect(config).toMatchObject({ port: 3000, prefix: '/api', bodyLimit: 16_384 });
+  });
+
+  it('reads servers, numbers and flags', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://u@h:5/d',
+      REDIS_URL: 'redis://h:6',
+      PORT: '8080',
+      COOKIE_SECURE: 'true',
+    });
+    expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgresql://u@h:5/d' });
+    expect(config.redis).toMatchObject({ kind: 'redis', url: 'redis://h:6' });
+    expect(config.port).toBe(8080);
+    expect(config.session.secure).toBe(true);
+  });
+
+  it('names every bad variable in one error', () => {
+    const error = (() => {
+      try {
+        loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SESSION_SECRET: 'short', SMS_CODE_LENGTH: '12' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    for (const name of ['PORT', 'DATABASE_URL', 'SESSION_SECRET', 'SMS_CODE_LENGTH']) expect(error?.message).toContain(name);
+  });
+
+  it('in production: requires secrets and a real SMS provider, and refuses the dev outbox and test captchas', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', ...ccp })).toThrow(
+      /SESSION_SECRET is required[\s\S]*CODE_SECRET is required/,
+    );
+    expect(() => loadConfig({ ...production, SMS_GATEWAY: 'outbox' })).toThrow(/outbox.*refused in production/);
+    expect(() => loadConfig({ ...production, ...ccp, CAPTCHA_TEST_TEXT: 'ABCD' })).toThrow(/CAPTCHA_TEST_TEXT/);
+    expect(() => loadConfig({ ...production })).toThrow(/CCP_ACCOUNT_SID is required/);
+    const config = loadConfig({ ...production, ...ccp });
+    expect(config.sms.gateway).toBe('ccp');
+    expect(config.session.secure).toBe(true);
+  });
+
+  it('refuses argon2 parameters weaker than OWASP', () => {
+    expect(() => loadConfig({ ARGON2_MEMORY_KIB: '4096' })).toThrow(/ARGON2_MEMORY_KIB/);
+  });
+});

@@ -1,0 +1,121 @@
+// Builds the real app (buildApp) against this run's PostgreSQL and Redis, and a Visitor that
+// talks to it like a browser: it keeps cookies between requests.
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Envelope, OutboxMessage } from '@register/contracts';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { inject } from 'vitest';
+import { type BuildOptions, buildApp } from '../src/app.ts';
+import { type Config, loadConfig } from '../src/config.ts';
+
+export const CAPTCHA = 'ABCD';
+export const PASSWORD = 'correct horse battery';
+
+/** Config for a test app: real servers, a key prefix of its own, the fixed test captcha. */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_POOL_SIZE: '4',
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: `${inject('redisPrefix')}${randomBytes(4).toString('hex')}:`,
+    CAPTCHA_TEST_TEXT: CAPTCHA,
+    SMS_PER_IP_PER_HOUR: '100000',
+    ...env,
+  });
+}
+
+export async function buildTestApp(
+  env: Record<string, string | undefined> = {},
+  options: BuildOptions = {},
+): Promise<FastifyInstance> {
+  const app = await buildApp(testConfig(env), options);
+  await app.ready();
+  return app;
+}
+
+export function randomMobile(): string {
+  return `1${randomInt(3, 10)}${String(randomInt(0, 1e9)).padStart(9, '0')}`;
+}
+export function randomUsername(prefix = 'u'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+export interface Reply<T = unknown> {
+  status: number;
+  body: Envelope<T> & { data: (T & { fields?: Record<string, string>; retryAfter?: number }) | null };
+  headers: LightMyRequestResponse['headers'];
+  raw: LightMyRequestResponse;
+}
+
+/** A browser-like client: sends and stores cookies like a browser would. */
+export class Visitor {
+  readonly cookies = new Map<string, string>();
+  private readonly app: FastifyInstance;
+  private readonly ip: string;
+
+  constructor(app: FastifyInstance, ip = '127.0.0.1') {
+    this.app = app;
+    this.ip = ip;
+  }
+
+  async request<T = unknown>(options: InjectOptions): Promise<Reply<T>> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const raw = await this.app.inject({
+      remoteAddress: this.ip,
+      ...options,
+      headers: { ...(cookie ? { cookie } : {}), ...options.headers },
+    });
+    for (const c of raw.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+      const expired = c.maxAge === 0 || (c.expires && c.expires.getTime() <= Date.now()) || c.value === '';
+      if (expired) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    const isJson = String(raw.headers['content-type'] ?? '').startsWith('application/json');
+    return { status: raw.statusCode, body: isJson ? raw.json() : (undefined as never), headers: raw.headers, raw };
+  }
+  get<T = unknown>(url: string) {
+    return this.request<T>({ method: 'GET', url });
+  }
+  post<T = unknown>(url: string, payload?: object) {
+    return this.request<T>({ method: 'POST', url, ...(payload ? { payload } : {}) });
+  }
+
+  /** Loads a captcha (as the register page does) and asks for an SMS code with its answer. */
+  async requestSmsCode(mobile: string, answer = CAPTCHA) {
+    await this.get('/api/image_code/');
+    return this.post<{ expiresIn: number; resendIn: number; codeLength: number }>('/api/sms_code/', { mobile, captcha: answer });
+  }
+
+  /** The whole registration: captcha, SMS, the code from the dev outbox, register. */
+  async register(username: string, mobile: string, password = PASSWORD) {
+    const sent = await this.requestSmsCode(mobile);
+    if (sent.status !== 200) throw new Error(`sms_code failed: ${JSON.stringify(sent.body)}`);
+    const code = await readOutbox(this.app, mobile);
+    return this.post<{ id: number; username: string; mobile: string }>('/api/user/register/', {
+      username,
+      password,
+      password_repeat: password,
+      mobile,
+      sms_code: code,
+    });
+  }
+}
+
+/** The code of the last SMS to a mobile, read the way the e2e tests read it: the dev outbox endpoint. */
+export async function readOutbox(app: FastifyInstance, mobile: string): Promise<string> {
+  const res = await app.inject({ method: 'GET', url: `/api/__dev/sms/${mobile}/` });
+  const body = res.json() as Envelope<OutboxMessage>;
+  if (!body.data) throw new Error(`no SMS to ${mobile}: ${res.body}`);
+  return body.data.code;
+}
+
+/** A clock tests move by hand. */
+export function manualClock(start = Date.now()) {
+  let now = start;
+  const clock = () => now;
+  clock.advance = (ms: number) => {
+    now += ms;
+  };
+  return clock;
+}

@@ -1,0 +1,129 @@
+// Malformed, oversized, hostile and unexpected requests: always the envelope and a 4xx.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, randomMobile, Visitor } from './helper.ts';
+
+let app: FastifyInstance;
+beforeAll(async () => {
+  app = await buildTestApp();
+});
+afterAll(() => app.close());
+
+const post = (payload: string | Buffer, contentType = 'application/json', url = '/api/sms_code/') =>
+  new Visitor(app).request({ method: 'POST', url, payload, headers: { 'content-type': contentType } });
+
+describe('bad input', () => {
+  it.each([
+    ['malformed JSON', '{"mobile": '],
+    ['a JSON array', '[1,2]'],
+    ['a JSON string', '"hello"'],
+    ['wrong types', JSON.stringify({ mobile: 13800138000, captcha: ['ABCD'] })],
+    ['nested objects', JSON.stringify({ mobile: { $gt: '' }, captcha: { toString: 1 } })],
+    ['prototype poisoning', '{"__proto__": {"admin": true}, "mobile": "13800138000"}'],
+    ['constructor poisoning', '{"constructor": {"prototype": {"admin": true}}}'],
+    ['an empty JSON body', ''],
+  ])('%s: 400 with the envelope', async (_, payload) => {
+    const res = await post(payload);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ errno: '4103', errmsg: expect.any(String) });
+  });
+
+  it('an unknown content type: 415', async () => {
+    for (const type of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x']) {
+      const res = await post('mobile=1', type);
+      expect(res.status, type).toBe(415);
+      expect(res.body.errno).toBe('4103');
+    }
+  });
+
+  it('a 2 MB body: 413, and the process stays up', async () => {
+    const res = await post(Buffer.alloc(2 * 1024 * 1024, 'a'));
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ errno: '4103', errmsg: 'Request body is too large.' });
+    expect((await new Visitor(app).get('/api/health/')).status).toBe(200);
+  });
+
+  it('a huge field inside a small-enough body: 400 for that field', async () => {
+    const res = await post(JSON.stringify({ mobile: '1'.repeat(10_000), captcha: 'ABCD' }));
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.data?.fields ?? {})).toEqual(['mobile']);
+  });
+
+  it('a malformed URL escape: 400', async () => {
+    const res = await new Visitor(app).get('/api/username/%E0%A4%A/');
+    expect(res.status).toBe(400);
+    expect(res.body.errno).toBe('4103');
+  });
+
+  it('unicode look-alikes and control characters in a username: 400', async () => {
+    for (const name of ['аlice_1', 'alice\u0000x', 'alice%0Ax1']) {
+      expect((await new Visitor(app).get(`/api/username/${encodeURIComponent(name)}/`)).status, name).toBe(400);
+    }
+  });
+});
+
+describe('routing', () => {
+  it('answers unknown paths with 404 NODATA', async () => {
+    const res = await new Visitor(app).get('/api/nothing/here/');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ errno: '4002', errmsg: 'No such endpoint.', data: null });
+  });
+
+  it('answers a known path with the wrong method with 405 METHERR and Allow', async () => {
+    const res = await new Visitor(app).request({ method: 'DELETE', url: '/api/user/register/' });
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+    expect(res.body.errno).toBe('4005');
+    const get = await new Visitor(app).get('/api/sms_code/');
+    expect(get.status).toBe(405);
+  });
+
+  it('takes a configurable prefix', async () => {
+    const other = await buildTestApp({ API_PREFIX: '/v2' });
+    try {
+      expect((await new Visitor(other).get(`/v2/mobile/${randomMobile()}/`)).status).toBe(200);
+      expect((await new Visitor(other).get(`/api/mobile/${randomMobile()}/`)).status).toBe(404);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('response hardening', () => {
+  it('sets security headers and no-store on JSON answers', async () => {
+    const res = await new Visitor(app).get(`/api/mobile/${randomMobile()}/`);
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'cache-control': 'no-store',
+      'content-type': 'application/json; charset=utf-8',
+    });
+  });
+
+  it('creates no session (no cookie) for requests that do not need one', async () => {
+    const visitor = new Visitor(app);
+    await visitor.get(`/api/mobile/${randomMobile()}/`);
+    await visitor.get('/api/user/me/');
+    await visitor.post('/api/sms_code/', { mobile: randomMobile(), captcha: 'ABCD' });
+    expect(visitor.cookies.size).toBe(0);
+  });
+
+  it('refuses cross-site POSTs and accepts same-origin ones', async () => {
+    const body = { account: 'someone', password: 'whatever1' };
+    const crossSite = await new Visitor(app).request({
+      method: 'POST',
+      url: '/api/user/login/',
+      payload: body,
+      headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body.errno).toBe('4202');
+    const sameOrigin = await new Visitor(app).request({
+      method: 'POST',
+      url: '/api/user/login/',
+      payload: body,
+      headers: { origin: 'http://localhost:80', host: 'localhost:80', 'sec-fetch-site': 'same-origin' },
+    });
+    expect(sameOrigin.status).toBe(401);
+  });
+});

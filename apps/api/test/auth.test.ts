@@ -1,6 +1,6 @@
+import { AUTH_MESSAGES } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH_MESSAGES } from '../src/modules/auth/auth.service.ts';
 import { buildTestApp, PASSWORD, randomMobile, randomUsername, Visitor } from './helper.ts';
 
 let app: FastifyInstance;

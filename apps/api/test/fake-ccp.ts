@@ -93,3 +93,15 @@ export async function startFakeCcp() {
     },
   };
 }
+
+/** The CCP client settings that point at a fake provider. */
+export function fakeCcpConfig(baseUrl: string, timeoutMs = 300) {
+  return {
+    baseUrl,
+    accountSid: CCP_ACCOUNT.sid,
+    authToken: CCP_ACCOUNT.token,
+    appId: CCP_ACCOUNT.appId,
+    templateId: '1',
+    timeoutMs,
+  };
+}

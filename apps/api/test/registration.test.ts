@@ -1,8 +1,8 @@
 // The seed's registration flow through HTTP, against the real PostgreSQL and Redis.
+
+import { CAPTCHA_MESSAGES, SMS_MESSAGES, USER_MESSAGES } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAPTCHA_MESSAGES } from '../src/modules/captcha/captcha.service.ts';
-import { SMS_MESSAGES } from '../src/modules/sms/sms.service.ts';
 import { buildTestApp, CAPTCHA, manualClock, PASSWORD, randomMobile, randomUsername, readOutbox, Visitor } from './helper.ts';
 
 let app: FastifyInstance;
@@ -232,7 +232,7 @@ describe('POST /api/user/register/', () => {
     await new Visitor(app).register(taken, randomMobile());
     const res = await new Visitor(app).post('/api/user/register/', form({ username: taken.toLowerCase() }));
     expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ errno: '4003', data: { fields: { username: 'This username is already taken.' } } });
+    expect(res.body).toMatchObject({ errno: '4003', data: { fields: { username: USER_MESSAGES.usernameTaken } } });
   });
 
   it('refuses a wrong SMS code, counting attempts; the sixth attempt fails even with the right code', async () => {

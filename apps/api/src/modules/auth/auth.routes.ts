@@ -1,4 +1,4 @@
-import { Code, type LoginForm, ok, routes } from '@register/contracts';
+import { AUTH_MESSAGES, Code, type LoginForm, ok, routes } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { fromContract } from '../../lib/route.ts';
@@ -13,7 +13,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; cookieName: str
       const user = await auth.login(account, password, request.ip);
       await request.session.regenerate();
       request.session.userId = user.id;
-      return ok(user, 'Logged in.');
+      return ok(user, AUTH_MESSAGES.loggedIn);
     },
   });
 
@@ -22,7 +22,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; cookieName: str
     handler: async (request, reply) => {
       if (request.cookies[cookieName]) await request.session.destroy();
       reply.clearCookie(cookieName, { path: '/' });
-      return ok(null, 'Logged out.');
+      return ok(null, AUTH_MESSAGES.loggedOut);
     },
   });
 

@@ -1,15 +1,10 @@
-import { Code, MOBILE_PATTERN, NORMALIZERS, type UserView } from '@register/contracts';
+import { AUTH_MESSAGES, Code, MOBILE_PATTERN, NORMALIZERS, type UserView } from '@register/contracts';
 import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import type { KvStore } from '../../store/kv-store.ts';
 import type { PasswordHasher } from '../users/passwords.ts';
 import { type UsersRepository, usernameKey } from '../users/users.repository.ts';
 import { toUserView } from '../users/users.service.ts';
-
-export const AUTH_MESSAGES = {
-  failed: 'Wrong username, mobile number or password.',
-  throttled: 'Too many failed logins. Please try again later.',
-} as const;
 
 const WINDOW_MS = 15 * 60 * 1000;
 const IP_FACTOR = 10;

@@ -1,4 +1,4 @@
-import { Code } from '@register/contracts';
+import { CAPTCHA_MESSAGES, Code } from '@register/contracts';
 import type { Config } from '../../config.ts';
 import { fieldError } from '../../errors.ts';
 import { type Digest, sameDigest } from '../../lib/digest.ts';
@@ -16,11 +16,6 @@ export interface CaptchaService {
   /** Checks an answer (case-insensitive) and spends the captcha, right or wrong. */
   consume(sessionId: string, answer: string): Promise<void>;
 }
-
-export const CAPTCHA_MESSAGES = {
-  expired: 'The image code has expired. Click the image for a new one.',
-  wrong: 'The image code is wrong. A new image has been requested.',
-} as const;
 
 const key = (sessionId: string) => `captcha:${sessionId}`;
 

@@ -1,10 +1,11 @@
 import { loadImage } from '@napi-rs/canvas';
+import { CAPTCHA_MESSAGES } from '@register/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_CASES } from '../../../test/stores.ts';
 import { createDigest } from '../../lib/digest.ts';
 import type { KvStore } from '../../store/kv-store.ts';
 import { CAPTCHA_ALPHABET, CAPTCHA_HEIGHT, CAPTCHA_WIDTH, randomCaptchaText, renderCaptcha } from './captcha.renderer.ts';
-import { CAPTCHA_MESSAGES, createCaptchaService } from './captcha.service.ts';
+import { createCaptchaService } from './captcha.service.ts';
 
 /** Fraction of pixels that differ clearly from the image's first pixel: 0 for a blank image. */
 async function inkRatio(image: Buffer): Promise<number> {

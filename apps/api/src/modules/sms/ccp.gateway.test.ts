@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CCP_ACCOUNT, startFakeCcp } from '../../../test/fake-ccp.ts';
+import { CCP_ACCOUNT, fakeCcpConfig, startFakeCcp } from '../../../test/fake-ccp.ts';
 import { ccpSignature, ccpTimestamp, createCcpGateway } from './ccp.gateway.ts';
 import { SmsRejectedError, smsText } from './sms.gateway.ts';
 
@@ -7,18 +7,7 @@ describe('CCP (yuntongxun) SMS client', () => {
   let fake: Awaited<ReturnType<typeof startFakeCcp>>;
   // 2026-11-24T04:05:06Z is 12:05:06 in China Standard Time.
   const clock = () => Date.parse('2026-11-24T04:05:06Z');
-  const gateway = () =>
-    createCcpGateway(
-      {
-        baseUrl: fake.baseUrl,
-        accountSid: CCP_ACCOUNT.sid,
-        authToken: CCP_ACCOUNT.token,
-        appId: CCP_ACCOUNT.appId,
-        templateId: '1',
-        timeoutMs: 300,
-      },
-      clock,
-    );
+  const gateway = () => createCcpGateway(fakeCcpConfig(fake.baseUrl), clock);
   const message = { mobile: '13800138000', code: '123456', ttlMinutes: 5, text: smsText('123456', 5) };
 
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { Code, errorMap, type MobileParams, ok, routes, type SmsCodeForm } from '@register/contracts';
+import { Code, errorMap, type MobileParams, ok, routes, SMS_MESSAGES, type SmsCodeForm } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { fromContract } from '../../lib/route.ts';
@@ -12,7 +12,7 @@ export const smsRoutes: FastifyPluginAsync<{ sms: SmsService }> = async (app, { 
     handler: async (request) => {
       const { mobile, captcha } = request.body as SmsCodeForm;
       const sent = await sms.sendCode({ sessionId: request.session.sessionId, mobile, captcha, ip: request.ip });
-      return ok(sent, 'The SMS verification code has been sent.');
+      return ok(sent, SMS_MESSAGES.sent);
     },
   });
 };

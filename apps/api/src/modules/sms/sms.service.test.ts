@@ -1,6 +1,7 @@
+import { SMS_MESSAGES } from '@register/contracts';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CCP_ACCOUNT, startFakeCcp } from '../../../test/fake-ccp.ts';
+import { fakeCcpConfig, startFakeCcp } from '../../../test/fake-ccp.ts';
 import { manualClock, randomMobile } from '../../../test/helper.ts';
 import { STORE_CASES } from '../../../test/stores.ts';
 import type { Config } from '../../config.ts';
@@ -10,7 +11,7 @@ import { createCaptchaService } from '../captcha/captcha.service.ts';
 import { createCcpGateway } from './ccp.gateway.ts';
 import { createOutboxGateway } from './outbox.gateway.ts';
 import type { SmsGateway } from './sms.gateway.ts';
-import { createSmsService, SMS_MESSAGES } from './sms.service.ts';
+import { createSmsService } from './sms.service.ts';
 
 const SMS_CONFIG: Config['sms'] = {
   gateway: 'outbox',
@@ -120,17 +121,7 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
   it('removes the code and the cooldown when the provider refuses, so the visitor can retry at once', async () => {
     const fake = await startFakeCcp();
     try {
-      const ccp = createCcpGateway(
-        {
-          baseUrl: fake.baseUrl,
-          accountSid: CCP_ACCOUNT.sid,
-          authToken: CCP_ACCOUNT.token,
-          appId: CCP_ACCOUNT.appId,
-          templateId: '1',
-          timeoutMs: 300,
-        },
-        Date.now,
-      );
+      const ccp = createCcpGateway(fakeCcpConfig(fake.baseUrl), Date.now);
       const { send } = build(store, Date.now, ccp);
       const mobile = randomMobile();
       fake.setMode('refuse');

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { Code, type SmsSent } from '@register/contracts';
+import { Code, SMS_MESSAGES, type SmsSent } from '@register/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import { AppError, fieldError } from '../../errors.ts';
@@ -7,15 +7,6 @@ import { type Digest, sameDigest } from '../../lib/digest.ts';
 import type { KvStore } from '../../store/kv-store.ts';
 import type { CaptchaService } from '../captcha/captcha.service.ts';
 import { maskMobile, type SmsGateway, SmsRejectedError, smsText } from './sms.gateway.ts';
-
-export const SMS_MESSAGES = {
-  registered: 'This mobile number is already registered. Log in instead.',
-  cooldown: (seconds: number) => `A code was just sent. Please wait ${seconds} s before requesting another.`,
-  ipLimit: 'Too many code requests from your network. Please try again later.',
-  expired: 'The SMS code has expired or was used up. Request a new one.',
-  wrong: (left: number) => `The SMS code is wrong. ${left} attempt${left === 1 ? '' : 's'} left.`,
-  exhausted: 'The SMS code is wrong and has been cancelled after too many attempts. Request a new one.',
-} as const;
 
 export interface SmsService {
   sendCode(input: { sessionId: string; mobile: string; captcha: string; ip: string }): Promise<SmsSent>;

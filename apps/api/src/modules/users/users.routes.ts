@@ -4,6 +4,7 @@ import {
   type RegisterForm,
   registerFormSchema,
   routes,
+  USER_MESSAGES,
   type UsernameParams,
   withRegisterRules,
 } from '@register/contracts';
@@ -42,7 +43,7 @@ export const registerRoutes: FastifyPluginAsync<{ users: UsersService; smsCodeLe
       // A new id at every change of privilege defeats session fixation.
       await request.session.regenerate();
       request.session.userId = user.id;
-      return ok(user, 'Registration succeeded.');
+      return ok(user, USER_MESSAGES.registered);
     },
   });
 };

@@ -1,13 +1,8 @@
-import { Code, type RegisterForm, type UserView } from '@register/contracts';
+import { Code, type RegisterForm, USER_MESSAGES, type UserView } from '@register/contracts';
 import { AppError } from '../../errors.ts';
 import type { SmsService } from '../sms/sms.service.ts';
 import { commonPasswordProblem, type PasswordHasher } from './passwords.ts';
 import { DuplicateUserError, type UserRecord, type UsersRepository } from './users.repository.ts';
-
-export const USER_MESSAGES = {
-  usernameTaken: 'This username is already taken.',
-  mobileTaken: 'This mobile number is already registered. Log in instead.',
-} as const;
 
 export const toUserView = (user: UserRecord): UserView => ({ id: user.id, username: user.username, mobile: user.mobile });
 

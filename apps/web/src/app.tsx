@@ -1,0 +1,82 @@
+// The app shell and its routes. Which page a path shows depends on the session: a logged-in
+// visitor is sent from /login and /register to /, an anonymous one from / to /login.
+import type { UserView } from '@register/contracts';
+import type { ReactNode } from 'react';
+import { HomePage } from './features/home/home-page';
+import { LoginPage } from './features/login/login-page';
+import { NotFoundPage } from './features/not-found/not-found-page';
+import { RegisterPage } from './features/register/register-page';
+import { Link, navigate, Redirect, usePathname } from './lib/router';
+import { SessionProvider, useSession } from './lib/session';
+
+/** "/register/" and "/register" are the same page. */
+const normalise = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
+
+function Routes(): ReactNode {
+  const path = normalise(usePathname());
+  const { session, signedIn, signedOut } = useSession();
+
+  if (session.status === 'loading') {
+    return (
+      <p className="loading" role="status">
+        Loading…
+      </p>
+    );
+  }
+  const user = session.status === 'authenticated' ? session.user : null;
+  const enter = (next: UserView) => {
+    signedIn(next);
+    navigate('/', { replace: true });
+  };
+
+  switch (path) {
+    case '/':
+      return user ? (
+        <HomePage
+          user={user}
+          onLoggedOut={() => {
+            signedOut();
+            navigate('/login', { replace: true });
+          }}
+        />
+      ) : (
+        <Redirect to="/login" />
+      );
+    case '/login':
+      return user ? <Redirect to="/" /> : <LoginPage onLoggedIn={enter} />;
+    case '/register':
+      return user ? <Redirect to="/" /> : <RegisterPage onRegistered={enter} />;
+    default:
+      return <NotFoundPage />;
+  }
+}
+
+function SessionProblem() {
+  const { session } = useSession();
+  if (session.status !== 'anonymous' || !session.problem) return null;
+  return (
+    <p className="banner" role="status">
+      {session.problem}
+    </p>
+  );
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      <header className="site-header">
+        <Link to="/" className="brand">
+          <svg className="brand-mark" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <rect width="24" height="24" rx="6" />
+            <path d="M7 12.5l3.2 3.2L17 9" />
+          </svg>
+          Register
+        </Link>
+      </header>
+      <main className="site-main">
+        <SessionProblem />
+        <Routes />
+      </main>
+    </SessionProvider>
+  );
+}

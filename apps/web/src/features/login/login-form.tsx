@@ -1,0 +1,70 @@
+// Log in with a username or a mobile number. The API answers every kind of wrong account or
+// password the same way (so accounts cannot be probed): that answer is a form-level alert.
+import { Code, type LoginForm as LoginRequest, LoginForm as LoginRequestSchema, type UserView } from '@register/contracts';
+import { useState } from 'react';
+import { type Path, useForm } from 'react-hook-form';
+import { FormAlert } from '../../components/form-alert';
+import { TextField } from '../../components/text-field';
+import { ApiError, api } from '../../lib/api';
+import { contractResolver, visibleError } from '../../lib/contract-resolver';
+import { formatDuration } from '../../lib/format';
+
+const resolver = contractResolver<LoginRequest, LoginRequest>(LoginRequestSchema);
+const FIELD_ORDER: (keyof LoginRequest)[] = ['account', 'password'];
+
+export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) {
+  const [formError, setFormError] = useState<string | null>(null);
+  const { register, handleSubmit, setError, getValues, formState } = useForm<LoginRequest>({
+    mode: 'onTouched',
+    defaultValues: { account: '', password: '' },
+    resolver,
+  });
+  const { errors, isSubmitting, isSubmitted } = formState;
+  const errorFor = (name: keyof LoginRequest) => visibleError(errors[name], getValues(name), isSubmitted);
+
+  const submit = handleSubmit(async (values) => {
+    setFormError(null);
+    try {
+      onLoggedIn(await api.login(values));
+    } catch (error) {
+      if (!(error instanceof ApiError)) {
+        console.error(error);
+        setFormError('Something went wrong. Please try again.');
+        return;
+      }
+      const fields = FIELD_ORDER.filter((name) => error.fields[name]);
+      fields.forEach((name, index) => {
+        setError(name as Path<LoginRequest>, { type: 'server', message: error.fields[name] }, { shouldFocus: index === 0 });
+      });
+      if (fields.length > 0) return;
+      const wait = error.errno === Code.THROTTLED && error.retryAfter ? ` Try again in ${formatDuration(error.retryAfter)}.` : '';
+      setFormError(error.message + wait);
+    }
+  });
+
+  return (
+    <form className="form" noValidate onSubmit={submit}>
+      <FormAlert message={formError} />
+      <TextField
+        id="account"
+        label="Username or mobile"
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        error={errorFor('account')}
+        {...register('account')}
+      />
+      <TextField
+        id="login-password"
+        label="Password"
+        type="password"
+        autoComplete="current-password"
+        error={errorFor('password')}
+        {...register('password')}
+      />
+      <button type="submit" className="button button-primary" disabled={isSubmitting} aria-busy={isSubmitting || undefined}>
+        Log in
+      </button>
+    </form>
+  );
+}

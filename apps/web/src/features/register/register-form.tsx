@@ -1,0 +1,277 @@
+// The registration form: the seed's fields, validated by the contracts' rules as the visitor
+// goes, with live availability, the captcha-guarded SMS code and the server's field messages.
+import {
+  CAPTCHA_LENGTH,
+  Code,
+  checkField,
+  Mobile,
+  type RegisterForm as RegisterRequest,
+  RegisterForm as RegisterRequestSchema,
+  registerFormSchema,
+  SMS_CODE_LENGTH,
+  SmsCodeForm,
+  Username,
+  type UserView,
+  validateRequest,
+  withRegisterRules,
+} from '@register/contracts';
+import { useMemo, useRef, useState } from 'react';
+import { type Path, useForm, useWatch } from 'react-hook-form';
+import { FormAlert } from '../../components/form-alert';
+import { type FieldStatus, TextField } from '../../components/text-field';
+import { ApiError, api } from '../../lib/api';
+import { contractResolver, visibleError } from '../../lib/contract-resolver';
+import { fieldRule } from '../../lib/field-rule';
+import { CaptchaImage } from './captcha-image';
+import { PasswordStrength } from './password-strength-meter';
+import { type Availability, useAvailability } from './use-availability';
+import { useCaptcha } from './use-captcha';
+import { useSmsCode } from './use-sms-code';
+
+/** What the inputs hold: the register request plus the captcha answer (sent with the SMS request). */
+export type RegisterValues = RegisterRequest & { captcha: string };
+
+const EMPTY: RegisterValues = { username: '', password: '', password_repeat: '', mobile: '', captcha: '', sms_code: '' };
+const FIELD_ORDER: (keyof RegisterValues)[] = ['username', 'password', 'password_repeat', 'mobile', 'captcha', 'sms_code'];
+
+const validValue = (schema: typeof Username | typeof Mobile, raw: string) => {
+  const result = checkField(schema, raw);
+  return 'value' in result ? result.value : null;
+};
+
+const USERNAME_RULE = fieldRule(Username);
+const MOBILE_RULE = fieldRule(Mobile);
+
+const TAKEN_MESSAGES = {
+  username: 'This username is already registered.',
+  mobile: 'This mobile number is already registered. Log in instead.',
+} as const;
+
+/** The availability answer as the field's message, when it is about the value now in the field. */
+function availabilityStatus(
+  status: Availability,
+  current: string | null,
+  field: keyof typeof TAKEN_MESSAGES,
+): FieldStatus | null {
+  if (status.state === 'idle' || status.value !== current) return null;
+  switch (status.state) {
+    case 'checking':
+      return { tone: 'info', text: 'Checking availability…' };
+    case 'available':
+      return { tone: 'success', text: `${status.value} is available.` };
+    case 'taken':
+      return { tone: 'error', text: TAKEN_MESSAGES[field] };
+    case 'failed':
+      return { tone: 'info', text: status.message };
+  }
+}
+
+export function RegisterForm({ onRegistered }: { onRegistered(user: UserView): void }) {
+  const [formError, setFormError] = useState<string | null>(null);
+  // The server says how long SMS codes are; the sms_code rule follows it after the first send.
+  const schema = useRef(RegisterRequestSchema);
+  const schemaCodeLength = useRef(SMS_CODE_LENGTH);
+  const resolver = useMemo(() => contractResolver<RegisterValues, RegisterRequest>(() => schema.current), []);
+
+  const form = useForm<RegisterValues, unknown, RegisterRequest>({ mode: 'onTouched', defaultValues: EMPTY, resolver });
+  const { register, handleSubmit, setError, clearErrors, setFocus, setValue, getValues, getFieldState, trigger, control } = form;
+  const { errors, isSubmitting, isSubmitted } = form.formState;
+  const errorFor = (name: keyof RegisterValues) => visibleError(errors[name], getValues(name), isSubmitted);
+  const [username, mobile, password, passwordRepeat, captcha] = useWatch({
+    control,
+    name: ['username', 'mobile', 'password', 'password_repeat', 'captcha'],
+  });
+
+  const usernameCheck = useAvailability((value, signal) => api.checkUsername(value, { signal }));
+  const mobileCheck = useAvailability((value, signal) => api.checkMobile(value, { signal }));
+  const validUsername = validValue(Username, username);
+  const validMobile = validValue(Mobile, mobile);
+  const usernameStatus = availabilityStatus(usernameCheck.status, validUsername, 'username');
+  const mobileStatus = availabilityStatus(mobileCheck.status, validMobile, 'mobile');
+  const mobileAvailable = mobileCheck.status.state === 'available' && mobileCheck.status.value === validMobile;
+
+  const captchaImage = useCaptcha();
+  const sms = useSmsCode();
+
+  /** Puts each server message beside its field; true when at least one found a field. */
+  function showFieldErrors(fields: Readonly<Record<string, string>>): boolean {
+    const known = FIELD_ORDER.filter((name) => fields[name]);
+    known.forEach((name, index) => {
+      setError(name as Path<RegisterValues>, { type: 'server', message: fields[name] }, { shouldFocus: index === 0 });
+    });
+    return known.length > 0;
+  }
+
+  /** Re-checks a field whose rule depends on another one, once the visitor has been there. */
+  function revalidateIfTouched(name: 'password' | 'password_repeat') {
+    if (getFieldState(name).isTouched && getValues(name) !== '') void trigger(name);
+  }
+
+  /** The repeat is compared while it is typed; a correct beginning is not an error yet. */
+  function compareRepeat() {
+    const [first, repeat] = getValues(['password', 'password_repeat']);
+    if (repeat === '') return;
+    const stillTyping = first.startsWith(repeat) && repeat.length < first.length;
+    if (stillTyping && !getFieldState('password_repeat').isTouched) clearErrors('password_repeat');
+    else void trigger('password_repeat');
+  }
+
+  async function requestSmsCode() {
+    setFormError(null);
+    const request = validateRequest<SmsCodeForm>(SmsCodeForm, { mobile: getValues('mobile'), captcha: getValues('captcha') });
+    if (!request.ok) {
+      showFieldErrors(request.fields);
+      return;
+    }
+    const outcome = await sms.send(request.value);
+    // The answer was spent, right or wrong: a new picture and an empty box for the next try.
+    setValue('captcha', '');
+    captchaImage.refresh();
+    if (outcome.ok) {
+      if (outcome.codeLength !== schemaCodeLength.current) {
+        schemaCodeLength.current = outcome.codeLength;
+        schema.current = withRegisterRules(registerFormSchema(outcome.codeLength));
+      }
+      setFocus('sms_code');
+      return;
+    }
+    const { error } = outcome;
+    if (error.errno === Code.DATAEXIST && error.fields.mobile) mobileCheck.markTaken(request.value.mobile);
+    // A cooldown is no fault of the mobile field: its message goes beside the button instead.
+    const fields = error.errno === Code.THROTTLED ? {} : error.fields;
+    if (!showFieldErrors(fields)) setFocus('captcha');
+  }
+
+  const submit = handleSubmit(async (values) => {
+    setFormError(null);
+    // Known to be taken: the API would refuse, and the reason is already beside the field.
+    if (usernameCheck.status.state === 'taken' && usernameCheck.status.value === values.username) return setFocus('username');
+    if (mobileCheck.status.state === 'taken' && mobileCheck.status.value === values.mobile) return setFocus('mobile');
+    try {
+      onRegistered(await api.register(values));
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : null;
+      if (!apiError) console.error(error);
+      if (apiError?.errno === Code.DATAEXIST) {
+        if (apiError.fields.username) usernameCheck.markTaken(values.username);
+        if (apiError.fields.mobile) mobileCheck.markTaken(values.mobile);
+      }
+      if (!apiError || !showFieldErrors(apiError.fields))
+        setFormError(apiError?.message ?? 'Something went wrong. Please try again.');
+    }
+  });
+
+  const repeatMatches = passwordRepeat !== '' && passwordRepeat === password && !errors.password_repeat;
+  const canRequestCode = validMobile !== null && mobileAvailable && captcha.trim() !== '' && sms.ready;
+
+  return (
+    <form className="form" noValidate onSubmit={submit} aria-describedby="register-form-note">
+      <p id="register-form-note" className="form-note">
+        All fields are required.
+      </p>
+      <FormAlert message={formError} />
+
+      <TextField
+        id="username"
+        label="Username"
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        maxLength={USERNAME_RULE.maxLength}
+        error={errorFor('username')}
+        status={usernameStatus}
+        hint={USERNAME_RULE.text}
+        {...register('username', {
+          onChange: (event) => usernameCheck.schedule(validValue(Username, event.target.value)),
+          onBlur: (event) => {
+            usernameCheck.checkNow(validValue(Username, event.target.value));
+            revalidateIfTouched('password');
+          },
+        })}
+      />
+
+      <TextField
+        id="password"
+        label="Password"
+        type="password"
+        autoComplete="new-password"
+        error={errorFor('password')}
+        hint={<PasswordStrength password={password} />}
+        {...register('password', {
+          onChange: () => revalidateIfTouched('password_repeat'),
+        })}
+      />
+
+      <TextField
+        id="password_repeat"
+        label="Repeat password"
+        type="password"
+        autoComplete="new-password"
+        error={errorFor('password_repeat')}
+        status={repeatMatches ? { tone: 'success', text: 'Passwords match.' } : null}
+        {...register('password_repeat', { onChange: compareRepeat })}
+      />
+
+      <TextField
+        id="mobile"
+        label="Mobile number"
+        type="tel"
+        autoComplete="tel-national"
+        inputMode="tel"
+        error={errorFor('mobile')}
+        status={mobileStatus}
+        hint={MOBILE_RULE.text}
+        {...register('mobile', {
+          onChange: (event) => mobileCheck.schedule(validValue(Mobile, event.target.value)),
+          onBlur: (event) => {
+            mobileCheck.checkNow(validValue(Mobile, event.target.value));
+            revalidateIfTouched('password');
+          },
+        })}
+      />
+
+      <TextField
+        id="captcha"
+        label="Image code"
+        className="field-captcha"
+        autoComplete="off"
+        autoCapitalize="characters"
+        spellCheck={false}
+        maxLength={CAPTCHA_LENGTH}
+        error={errorFor('captcha')}
+        addon={<CaptchaImage src={captchaImage.src} onRefresh={captchaImage.refresh} />}
+        {...register('captcha')}
+      />
+
+      <TextField
+        id="sms_code"
+        label="SMS code"
+        autoComplete="one-time-code"
+        inputMode="numeric"
+        maxLength={sms.codeLength}
+        error={errorFor('sms_code')}
+        status={sms.status}
+        hint={
+          sms.remaining > 0 || canRequestCode
+            ? null
+            : 'To get a code, enter an available mobile number and the image code, then press “Get code”.'
+        }
+        addon={
+          <button
+            type="button"
+            className="button button-secondary sms-button"
+            disabled={!canRequestCode}
+            onClick={() => void requestSmsCode()}
+          >
+            {sms.remaining > 0 ? `Resend in ${sms.remaining} s` : 'Get code'}
+          </button>
+        }
+        {...register('sms_code')}
+      />
+
+      <button type="submit" className="button button-primary" disabled={isSubmitting} aria-busy={isSubmitting || undefined}>
+        Create account
+      </button>
+    </form>
+  );
+}

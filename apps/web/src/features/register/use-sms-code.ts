@@ -1,0 +1,59 @@
+// The "Get code" request and its aftermath: the resend countdown (from the server's resendIn,
+// or its retryAfter on a 429) and the message shown under the SMS code input.
+import { Code, SMS_CODE_LENGTH, type SmsCodeForm } from '@register/contracts';
+import { useState } from 'react';
+import type { FieldStatus } from '../../components/text-field';
+import { ApiError, api } from '../../lib/api';
+import { formatDuration, maskMobile } from '../../lib/format';
+import { useCountdown } from './use-countdown';
+
+export type SmsOutcome = { ok: true; codeLength: number } | { ok: false; error: ApiError };
+
+export interface SmsCodeRequest {
+  /** No request in flight and no countdown running. */
+  ready: boolean;
+  /** Seconds until "Get code" may be pressed again. */
+  remaining: number;
+  /** Digits the code has (the server's codeLength, once known). */
+  codeLength: number;
+  status: FieldStatus | null;
+  send(request: SmsCodeForm): Promise<SmsOutcome>;
+}
+
+export function useSmsCode(): SmsCodeRequest {
+  const countdown = useCountdown();
+  const [sending, setSending] = useState(false);
+  const [status, setStatus] = useState<FieldStatus | null>(null);
+  const [codeLength, setCodeLength] = useState(SMS_CODE_LENGTH);
+
+  async function send(request: SmsCodeForm): Promise<SmsOutcome> {
+    setSending(true);
+    setStatus(null);
+    try {
+      const sent = await api.sendSmsCode(request);
+      countdown.start(sent.resendIn);
+      setCodeLength(sent.codeLength);
+      setStatus({
+        tone: 'success',
+        text: `We sent a ${sent.codeLength}-digit code to ${maskMobile(request.mobile)}. It is valid for ${formatDuration(sent.expiresIn)}.`,
+      });
+      return { ok: true, codeLength: sent.codeLength };
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) console.error(caught);
+      const error =
+        caught instanceof ApiError
+          ? caught
+          : new ApiError({ errno: Code.UNKOWNERR, message: 'Something went wrong. Please try again.', status: 0 });
+      if (error.retryAfter) countdown.start(error.retryAfter);
+      // Messages about a field (a wrong image code, a registered mobile) are shown beside that
+      // field by the form; the others (cooldown, SMS gateway down, offline) belong here.
+      const aboutAField = error.errno !== Code.THROTTLED && Object.keys(error.fields).length > 0;
+      if (!aboutAField) setStatus({ tone: 'warning', text: error.message });
+      return { ok: false, error };
+    } finally {
+      setSending(false);
+    }
+  }
+
+  return { ready: !sending && countdown.remaining === 0, remaining: countdown.remaining, codeLength, status, send };
+}

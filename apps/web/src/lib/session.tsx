@@ -1,0 +1,53 @@
+// Who is logged in, fetched once at start-up (GET /user/me/) and then kept up to date by the
+// pages that log in, register and log out. Guards read it to send visitors to the right page.
+import { Code, type UserView } from '@register/contracts';
+import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
+import { ApiError, api, isAbortError } from './api';
+
+export type SessionState =
+  | { status: 'loading' }
+  | { status: 'anonymous'; problem?: string }
+  | { status: 'authenticated'; user: UserView };
+
+interface SessionContextValue {
+  session: SessionState;
+  signedIn(user: UserView): void;
+  signedOut(): void;
+}
+
+const SessionContext = createContext<SessionContextValue | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [session, setSession] = useState<SessionState>({ status: 'loading' });
+
+  useEffect(() => {
+    const controller = new AbortController();
+    api.me({ signal: controller.signal }).then(
+      (user) => setSession({ status: 'authenticated', user }),
+      (error: unknown) => {
+        if (isAbortError(error)) return;
+        // 401 SESSIONERR is the ordinary "nobody is logged in"; anything else is worth a word.
+        const quiet = error instanceof ApiError && error.errno === Code.SESSIONERR;
+        const problem = quiet ? undefined : error instanceof ApiError ? error.message : 'Could not check your session.';
+        setSession({ status: 'anonymous', problem });
+      },
+    );
+    return () => controller.abort();
+  }, []);
+
+  const value = useMemo<SessionContextValue>(
+    () => ({
+      session,
+      signedIn: (user) => setSession({ status: 'authenticated', user }),
+      signedOut: () => setSession({ status: 'anonymous' }),
+    }),
+    [session],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionContextValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error('useSession() needs a <SessionProvider> above it');
+  return value;
+}

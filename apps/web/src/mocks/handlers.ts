@@ -1,0 +1,250 @@
+// The mock API: one MSW handler per route of the contracts' table, answering like apps/api does
+// (same envelopes, codes, statuses and field messages), from the in-memory state in db.ts.
+// Used by `pnpm dev:mock` (service worker) and by the component tests (msw/node).
+//
+//   taken usernames   admin, alice_1, bob_smith (password Mock-pass-2026, see MOCK_PASSWORD)
+//   taken mobiles     13800138000, 13900139000, 13700137000
+//   captcha answer    MOCK (any case), single-use like the real one
+//   SMS code          random; GET /api/__dev/sms/<mobile>/ returns it (and dev:mock logs it)
+import {
+  API_PREFIX,
+  AUTH_MESSAGES,
+  CAPTCHA_MESSAGES,
+  Code,
+  envelopeOf,
+  errorMap,
+  failure,
+  httpStatus,
+  type LoginForm,
+  LoginForm as LoginFormSchema,
+  MOBILE_PATTERN,
+  MobileParams,
+  NORMALIZERS,
+  ok,
+  PASSWORD_MESSAGES,
+  type RegisterForm,
+  RegisterForm as RegisterFormSchema,
+  type RouteName,
+  routes,
+  SMS_MESSAGES,
+  type SmsCodeForm,
+  SmsCodeForm as SmsCodeFormSchema,
+  USER_MESSAGES,
+  UsernameParams,
+  type UserView,
+  validateRequest,
+} from '@register/contracts';
+import { type AnyHandler, delay, HttpResponse, http } from 'msw';
+import type { TObject } from 'typebox';
+import { captchaSvg } from './captcha-image';
+import {
+  createUser,
+  db,
+  deliverSms,
+  findUserById,
+  findUserByMobile,
+  findUserByUsername,
+  MOCK_CAPTCHA_ANSWER,
+  MOCK_LOGIN,
+  MOCK_SMS,
+  type MockUser,
+} from './db';
+
+/** A handful of the API's 49k common passwords: enough to show the server-only rule. */
+const COMMON_PASSWORDS = new Set(['password', 'password1', 'qwertyuiop', 'iloveyou', 'sunshine1', 'football']);
+
+const url = (name: RouteName) => API_PREFIX + routes[name].path;
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+const toUserView = (user: MockUser): UserView => ({ id: user.id, username: user.username, mobile: user.mobile });
+
+function success<T>(data: T, errmsg?: string) {
+  return HttpResponse.json(ok(data, errmsg));
+}
+
+interface Refusal {
+  message?: string;
+  fields?: Record<string, string>;
+  retryAfter?: number;
+}
+
+/** The API's error envelope and status; thrown by the helpers, returned by MSW as the answer. */
+function refuse(code: Code, { message = errorMap[code], fields, retryAfter }: Refusal = {}) {
+  const data =
+    fields || retryAfter !== undefined ? { ...(fields && { fields }), ...(retryAfter !== undefined && { retryAfter }) } : null;
+  const headers = retryAfter === undefined ? undefined : { 'retry-after': String(retryAfter) };
+  return HttpResponse.json(failure(code, message, data), { status: httpStatus[code], headers });
+}
+
+const fieldRefusal = (code: Code, field: string, message: string) => refuse(code, { message, fields: { [field]: message } });
+
+/** Validates a request part with the same interpreter the API uses; throws the 400 answer. */
+function validated<T>(schema: TObject, input: unknown): T {
+  const result = validateRequest<T>(schema, input);
+  if (result.ok) return result.value;
+  throw refuse(Code.PARAMERR, { message: Object.values(result.fields).join(' '), fields: result.fields });
+}
+
+async function jsonBody(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    throw refuse(Code.PARAMERR, { message: 'Malformed JSON body.' });
+  }
+}
+
+function consumeCaptcha(answer: string): void {
+  const expected = db.captcha;
+  db.captcha = null; // single-use, right or wrong
+  if (expected === null) throw fieldRefusal(Code.PARAMERR, 'captcha', CAPTCHA_MESSAGES.expired);
+  if (answer.toUpperCase() !== expected.toUpperCase()) throw fieldRefusal(Code.PARAMERR, 'captcha', CAPTCHA_MESSAGES.wrong);
+}
+
+function verifySmsCode(mobile: string, code: string): void {
+  const pending = db.codes.get(mobile);
+  if (!pending || pending.expiresAt <= Date.now()) {
+    db.codes.delete(mobile);
+    throw fieldRefusal(Code.PARAMERR, 'sms_code', SMS_MESSAGES.expired);
+  }
+  pending.attemptsLeft--;
+  if (pending.code === code) {
+    db.codes.delete(mobile);
+    return;
+  }
+  if (pending.attemptsLeft === 0) {
+    db.codes.delete(mobile);
+    throw fieldRefusal(Code.PARAMERR, 'sms_code', SMS_MESSAGES.exhausted);
+  }
+  throw fieldRefusal(Code.PARAMERR, 'sms_code', SMS_MESSAGES.wrong(pending.attemptsLeft));
+}
+
+function takenRefusal(taken: { username: boolean; mobile: boolean }) {
+  const fields: Record<string, string> = {};
+  if (taken.username) fields.username = USER_MESSAGES.usernameTaken;
+  if (taken.mobile) fields.mobile = SMS_MESSAGES.registered;
+  return refuse(Code.DATAEXIST, { message: Object.values(fields).join(' '), fields });
+}
+
+function randomCode(length: number): string {
+  return Array.from({ length }, () => Math.floor(Math.random() * 10)).join('');
+}
+
+export interface MockHandlerOptions {
+  /** Adds a realistic 100-400 ms response time (dev:mock); tests leave it off. */
+  latency?: boolean;
+}
+
+export function createHandlers({ latency = false }: MockHandlerOptions = {}): AnyHandler[] {
+  const wait = () => (latency ? delay() : undefined);
+
+  return [
+    http.get(url('imageCode'), async () => {
+      await wait();
+      db.captcha = MOCK_CAPTCHA_ANSWER;
+      return new HttpResponse(captchaSvg(MOCK_CAPTCHA_ANSWER), {
+        headers: { 'content-type': 'image/svg+xml', 'cache-control': 'no-store' },
+      });
+    }),
+
+    http.get(url('checkUsername'), async ({ params }) => {
+      await wait();
+      const { username } = validated<UsernameParams>(UsernameParams, params);
+      return success({ username, count: findUserByUsername(username) ? 1 : 0 });
+    }),
+
+    http.get(url('checkMobile'), async ({ params }) => {
+      await wait();
+      const { mobile } = validated<MobileParams>(MobileParams, params);
+      return success({ mobile, count: findUserByMobile(mobile) ? 1 : 0 });
+    }),
+
+    http.post(url('sendSmsCode'), async ({ request }) => {
+      await wait();
+      const { mobile, captcha } = validated<SmsCodeForm>(SmsCodeFormSchema, await jsonBody(request));
+      consumeCaptcha(captcha);
+      if (findUserByMobile(mobile)) throw fieldRefusal(Code.DATAEXIST, 'mobile', SMS_MESSAGES.registered);
+      const now = Date.now();
+      const cooldownUntil = db.cooldownUntil.get(mobile) ?? 0;
+      if (cooldownUntil > now) {
+        const retryAfter = seconds(cooldownUntil - now);
+        const message = SMS_MESSAGES.cooldown(retryAfter);
+        throw refuse(Code.THROTTLED, { message, fields: { mobile: message }, retryAfter });
+      }
+      const code = randomCode(MOCK_SMS.codeLength);
+      db.cooldownUntil.set(mobile, now + MOCK_SMS.resendSeconds * 1000);
+      db.codes.set(mobile, { code, attemptsLeft: MOCK_SMS.maxAttempts, expiresAt: now + MOCK_SMS.ttlSeconds * 1000 });
+      const minutes = Math.ceil(MOCK_SMS.ttlSeconds / 60);
+      deliverSms({
+        mobile,
+        code,
+        text: `Your verification code is ${code}. It expires in ${minutes} minutes.`,
+        sentAt: new Date(now).toISOString(),
+      });
+      return success(
+        { expiresIn: MOCK_SMS.ttlSeconds, resendIn: MOCK_SMS.resendSeconds, codeLength: MOCK_SMS.codeLength },
+        SMS_MESSAGES.sent,
+      );
+    }),
+
+    http.post(url('register'), async ({ request }) => {
+      await wait();
+      const form = validated<RegisterForm>(RegisterFormSchema, await jsonBody(request));
+      if (COMMON_PASSWORDS.has(form.password.toLowerCase())) {
+        throw fieldRefusal(Code.PARAMERR, 'password', PASSWORD_MESSAGES.common);
+      }
+      const taken = { username: Boolean(findUserByUsername(form.username)), mobile: Boolean(findUserByMobile(form.mobile)) };
+      if (taken.username || taken.mobile) throw takenRefusal(taken);
+      verifySmsCode(form.mobile, form.sms_code);
+      const user = createUser({ username: form.username, mobile: form.mobile, password: form.password });
+      db.sessionUserId = user.id;
+      return success(toUserView(user), USER_MESSAGES.registered);
+    }),
+
+    http.post(url('login'), async ({ request }) => {
+      await wait();
+      const { account, password } = validated<LoginForm>(LoginFormSchema, await jsonBody(request));
+      const mobile = NORMALIZERS.mobile(account);
+      const isMobile = new RegExp(MOBILE_PATTERN).test(mobile);
+      const accountKey = isMobile ? mobile : account.toLowerCase();
+      const now = Date.now();
+      const failures = db.loginFailures.get(accountKey);
+      if (failures && failures.until > now && failures.count >= MOCK_LOGIN.maxFailures) {
+        throw refuse(Code.THROTTLED, { message: AUTH_MESSAGES.throttled, retryAfter: seconds(failures.until - now) });
+      }
+      const user = isMobile ? findUserByMobile(mobile) : findUserByUsername(account);
+      if (!user || user.password !== password) {
+        const count = failures && failures.until > now ? failures.count + 1 : 1;
+        db.loginFailures.set(accountKey, { count, until: now + MOCK_LOGIN.lockSeconds * 1000 });
+        throw refuse(Code.LOGINERR, { message: AUTH_MESSAGES.failed });
+      }
+      db.loginFailures.delete(accountKey);
+      db.sessionUserId = user.id;
+      return success(toUserView(user), AUTH_MESSAGES.loggedIn);
+    }),
+
+    http.post(url('logout'), async () => {
+      await wait();
+      db.sessionUserId = null;
+      return success(null, AUTH_MESSAGES.loggedOut);
+    }),
+
+    http.get(url('me'), async () => {
+      await wait();
+      const user = findUserById(db.sessionUserId);
+      if (!user) throw refuse(Code.SESSIONERR);
+      return success(toUserView(user));
+    }),
+
+    http.get(url('health'), () =>
+      HttpResponse.json(envelopeOf(Code.OK, { database: 'ok', store: 'ok', backends: { database: 'mock', store: 'mock' } })),
+    ),
+
+    http.get(url('devSms'), ({ params }) => {
+      const { mobile } = validated<MobileParams>(MobileParams, params);
+      const message = db.outbox.get(mobile);
+      if (!message) throw refuse(Code.NODATA, { message: `${errorMap[Code.NODATA]}: no message to this mobile.` });
+      return success(message);
+    }),
+  ];
+}
+
+export const handlers = createHandlers();

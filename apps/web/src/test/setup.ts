@@ -1,0 +1,18 @@
+// Every component test runs against the mock API (the same handlers as dev:mock), from a fresh
+// mock database and a fresh page at http://localhost/.
+import '@testing-library/jest-dom/vitest';
+import { cleanup } from '@testing-library/react';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { resetMockDb } from '../mocks/db';
+import { server } from '../mocks/server';
+
+// A request no handler answers is a bug in the test or the app, not something to let through.
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
+afterEach(() => {
+  cleanup();
+  server.resetHandlers();
+  resetMockDb();
+  window.history.replaceState(null, '', '/');
+  document.title = '';
+});
+afterAll(() => server.close());

@@ -1,0 +1,23 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig, loadEnv, type ProxyOptions } from 'vite';
+
+const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+
+// `vite` and `vite preview` proxy /api to the API, so the session cookie is first-party and no
+// CORS is involved. `vite --mode mock` has no proxy at all: the service worker answers /api.
+export default defineConfig(({ mode }) => {
+  const isMock = mode === 'mock';
+  // The only place that reads API_URL (from the environment or a .env file beside this config).
+  const apiUrl = loadEnv(mode, import.meta.dirname, '').API_URL || DEFAULT_API_URL;
+  // changeOrigin stays false: the API refuses POSTs whose Origin is not its own Host, and the
+  // browser's Origin is the dev server's, so the dev server's Host must reach the API.
+  const proxy: Record<string, ProxyOptions> = { '/api': { target: apiUrl, changeOrigin: false, xfwd: true } };
+
+  return {
+    plugins: [react()],
+    // The mock service worker script lives in public-mock/, so a production build never ships it.
+    publicDir: isMock ? 'public-mock' : 'public',
+    server: { proxy: isMock ? undefined : proxy },
+    preview: { proxy },
+  };
+});

@@ -1,0 +1,30 @@
+// What the API says when it refuses a step of the flow, shared so the SPA's mock API (and any
+// client test) meets the very same texts. Field-rule messages live with the rules (fields.ts).
+
+export const CAPTCHA_MESSAGES = {
+  expired: 'The image code has expired. Click the image for a new one.',
+  wrong: 'The image code is wrong. A new image has been requested.',
+} as const;
+
+export const SMS_MESSAGES = {
+  sent: 'The SMS verification code has been sent.',
+  registered: 'This mobile number is already registered. Log in instead.',
+  cooldown: (seconds: number) => `A code was just sent. Please wait ${seconds} s before requesting another.`,
+  ipLimit: 'Too many code requests from your network. Please try again later.',
+  expired: 'The SMS code has expired or was used up. Request a new one.',
+  wrong: (left: number) => `The SMS code is wrong. ${left} attempt${left === 1 ? '' : 's'} left.`,
+  exhausted: 'The SMS code is wrong and has been cancelled after too many attempts. Request a new one.',
+} as const;
+
+export const USER_MESSAGES = {
+  registered: 'Registration succeeded.',
+  usernameTaken: 'This username is already taken.',
+  mobileTaken: 'This mobile number is already registered. Log in instead.',
+} as const;
+
+export const AUTH_MESSAGES = {
+  loggedIn: 'Logged in.',
+  loggedOut: 'Logged out.',
+  failed: 'Wrong username, mobile number or password.',
+  throttled: 'Too many failed logins. Please try again later.',
+} as const;

@@ -1,0 +1,69 @@
+// `pnpm start` / `pnpm dev`: the API and the SPA together, one command, one Ctrl-C.
+//   pnpm start   API + the built SPA (vite preview), as a visitor would use them
+//   pnpm dev     API with --watch + Vite's dev server with hot reload
+// PORT (API, default 3000), WEB_PORT (default 5173) and WEB_HOST (default 127.0.0.1) pick the
+// addresses; everything else (DATABASE_URL, REDIS_URL, ...) goes to the API as documented.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const dev = process.argv.includes('--dev');
+const apiPort = process.env.PORT ?? '3000';
+const webPort = process.env.WEB_PORT ?? '5173';
+const webHost = process.env.WEB_HOST ?? '127.0.0.1';
+const apiUrl = `http://127.0.0.1:${apiPort}`;
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function stopAll(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2000).unref();
+}
+
+function start(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(command, args, { cwd, env, stdio: 'inherit' });
+  child.on('exit', (code) => {
+    if (!stopping) console.error(`${path.basename(args[0] ?? command)} exited (${code}); stopping.`);
+    stopAll(code ?? 1);
+  });
+  children.push(child);
+  return child;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => stopAll(0));
+}
+
+start(process.execPath, [...(dev ? ['--watch'] : []), 'src/server.ts'], path.join(root, 'apps/api'), {
+  ...process.env,
+  PORT: apiPort,
+});
+
+// The SPA proxies /api to the API; start it once the API answers.
+const deadline = Date.now() + 120_000;
+while (!stopping) {
+  try {
+    const res = await fetch(`${apiUrl}/api/health/`);
+    if (res.ok || res.status === 503) break;
+  } catch {}
+  if (Date.now() > deadline) {
+    console.error(`The API did not answer at ${apiUrl} within 120 s.`);
+    stopAll(1);
+    break;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 250));
+}
+
+if (stopping) process.exit(process.exitCode ?? 1);
+const vite = path.join(root, 'apps/web/node_modules/.bin/vite');
+start(vite, [dev ? 'dev' : 'preview', '--port', webPort, '--strictPort', '--host', webHost], path.join(root, 'apps/web'), {
+  ...process.env,
+  API_URL: apiUrl,
+});
+const shown = webHost === '0.0.0.0' ? 'localhost' : webHost;
+console.log(
+  `\n  Registration service ready: open http://${shown}:${webPort}/register\n  (API at ${apiUrl}/api/ ; Ctrl-C stops both)\n`,
+);

@@ -69,18 +69,20 @@ const api = fork(path.resolve(import.meta.dirname, '../src/server.ts'), {
     PORT,
     LOG_LEVEL: 'warn',
     REDIS_KEY_PREFIX: 'bench:',
-    SMS_PER_IP_PER_HOUR: '100000000',
   },
   stdio: 'inherit',
 });
 try {
   const base = `http://127.0.0.1:${PORT}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${base}/api/health/`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
+  let up = false;
+  for (let i = 0; i < 200 && !up; i++) {
+    up = await fetch(`${base}/api/health/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (!up) await new Promise((r) => setTimeout(r, 100));
   }
+  if (!up) throw new Error(`the API did not start on ${base}`);
   const routes: [string, autocannon.Options][] = [
     ['404 (framework + envelope baseline)', { url: `${base}/api/nope/` }],
     ['GET /api/health/ (PG + Redis ping)', { url: `${base}/api/health/` }],

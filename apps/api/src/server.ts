@@ -13,7 +13,14 @@ try {
   throw error;
 }
 
-const app = await buildApp(config);
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp(config);
+} catch (error) {
+  // A backend unreachable at start (Redis), a database that cannot be migrated, ...
+  console.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const backends = `database=${app.db.kind} store=${app.store.kind} sms=${config.sms.gateway}`;
 app.log.info(
   app.db.kind === 'embedded' || app.store.kind === 'memory'

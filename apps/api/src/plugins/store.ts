@@ -13,6 +13,8 @@ declare module 'fastify' {
   }
 }
 
+// Start-up waits this long for Redis, then stops with a clear error (@fastify/redis itself would
+// wait for a connection until the plugin timeout). Once running, an outage only costs 503s.
 const READY_TIMEOUT_MS = 5000;
 
 async function waitUntilReady(redis: Redis): Promise<void> {
@@ -20,7 +22,7 @@ async function waitUntilReady(redis: Redis): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`Redis not reachable within ${READY_TIMEOUT_MS} ms`));
+      reject(new Error(`Redis at REDIS_URL is not reachable (waited ${READY_TIMEOUT_MS} ms)`));
     }, READY_TIMEOUT_MS);
     const onReady = () => {
       cleanup();

@@ -16,7 +16,8 @@ const apiEnv: Record<string, string> = {
   LOG_LEVEL: 'warn',
   CAPTCHA_TEST_TEXT: CAPTCHA_ANSWER,
   SMS_GATEWAY: 'outbox',
-  SMS_PER_IP_PER_HOUR: '100000',
+  SMS_PER_IP_PER_HOUR: '1000000',
+  CAPTCHA_PER_IP_PER_MINUTE: '1000000',
   REDIS_KEY_PREFIX: 'e2e:',
   DATA_DIR: '.data/e2e',
 };

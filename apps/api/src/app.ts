@@ -1,8 +1,10 @@
 // buildApp(config) is the whole API: Fastify's options, then infrastructure plugins, then routes,
 // in this order. server.ts listens on it; the tests build the very same thing.
 
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Code, errorMap, routes, validateRequest } from '@register/contracts';
+import { Code, errorMap, failure, routes, validateRequest } from '@register/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TObject } from 'typebox';
@@ -40,7 +42,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       level: config.logLevel,
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
     },
-    trustProxy: config.trustProxy,
+    // A hop count becomes the function proxy-addr would use (Fastify's types take no number).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: config.bodyLimit,
     // Long enough that any over-long username or mobile in a path reaches validation (400), not 404.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 16_384 },
@@ -49,6 +52,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Malformed URLs and the like, rejected before any route runs, get the envelope too.
     frameworkErrors: (error, request, reply) => sendError(error, request, reply),
     return503OnClosing: true,
+    // Requests Node's HTTP parser rejects before Fastify sees them (bad Content-Length, oversized
+    // headers) get the envelope too.
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Request parts are checked by the same interpreter of the contracts' field schemas as the
@@ -95,6 +101,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     { prefix: config.prefix },
   );
   return app;
+}
+
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify(failure(Code.PARAMERR, 'Malformed HTTP request.'));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** A known path with the wrong method answers 405 METHERR with an Allow header, not 404. */

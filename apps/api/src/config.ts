@@ -26,7 +26,12 @@ export const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
-  TRUST_PROXY: Type.Optional(Bool('Trust X-Forwarded-* (behind a reverse proxy): client IPs and https.')),
+  TRUST_PROXY: Type.Optional(
+    Type.String({
+      pattern: '^(true|false|\\d+|[0-9A-Fa-f.:/]+(,\\s*[0-9A-Fa-f.:/]+)*)$',
+      description: 'Proxies whose X-Forwarded-* to trust: a hop count or a list of addresses/CIDRs.',
+    }),
+  ),
 
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL; unset = embedded PGlite.' })),
   DATABASE_POOL_SIZE: Int(10, 1, 200, 'Connections in the PostgreSQL pool.'),
@@ -47,13 +52,15 @@ export const EnvSchema = Type.Object({
   CAPTCHA_TEST_TEXT: Type.Optional(
     Type.String({ pattern: '^[A-Za-z0-9]{4}$', description: 'Fixed captcha answer, for tests only.' }),
   ),
+  CAPTCHA_PER_IP_PER_MINUTE: Int(30, 1, 1_000_000, 'Captcha images one client IP may load per minute.'),
 
   SMS_GATEWAY: Type.Optional(Type.Union([Type.Literal('outbox'), Type.Literal('ccp')])),
   SMS_CODE_LENGTH: Int(SMS_CODE_LENGTH, 4, 8, 'Digits in an SMS code.'),
   SMS_CODE_TTL_SECONDS: Int(300, 60, 3600, 'Lifetime of an SMS code.'),
   SMS_RESEND_SECONDS: Int(60, 10, 3600, 'Wait before another code to the same mobile.'),
   SMS_MAX_ATTEMPTS: Int(5, 1, 20, 'Wrong codes allowed before the code is deleted.'),
-  SMS_PER_IP_PER_HOUR: Int(30, 1, 100_000, 'SMS requests one client IP may make per hour.'),
+  SMS_PER_IP_PER_HOUR: Int(30, 1, 1_000_000, 'SMS requests one client IP may make per hour.'),
+  SMS_PER_MOBILE_PER_DAY: Int(10, 1, 1000, 'SMS codes one mobile may receive per day.'),
   LOGIN_MAX_FAILURES: Int(10, 1, 1000, 'Failed logins per account (and per IP x10) per 15 minutes.'),
   CCP_BASE_URL: Type.String({ default: 'https://app.cloopen.com:8883', pattern: '^https?://' }),
   CCP_ACCOUNT_SID: Type.Optional(Type.String({ minLength: 1 })),
@@ -74,14 +81,15 @@ export interface Config {
   port: number;
   prefix: string;
   logLevel: string;
-  trustProxy: boolean;
+  /** Fastify's trustProxy: false, true (any proxy), a hop count, or addresses/CIDRs. */
+  trustProxy: boolean | number | string;
   database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'embedded'; dir: string };
   redis: { kind: 'redis'; url: string; keyPrefix: string } | { kind: 'memory'; keyPrefix: string };
-  session: { secret: string; ttlSeconds: number; cookieName: string; secure: boolean };
+  session: { secret: string; ttlSeconds: number; anonymousTtlSeconds: number; cookieName: string; secure: boolean };
   allowedOrigins: string[];
   bodyLimit: number;
   codeSecret: string;
-  captcha: { ttlSeconds: number; format: 'png' | 'jpeg'; testText: string | undefined };
+  captcha: { ttlSeconds: number; format: 'png' | 'jpeg'; testText: string | undefined; perIpPerMinute: number };
   sms: {
     gateway: 'outbox' | 'ccp';
     codeLength: number;
@@ -89,6 +97,7 @@ export interface Config {
     resendSeconds: number;
     maxAttempts: number;
     perIpPerHour: number;
+    perMobilePerDay: number;
     ccp: { baseUrl: string; accountSid: string; authToken: string; appId: string; templateId: string; timeoutMs: number };
   };
   loginMaxFailures: number;
@@ -106,7 +115,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     const value = source[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
+  const explicitNodeEnv = 'NODE_ENV' in raw; // read before Value.Default fills raw in
+  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, { ...raw }));
   const errors = Value.Errors(EnvSchema, env);
   if (errors.length) {
     const lines = errors.map((e) => {
@@ -115,12 +125,35 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return toConfig(env as Env);
+  return toConfig(env as Env, explicitNodeEnv);
 }
 
-function toConfig(env: Env): Config {
+function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   const production = env.NODE_ENV === 'production';
   const problems: string[] = [];
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  const secureCookies = env.COOKIE_SECURE ? env.COOKIE_SECURE === 'true' : production;
+  // Fail closed: the dev defaults (public secrets, the SMS outbox) must never face a network by accident.
+  if (!explicitNodeEnv && !LOOPBACK.has(env.HOST)) {
+    problems.push(
+      `NODE_ENV is not set and HOST=${env.HOST} is not loopback: set NODE_ENV=production (or development, deliberately).`,
+    );
+  }
+  if (production && trustProxy === true) {
+    problems.push('TRUST_PROXY=true lets any client forge its IP: give the hop count or the proxy addresses.');
+  }
+  // The API speaks plain HTTP; behind a TLS proxy it knows the request was https only through a trusted proxy.
+  if (production && secureCookies && trustProxy === false) {
+    problems.push('COOKIE_SECURE needs TLS: set TRUST_PROXY to your TLS-terminating proxy (or COOKIE_SECURE=false).');
+  }
   const secret = (name: 'SESSION_SECRET' | 'CODE_SECRET', dev: string) => {
     const value = env[name];
     if (value) return value;
@@ -133,6 +166,11 @@ function toConfig(env: Env): Config {
   }
   if (production && env.CAPTCHA_TEST_TEXT)
     problems.push('CAPTCHA_TEST_TEXT makes every captcha trivial and is refused in production.');
+  if (gateway === 'ccp' && env.CCP_TIMEOUT_MS >= env.SMS_RESEND_SECONDS * 1000) {
+    problems.push(
+      'CCP_TIMEOUT_MS must be shorter than SMS_RESEND_SECONDS, so a late failure cannot clean up after a newer send.',
+    );
+  }
   if (gateway === 'ccp') {
     for (const key of ['CCP_ACCOUNT_SID', 'CCP_AUTH_TOKEN', 'CCP_APP_ID'] as const) {
       if (!env[key]) problems.push(`${key} is required when SMS_GATEWAY=ccp.`);
@@ -144,7 +182,7 @@ function toConfig(env: Env): Config {
     port: env.PORT,
     prefix: env.API_PREFIX,
     logLevel: env.LOG_LEVEL,
-    trustProxy: env.TRUST_PROXY === 'true',
+    trustProxy,
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
       : { kind: 'embedded', dir: path.resolve(REPO_ROOT, env.DATA_DIR, 'pglite') },
@@ -154,15 +192,22 @@ function toConfig(env: Env): Config {
     session: {
       secret: secret('SESSION_SECRET', DEV_SESSION_SECRET),
       ttlSeconds: env.SESSION_TTL_SECONDS,
+      // A visitor's session holds only a captcha until login: keep it no longer than that.
+      anonymousTtlSeconds: env.CAPTCHA_TTL_SECONDS,
       cookieName: env.SESSION_COOKIE_NAME,
-      secure: env.COOKIE_SECURE ? env.COOKIE_SECURE === 'true' : production,
+      secure: secureCookies,
     },
     allowedOrigins: env.ALLOWED_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean),
     bodyLimit: env.BODY_LIMIT_BYTES,
     codeSecret: secret('CODE_SECRET', DEV_CODE_SECRET),
-    captcha: { ttlSeconds: env.CAPTCHA_TTL_SECONDS, format: env.CAPTCHA_FORMAT, testText: env.CAPTCHA_TEST_TEXT },
+    captcha: {
+      ttlSeconds: env.CAPTCHA_TTL_SECONDS,
+      format: env.CAPTCHA_FORMAT,
+      testText: env.CAPTCHA_TEST_TEXT,
+      perIpPerMinute: env.CAPTCHA_PER_IP_PER_MINUTE,
+    },
     sms: {
       gateway,
       codeLength: env.SMS_CODE_LENGTH,
@@ -170,6 +215,7 @@ function toConfig(env: Env): Config {
       resendSeconds: env.SMS_RESEND_SECONDS,
       maxAttempts: env.SMS_MAX_ATTEMPTS,
       perIpPerHour: env.SMS_PER_IP_PER_HOUR,
+      perMobilePerDay: env.SMS_PER_MOBILE_PER_DAY,
       ccp: {
         baseUrl: env.CCP_BASE_URL.replace(/\/+$/, ''),
         accountSid: env.CCP_ACCOUNT_SID ?? '',

@@ -63,6 +63,41 @@ describe('POST /api/user/login/', () => {
     expect(blocked.body.data?.retryAfter).toBeGreaterThan(800);
   });
 
+  it('counts parallel guesses as they arrive: a burst cannot outrun the limit', async () => {
+    const target = randomUsername('Burst');
+    await new Visitor(app).register(target, randomMobile());
+    const attacker = new Visitor(app, '192.0.2.88');
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => attacker.post('/api/user/login/', { account: target, password: `guess-${i}-xx` })),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(9);
+  });
+
+  it('does not let failures from one address lock the account out for another', async () => {
+    const target = randomUsername('Victim');
+    await new Visitor(app).register(target, randomMobile());
+    for (let i = 0; i < 4; i++)
+      await new Visitor(app, '192.0.2.99').post('/api/user/login/', { account: target, password: `guess-${i}-xx` });
+    const owner = await new Visitor(app, '198.51.100.50').post('/api/user/login/', { account: target, password: PASSWORD });
+    expect(owner.status).toBe(200);
+  });
+
+  it('logs in a username that looks like a mobile number', async () => {
+    const digits = randomMobile();
+    await new Visitor(app).register(digits, randomMobile());
+    const res = await new Visitor(app).post('/api/user/login/', { account: digits, password: PASSWORD });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ username: digits });
+  });
+
+  it('refuses control characters in the account with 400, not a database error', async () => {
+    const res = await new Visitor(app).post('/api/user/login/', { account: 'ab\u0000cd', password: 'whatever1' });
+    expect(res.status).toBe(400);
+    expect(res.body.data?.fields?.account).toBeDefined();
+  });
+
   it('validates the form', async () => {
     const res = await new Visitor(app).post('/api/user/login/', { account: '', password: '' });
     expect(res.status).toBe(400);
@@ -86,6 +121,16 @@ describe('logout and /api/user/me/', () => {
     const replay = new Visitor(app);
     for (const [k, v] of stolen) replay.cookies.set(k, v);
     expect((await replay.get('/api/user/me/')).status).toBe(401);
+  });
+
+  it('treats a corrupt stored session as no session, without crashing', async () => {
+    const visitor = new Visitor(app);
+    await visitor.post('/api/user/login/', { account: username, password: PASSWORD });
+    const sid = visitor.cookies.get('sid') ?? '';
+    const id = decodeURIComponent(sid).slice(0, decodeURIComponent(sid).lastIndexOf('.'));
+    await app.store.set(`sess:${id}`, '{not json', 60_000);
+    expect((await visitor.get('/api/user/me/')).status).toBe(401);
+    expect((await new Visitor(app).get('/api/health/')).status).toBe(200);
   });
 
   it('refuses a forged session cookie', async () => {

@@ -46,9 +46,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...production, SMS_GATEWAY: 'outbox' })).toThrow(/outbox.*refused in production/);
     expect(() => loadConfig({ ...production, ...ccp, CAPTCHA_TEST_TEXT: 'ABCD' })).toThrow(/CAPTCHA_TEST_TEXT/);
     expect(() => loadConfig({ ...production })).toThrow(/CCP_ACCOUNT_SID is required/);
-    const config = loadConfig({ ...production, ...ccp });
+    const config = loadConfig({ ...production, ...ccp, TRUST_PROXY: '1' });
     expect(config.sms.gateway).toBe('ccp');
     expect(config.session.secure).toBe(true);
+  });
+
+  it('in production: secure cookies need a trusted TLS proxy, and "trust every proxy" is refused', () => {
+    expect(() => loadConfig({ ...production, ...ccp })).toThrow(/COOKIE_SECURE needs TLS/);
+    expect(() => loadConfig({ ...production, ...ccp, TRUST_PROXY: 'true' })).toThrow(/forge its IP/);
+    expect(loadConfig({ ...production, ...ccp, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8, 127.0.0.1');
+    expect(loadConfig({ ...production, ...ccp, COOKIE_SECURE: 'false' }).session.secure).toBe(false);
+  });
+
+  it('fails closed: no NODE_ENV on a public interface is refused', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/NODE_ENV is not set/);
+    expect(loadConfig({ HOST: '0.0.0.0', NODE_ENV: 'development' }).host).toBe('0.0.0.0');
+  });
+
+  it('wants the SMS provider to time out before the resend wait ends', () => {
+    expect(() => loadConfig({ SMS_GATEWAY: 'ccp', ...ccp, CCP_TIMEOUT_MS: '60000', SMS_RESEND_SECONDS: '60' })).toThrow(
+      /CCP_TIMEOUT_MS/,
+    );
   });
 
   it('refuses argon2 parameters weaker than OWASP', () => {

@@ -83,6 +83,10 @@ export async function startFakeCcp() {
     baseUrl: `http://127.0.0.1:${port}`,
     accepted,
     problems,
+    /** Requests the fake is holding without an answer (mode 'hang'). */
+    get hangingCount() {
+      return hanging.size;
+    },
     setMode(next: CcpMode) {
       mode = next;
     },

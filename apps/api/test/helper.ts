@@ -20,7 +20,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     REDIS_URL: inject('redisUrl'),
     REDIS_KEY_PREFIX: `${inject('redisPrefix')}${randomBytes(4).toString('hex')}:`,
     CAPTCHA_TEST_TEXT: CAPTCHA,
-    SMS_PER_IP_PER_HOUR: '100000',
+    SMS_PER_IP_PER_HOUR: '1000000',
+    CAPTCHA_PER_IP_PER_MINUTE: '1000000',
     ...env,
   });
 }

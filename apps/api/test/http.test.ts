@@ -1,4 +1,5 @@
 // Malformed, oversized, hostile and unexpected requests: always the envelope and a 4xx.
+import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, randomMobile, Visitor } from './helper.ts';
@@ -125,5 +126,71 @@ describe('response hardening', () => {
       headers: { origin: 'http://localhost:80', host: 'localhost:80', 'sec-fetch-site': 'same-origin' },
     });
     expect(sameOrigin.status).toBe(401);
+    const otherScheme = await new Visitor(app).request({
+      method: 'POST',
+      url: '/api/user/login/',
+      payload: body,
+      headers: { origin: 'https://localhost:3000', host: 'localhost:3000' },
+    });
+    expect(otherScheme.status).toBe(403);
+  });
+});
+
+describe('client addresses', () => {
+  const sendFrom = (target: FastifyInstance, forwardedFor: string) =>
+    new Visitor(target, '203.0.113.1').request({
+      method: 'GET',
+      url: '/api/image_code/',
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
+
+  it('ignores X-Forwarded-For unless a proxy is trusted, so limits cannot be dodged', async () => {
+    const limited = await buildTestApp({ CAPTCHA_PER_IP_PER_MINUTE: '2' });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await sendFrom(limited, `10.0.0.${i}`)).status);
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('takes the client address from a trusted proxy hop', async () => {
+    const proxied = await buildTestApp({ CAPTCHA_PER_IP_PER_MINUTE: '2', TRUST_PROXY: '1' });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await sendFrom(proxied, `198.18.0.${i}`)).status);
+      expect(statuses).toEqual([200, 200, 200]);
+      // Only the last hop is believed: a client cannot prepend addresses of its own.
+      const spoofed = [];
+      for (let i = 0; i < 3; i++) spoofed.push((await sendFrom(proxied, `10.1.1.${i}, 198.18.1.1`)).status);
+      expect(spoofed).toEqual([200, 200, 429]);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
+describe('malformed HTTP', () => {
+  it('answers what the HTTP parser rejects with the envelope', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = new URL(address);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /api/sms_code/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+      });
+      let data = '';
+      socket.on('data', (chunk) => {
+        data += chunk;
+      });
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({
+      errno: '4103',
+      errmsg: 'Malformed HTTP request.',
+      data: null,
+    });
   });
 });

@@ -27,6 +27,15 @@ describe('GET /api/image_code/', () => {
     expect(res.raw.rawPayload.includes(CAPTCHA)).toBe(false);
   });
 
+  it("keeps an anonymous visitor's session only as long as its captcha", async () => {
+    const visitor = new Visitor(app);
+    await visitor.get('/api/image_code/');
+    const cookie = decodeURIComponent(visitor.cookies.get('sid') ?? '');
+    const ttl = await app.store.ttl(`sess:${cookie.slice(0, cookie.lastIndexOf('.'))}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(300_000);
+  });
+
   it('works without the trailing slash and with the seed path', async () => {
     expect((await new Visitor(app).get('/api/image_code')).status).toBe(200);
   });
@@ -180,6 +189,9 @@ describe('POST /api/user/register/', () => {
     expect(res.body.data).toEqual({ id: expect.any(Number), username, mobile });
     expect(visitor.cookies.get('sid')).not.toBe(captchaSession);
     expect((await visitor.get('/api/user/me/')).body.data).toEqual(res.body.data);
+    const cookie = decodeURIComponent(visitor.cookies.get('sid') ?? '');
+    const ttl = await app.store.ttl(`sess:${cookie.slice(0, cookie.lastIndexOf('.'))}`);
+    expect(ttl).toBeGreaterThan(13 * 86_400_000); // a logged-in session gets the full lifetime
 
     const row = await app.db.prisma.user.findUniqueOrThrow({ where: { mobile } });
     expect(row.password).toMatch(/^\$argon2id\$v=19\$/);

@@ -79,6 +79,8 @@ export const Account = Type.String({
   title: 'Username or mobile',
   minLength: 1,
   maxLength: 32,
+  // No control characters: they can be neither a username nor a mobile, and PostgreSQL refuses NUL.
+  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
   'x-normalize': 'trim',
   errorMessage: 'Enter your username or mobile number.',
 });
@@ -93,4 +95,8 @@ export const LoginPassword = Type.String({
 });
 
 /** Cache-busting query parameter of the captcha image (the seed's `rand`). */
-export const Rand = Type.String({ maxLength: 64, 'x-normalize': 'trim', errorMessage: 'rand is too long.' });
+export const Rand = Type.String({
+  maxLength: 64,
+  'x-normalize': 'trim',
+  errorMessage: 'rand must be one value of at most 64 characters.',
+});

@@ -2,6 +2,7 @@
 // client test) meets the very same texts. Field-rule messages live with the rules (fields.ts).
 
 export const CAPTCHA_MESSAGES = {
+  ipLimit: 'Too many image codes requested from your network. Please wait a minute.',
   expired: 'The image code has expired. Click the image for a new one.',
   wrong: 'The image code is wrong. A new image has been requested.',
 } as const;
@@ -11,6 +12,7 @@ export const SMS_MESSAGES = {
   registered: 'This mobile number is already registered. Log in instead.',
   cooldown: (seconds: number) => `A code was just sent. Please wait ${seconds} s before requesting another.`,
   ipLimit: 'Too many code requests from your network. Please try again later.',
+  dailyLimit: 'Too many codes were sent to this number today. Please try again tomorrow.',
   expired: 'The SMS code has expired or was used up. Request a new one.',
   wrong: (left: number) => `The SMS code is wrong. ${left} attempt${left === 1 ? '' : 's'} left.`,
   exhausted: 'The SMS code is wrong and has been cancelled after too many attempts. Request a new one.',

@@ -20,16 +20,17 @@ export default fp(
       if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
       const site = request.headers['sec-fetch-site'];
       const origin = request.headers.origin;
-      const sameHost = (o: string) => {
+      const sameOrigin = (o: string) => {
         try {
-          // Both sides through URL, so default ports compare equal (localhost:80 == localhost).
-          return new URL(o).host === new URL(`${request.protocol}://${request.host}`).host;
+          // Whole origins (scheme, host, port) through URL, so default ports compare equal
+          // (http://localhost:80 == http://localhost) and http never passes for https.
+          return new URL(o).origin === new URL(`${request.protocol}://${request.host}`).origin;
         } catch {
           return false;
         }
       };
-      if (origin && origin !== 'null' && (sameHost(origin) || allowed.has(origin))) return;
-      if (site === 'cross-site' || (origin && !sameHost(origin) && !allowed.has(origin))) {
+      if (origin && origin !== 'null' && (sameOrigin(origin) || allowed.has(origin))) return;
+      if (site === 'cross-site' || (origin && !sameOrigin(origin) && !allowed.has(origin))) {
         throw new AppError(Code.FORBIDDEN);
       }
     });

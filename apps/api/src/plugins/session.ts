@@ -17,16 +17,28 @@ declare module 'fastify' {
 
 const key = (sessionId: string) => `sess:${sessionId}`;
 
-export function createSessionStore(store: KvStore, ttlMs: number): SessionStore {
+/** A stored session that is not JSON (corrupt, or written by something else) counts as none. */
+function parseSession(raw: string | null) {
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+export function createSessionStore(store: KvStore, ttl: { ms: number; anonymousMs: number }): SessionStore {
   return {
     get(sessionId, callback) {
       store.get(key(sessionId)).then(
-        (raw) => callback(null, raw ? JSON.parse(raw) : null),
+        (raw) => callback(null, parseSession(raw)),
         (error) => callback(error),
       );
     },
     set(sessionId, session, callback) {
-      const ms = session.cookie.originalMaxAge ?? ttlMs;
+      // An anonymous session only carries a captcha: it lives as long as the captcha, so a flood
+      // of cookieless image requests cannot fill the store for weeks.
+      const ms = session.userId === undefined ? ttl.anonymousMs : (session.cookie.originalMaxAge ?? ttl.ms);
       store.set(key(sessionId), JSON.stringify(session), ms).then(
         () => callback(),
         (error) => callback(error),
@@ -49,10 +61,10 @@ export default fp(
     await app.register(fastifySession, {
       secret: session.secret,
       cookieName: session.cookieName,
-      store: createSessionStore(app.store, ttlMs),
+      store: createSessionStore(app.store, { ms: ttlMs, anonymousMs: session.anonymousTtlSeconds * 1000 }),
       // No session (and no cookie) until a route stores something in it.
       saveUninitialized: false,
-      // Not re-saved on every request: a fixed lifetime from login.
+      // Saved only when changed (which renews its lifetime), not at every request.
       rolling: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure: session.secure, path: '/', maxAge: ttlMs },
     });

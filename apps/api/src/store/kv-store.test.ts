@@ -33,6 +33,14 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(await store.get('once')).toBeNull();
   });
 
+  it('deleteIfEquals removes only the value it was given', async () => {
+    await store.set('owned', 'token-b', 10_000);
+    expect(await store.deleteIfEquals('owned', 'token-a')).toBe(false);
+    expect(await store.get('owned')).toBe('token-b');
+    expect(await store.deleteIfEquals('owned', 'token-b')).toBe(true);
+    expect(await store.get('owned')).toBeNull();
+  });
+
   it('hit counts within a window', async () => {
     const first = await store.hit('hits', 60_000);
     const second = await store.hit('hits', 60_000);

@@ -18,6 +18,8 @@ export interface KvStore {
   /** GETDEL: reads and deletes in one step; only one caller ever gets the value. */
   take(key: string): Promise<string | null>;
   delete(...keys: string[]): Promise<void>;
+  /** Deletes the key only if it still holds this value: a late cleanup never removes a newer value. */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
   /** Milliseconds until the key expires, or null when it does not exist. */
   ttl(key: string): Promise<number | null>;
   /** Counts a hit in a fixed window that starts with the first hit. */

@@ -54,6 +54,11 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
     async delete(...keys) {
       for (const key of keys) entries.delete(key);
     },
+    async deleteIfEquals(key, value) {
+      if (asString(live(key)) !== value) return false;
+      entries.delete(key);
+      return true;
+    },
     async ttl(key) {
       const entry = live(key);
       return entry ? entry.expiresAt - clock() : null;

@@ -24,6 +24,10 @@ local left = redis.call('HINCRBY', KEYS[1], 'n', -1)
 if left < 0 then redis.call('DEL', KEYS[1]) return false end
 return {digest, left}`;
 
+const DELETE_IF_EQUALS = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 const CONSUME_CODE = `
 if redis.call('HGET', KEYS[1], 'd') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -49,6 +53,7 @@ export function createRedisStore(redis: Redis, prefix: string): KvStore {
     setIfAbsent: (key, value, ttlMs) => call(async () => (await redis.set(k(key), value, 'PX', ttlMs, 'NX')) === 'OK'),
     take: (key) => call(() => redis.getdel(k(key))),
     delete: (...keys) => call(async () => void (keys.length && (await redis.del(...keys.map(k))))),
+    deleteIfEquals: (key, value) => call(async () => (await redis.eval(DELETE_IF_EQUALS, 1, k(key), value)) === 1),
     ttl: (key) =>
       call(async () => {
         const ms = await redis.pttl(k(key));

@@ -1,10 +1,14 @@
 // Every component test runs against the mock API (the same handlers as dev:mock), from a fresh
 // mock database and a fresh page at http://localhost/.
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { resetMockDb } from '../mocks/db';
 import { server } from '../mocks/server';
+
+// findBy*/waitFor give up after 1 s by default; on a 2-core machine running the API suites in
+// parallel, a first render (session check, then the page) can take longer than that.
+configure({ asyncUtilTimeout: 5000 });
 
 // A request no handler answers is a bug in the test or the app, not something to let through.
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));

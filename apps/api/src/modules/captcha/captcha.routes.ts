@@ -8,9 +8,9 @@ export const captchaRoutes: FastifyPluginAsync<{ captcha: CaptchaService }> = as
   app.route({
     ...fromContract(routes.imageCode),
     handler: async (request, reply) => {
-      // Marks the session modified, so it is saved and its cookie sent with the image.
-      request.session.captchaAt = Date.now();
-      const { image, contentType } = await captcha.issue(request.session.sessionId);
+      // Marking the session modified saves it and sends its cookie with the image.
+      const { image, contentType } = await captcha.issue(request.session.sessionId, request.ip);
+      request.session.captchaAt = app.clock();
       return reply.type(contentType).send(image);
     },
   });

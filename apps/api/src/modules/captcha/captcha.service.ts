@@ -1,6 +1,6 @@
 import { CAPTCHA_MESSAGES, Code } from '@register/contracts';
 import type { Config } from '../../config.ts';
-import { fieldError } from '../../errors.ts';
+import { AppError, fieldError } from '../../errors.ts';
 import { type Digest, sameDigest } from '../../lib/digest.ts';
 import type { KvStore } from '../../store/kv-store.ts';
 import { randomCaptchaText, renderCaptcha } from './captcha.renderer.ts';
@@ -12,7 +12,7 @@ export interface CaptchaImage {
 
 export interface CaptchaService {
   /** Draws a new captcha for the session; its answer replaces the previous one. */
-  issue(sessionId: string): Promise<CaptchaImage>;
+  issue(sessionId: string, ip: string): Promise<CaptchaImage>;
   /** Checks an answer (case-insensitive) and spends the captcha, right or wrong. */
   consume(sessionId: string, answer: string): Promise<void>;
 }
@@ -29,7 +29,15 @@ export function createCaptchaService(deps: {
   const { store, digest, config, generateText = randomCaptchaText } = deps;
   const answerDigest = (sessionId: string, text: string) => digest('captcha', sessionId, text.toUpperCase());
   return {
-    async issue(sessionId) {
+    async issue(sessionId, ip) {
+      // Each image costs a render and a store entry: bound what one address can make us do.
+      const perIp = await store.hit(`captcha:ip:${ip}`, 60_000);
+      if (perIp.count > config.perIpPerMinute) {
+        throw new AppError(Code.THROTTLED, {
+          message: CAPTCHA_MESSAGES.ipLimit,
+          retryAfter: Math.max(1, Math.ceil(perIp.resetMs / 1000)),
+        });
+      }
       const text = config.testText ?? generateText();
       const image = await renderCaptcha(text, config.format);
       await store.set(key(sessionId), answerDigest(sessionId, text), config.ttlSeconds * 1000);

@@ -59,13 +59,13 @@ describe.each(STORE_CASES)('captcha service on the $name store', ({ open }) => {
     createCaptchaService({
       store,
       digest: createDigest('x'.repeat(32)),
-      config: { ttlSeconds: 300, format: 'png', testText: undefined },
+      config: { ttlSeconds: 300, format: 'png', testText: undefined, perIpPerMinute: 1000 },
       generateText: () => texts.shift() ?? 'XXXX',
     });
 
   it('accepts the answer once, case-insensitively', async () => {
     const captcha = service(['ACDE']);
-    const { image, contentType } = await captcha.issue('s1');
+    const { image, contentType } = await captcha.issue('s1', '10.0.0.1');
     expect(contentType).toBe('image/png');
     expect(image.length).toBeGreaterThan(500);
     await expect(captcha.consume('s1', 'acde')).resolves.toBeUndefined();
@@ -76,7 +76,7 @@ describe.each(STORE_CASES)('captcha service on the $name store', ({ open }) => {
 
   it('spends the captcha on a wrong answer too', async () => {
     const captcha = service(['ACDE']);
-    await captcha.issue('s2');
+    await captcha.issue('s2', '10.0.0.1');
     await expect(captcha.consume('s2', 'WXYZ')).rejects.toMatchObject({ data: { fields: { captcha: CAPTCHA_MESSAGES.wrong } } });
     await expect(captcha.consume('s2', 'ACDE')).rejects.toMatchObject({
       data: { fields: { captcha: CAPTCHA_MESSAGES.expired } },
@@ -85,16 +85,29 @@ describe.each(STORE_CASES)('captcha service on the $name store', ({ open }) => {
 
   it('a new image replaces the previous answer', async () => {
     const captcha = service(['ACDE', 'FHJK']);
-    await captcha.issue('s3');
-    await captcha.issue('s3');
+    await captcha.issue('s3', '10.0.0.1');
+    await captcha.issue('s3', '10.0.0.1');
     await expect(captcha.consume('s3', 'ACDE')).rejects.toMatchObject({ code: '4103' });
-    await captcha.issue('s3');
+    await captcha.issue('s3', '10.0.0.1');
+  });
+
+  it('limits the images one address can request per minute', async () => {
+    const captcha = createCaptchaService({
+      store,
+      digest: createDigest('x'.repeat(32)),
+      config: { ttlSeconds: 300, format: 'png', testText: 'ACDE', perIpPerMinute: 2 },
+    });
+    const ip = `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+    await captcha.issue('s6', ip);
+    await captcha.issue('s6', ip);
+    await expect(captcha.issue('s6', ip)).rejects.toMatchObject({ code: '4201', status: 429, retryAfter: expect.any(Number) });
+    await expect(captcha.issue('s6', '10.0.0.2')).resolves.toMatchObject({ contentType: 'image/png' });
   });
 
   it('keeps answers per session and stores no plain answer', async () => {
     const captcha = service(['ACDE', 'FHJK']);
-    await captcha.issue('s4');
-    await captcha.issue('s5');
+    await captcha.issue('s4', '10.0.0.1');
+    await captcha.issue('s5', '10.0.0.1');
     expect(await store.get('captcha:s4')).not.toContain('ACDE');
     await expect(captcha.consume('s5', 'FHJK')).resolves.toBeUndefined();
     await expect(captcha.consume('s4', 'ACDE')).resolves.toBeUndefined();

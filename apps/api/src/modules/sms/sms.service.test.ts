@@ -1,6 +1,6 @@
 import { SMS_MESSAGES } from '@register/contracts';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeCcpConfig, startFakeCcp } from '../../../test/fake-ccp.ts';
 import { manualClock, randomMobile } from '../../../test/helper.ts';
 import { STORE_CASES } from '../../../test/stores.ts';
@@ -20,14 +20,20 @@ const SMS_CONFIG: Config['sms'] = {
   resendSeconds: 60,
   maxAttempts: 5,
   perIpPerHour: 1000,
+  perMobilePerDay: 10,
   ccp: { baseUrl: '', accountSid: '', authToken: '', appId: '', templateId: '1', timeoutMs: 300 },
 };
 const log = pino({ level: 'silent' });
 const registered = new Set<string>();
 
-function build(store: KvStore, clock = Date.now, gateway?: SmsGateway) {
+function build(store: KvStore, options: { clock?: () => number; gateway?: SmsGateway; config?: Partial<Config['sms']> } = {}) {
+  const { clock = Date.now, gateway } = options;
   const digest = createDigest('k'.repeat(32));
-  const captcha = createCaptchaService({ store, digest, config: { ttlSeconds: 300, format: 'png', testText: 'ABCD' } });
+  const captcha = createCaptchaService({
+    store,
+    digest,
+    config: { ttlSeconds: 300, format: 'png', testText: 'ABCD', perIpPerMinute: 100_000 },
+  });
   const outbox = createOutboxGateway({ store, log, clock, logCodes: false });
   const sms = createSmsService({
     store,
@@ -35,14 +41,14 @@ function build(store: KvStore, clock = Date.now, gateway?: SmsGateway) {
     captcha,
     gateway: gateway ?? outbox,
     isMobileRegistered: async (m) => registered.has(m),
-    config: SMS_CONFIG,
+    config: { ...SMS_CONFIG, ...options.config },
     log,
   });
   let sessions = 0;
   /** A fresh visitor: a captcha of its own, then the send. */
   const send = async (mobile: string, ip = '10.0.0.1') => {
     const sessionId = `session-${++sessions}-${Math.random()}`;
-    await captcha.issue(sessionId);
+    await captcha.issue(sessionId, ip);
     return sms.sendCode({ sessionId, mobile, captcha: 'abcd', ip });
   };
   const codeOf = async (mobile: string) => (await outbox.last(mobile))?.code ?? '';
@@ -122,7 +128,7 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     const fake = await startFakeCcp();
     try {
       const ccp = createCcpGateway(fakeCcpConfig(fake.baseUrl), Date.now);
-      const { send } = build(store, Date.now, ccp);
+      const { send } = build(store, { gateway: ccp });
       const mobile = randomMobile();
       fake.setMode('refuse');
       await expect(send(mobile)).rejects.toMatchObject({ code: '4007' });
@@ -143,7 +149,7 @@ describe('SMS service over time (memory store)', () => {
   it('expires the code after its TTL and the cooldown after 60 s', async () => {
     const clock = manualClock();
     const timed = await STORE_CASES[0]!.open(clock);
-    const { sms, send, codeOf } = build(timed, clock);
+    const { sms, send, codeOf } = build(timed, { clock });
     const mobile = randomMobile();
     await send(mobile);
     const code = await codeOf(mobile);
@@ -155,5 +161,42 @@ describe('SMS service over time (memory store)', () => {
     clock.advance(300_000);
     await expect(sms.verifyCode(mobile, second)).rejects.toMatchObject({ data: { fields: { sms_code: SMS_MESSAGES.expired } } });
     expect(code).toMatch(/^\d{6}$/);
+  });
+
+  it('caps the codes one mobile gets per day', async () => {
+    const clock = manualClock();
+    const timed = await STORE_CASES[0]!.open(clock);
+    const { send } = build(timed, { clock, config: { perMobilePerDay: 2 } });
+    const mobile = randomMobile();
+    await send(mobile);
+    clock.advance(60_000);
+    await send(mobile);
+    clock.advance(60_000);
+    await expect(send(mobile)).rejects.toMatchObject({ code: '4201', message: SMS_MESSAGES.dailyLimit });
+    clock.advance(86_400_000);
+    await expect(send(mobile)).resolves.toMatchObject({ resendIn: 60 });
+  });
+
+  it("a send that fails late never removes a newer send's code or cooldown", async () => {
+    const clock = manualClock();
+    const timed = await STORE_CASES[0]!.open(clock);
+    const fake = await startFakeCcp();
+    try {
+      const ccp = createCcpGateway(fakeCcpConfig(fake.baseUrl), clock);
+      const { sms, send } = build(timed, { clock, gateway: ccp });
+      const mobile = randomMobile();
+      fake.setMode('hang');
+      const late = send(mobile).catch((e: unknown) => e);
+      await vi.waitFor(() => expect(fake.hangingCount).toBe(1));
+      clock.advance(60_000); // the first request's cooldown is over: a second one goes through
+      fake.setMode('ok');
+      await send(mobile);
+      const code = fake.accepted.at(-1)?.datas[0] ?? '';
+      expect(await late).toMatchObject({ code: '4006' });
+      await expect(send(mobile)).rejects.toMatchObject({ code: '4201' }); // the cooldown stands
+      await expect(sms.verifyCode(mobile, code)).resolves.toBeUndefined(); // so does the code
+    } finally {
+      await fake.close();
+    }
   });
 });

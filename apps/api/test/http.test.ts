@@ -172,13 +172,14 @@ describe('client addresses', () => {
 });
 
 describe('malformed HTTP', () => {
-  it('answers what the HTTP parser rejects with the envelope', async () => {
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  /** Sends raw bytes to a listening app and returns the whole answer. */
+  async function rawExchange(request: string): Promise<string> {
+    const address = app.server.listening
+      ? `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`
+      : await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = new URL(address);
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(Number(port), '127.0.0.1', () => {
-        socket.write('POST /api/sms_code/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
-      });
+    return new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
       let data = '';
       socket.on('data', (chunk) => {
         data += chunk;
@@ -186,11 +187,18 @@ describe('malformed HTTP', () => {
       socket.on('end', () => resolve(data));
       socket.on('error', reject);
     });
+  }
+  const bodyOf = (raw: string) => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+
+  it('answers what the HTTP parser rejects with the envelope', async () => {
+    const raw = await rawExchange('POST /api/sms_code/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
     expect(raw).toMatch(/^HTTP\/1\.1 400 /);
-    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({
-      errno: '4103',
-      errmsg: 'Malformed HTTP request.',
-      data: null,
-    });
+    expect(bodyOf(raw)).toEqual({ errno: '4103', errmsg: 'Malformed HTTP request.', data: null });
+  });
+
+  it('answers oversized headers with 431 and the envelope', async () => {
+    const raw = await rawExchange(`GET /api/health/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(raw).toMatch(/^HTTP\/1\.1 431 /);
+    expect(bodyOf(raw).errno).toBe('4103');
   });
 });

@@ -16,8 +16,12 @@ import { captchaRoutes } from './modules/captcha/captcha.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { devOutboxRoutes, smsRoutes } from './modules/sms/sms.routes.ts';
 import { availabilityRoutes, registerRoutes } from './modules/users/users.routes.ts';
+import clientIdentity from './plugins/client-identity.ts';
 import databasePlugin from './plugins/database.ts';
 import httpHardening from './plugins/http-hardening.ts';
+import rateLimit from './plugins/rate-limit.ts';
+import securityEvents from './plugins/security-events.ts';
+import securityHeaders, { SECURITY_HEADERS } from './plugins/security-headers.ts';
 import sessionPlugin from './plugins/session.ts';
 import storePlugin from './plugins/store.ts';
 import { createServices } from './services.ts';
@@ -34,7 +38,7 @@ export interface BuildOptions {
   clock?: Clock;
 }
 
-const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -49,8 +53,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 16_384 },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    // Malformed URLs and the like, rejected before any route runs, get the envelope too.
-    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    // Malformed URLs and the like, rejected before any route (and its hooks) runs, get the
+    // envelope and the security headers too.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply.headers(SECURITY_HEADERS)),
     return503OnClosing: true,
     // Requests Node's HTTP parser rejects before Fastify sees them (bad Content-Length, oversized
     // headers) get the envelope too.
@@ -66,9 +71,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return { error: new AppError(Code.PARAMERR, { message, fields: result.fields }) };
   });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
-  app.setNotFoundHandler((_request, reply) =>
-    sendError(new AppError(Code.NODATA, { message: 'No such endpoint.' }), _request, reply),
-  );
 
   await app.register(
     fp(
@@ -81,7 +83,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   await app.register(storePlugin);
   await app.register(databasePlugin);
+  await app.register(clientIdentity);
+  await app.register(securityEvents);
+  await app.register(securityHeaders);
   await app.register(httpHardening);
+  await app.register(rateLimit);
+  // Unknown paths spend the default per-client budget too: guessing URLs is not free.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) =>
+    sendError(new AppError(Code.NODATA, { message: 'No such endpoint.' }), request, reply),
+  );
 
   const services = createServices(app);
   await app.register(
@@ -111,8 +121,9 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
   if (!socket.writable) return;
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const body = JSON.stringify(failure(Code.PARAMERR, 'Malformed HTTP request.'));
+  const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`);
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n${headers.join('')}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -1,7 +1,7 @@
 // The only reader of process.env. Every variable is declared here with its default, parsed and
 // checked once at start; a bad value stops the process with one clear message naming it.
 import path from 'node:path';
-import { API_PREFIX, SMS_CODE_LENGTH } from '@register/contracts';
+import { API_PREFIX, DEFAULT_LIMITS, SMS_CODE_LENGTH } from '@register/contracts';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -10,6 +10,13 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 // Used only outside production, where they are refused; they keep `pnpm start` zero-config.
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
 const DEV_CODE_SECRET = 'dev-only-code-secret-change-me-0123456789abcd';
+/** Outside production, browsers may POST from the SPA's dev server (5173) and `vite preview` (4173). */
+const DEV_ORIGINS = ['5173', '4173'].flatMap((port) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+/** Variables that were renamed: setting the old name stops the API, so a limit is never silently lost. */
+const RENAMED: Record<string, string> = {
+  CAPTCHA_PER_IP_PER_MINUTE: 'CAPTCHA_LIMIT_MAX (with CAPTCHA_LIMIT_WINDOW_SECONDS)',
+  SMS_PER_IP_PER_HOUR: 'SMS_LIMIT_MAX (with SMS_LIMIT_WINDOW_SECONDS)',
+};
 
 const Int = (def: number, min: number, max: number, description: string) =>
   Type.Integer({ default: def, minimum: min, maximum: max, description });
@@ -43,7 +50,9 @@ export const EnvSchema = Type.Object({
   SESSION_TTL_SECONDS: Int(1_209_600, 60, 31_536_000, 'Session lifetime (default 14 days, as Django).'),
   SESSION_COOKIE_NAME: Type.String({ default: 'sid', pattern: '^[A-Za-z0-9_.-]+$' }),
   COOKIE_SECURE: Type.Optional(Bool('Secure cookies; default true in production.')),
-  ALLOWED_ORIGINS: Type.String({ default: '', description: 'Comma-separated origins allowed to POST besides the API host.' }),
+  ALLOWED_ORIGINS: Type.Optional(
+    Type.String({ description: 'Comma-separated origins browsers may send state-changing requests from.' }),
+  ),
   BODY_LIMIT_BYTES: Int(16_384, 1024, 1_048_576, 'Largest accepted request body.'),
 
   CODE_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HMAC key for stored SMS codes and captcha answers.' })),
@@ -52,16 +61,56 @@ export const EnvSchema = Type.Object({
   CAPTCHA_TEST_TEXT: Type.Optional(
     Type.String({ pattern: '^[A-Za-z0-9]{4}$', description: 'Fixed captcha answer, for tests only.' }),
   ),
-  CAPTCHA_PER_IP_PER_MINUTE: Int(30, 1, 1_000_000, 'Captcha images one client IP may load per minute.'),
+
+  // Per-client request limits (@fastify/rate-limit). A client is an IPv4 address or an IPv6 /64.
+  CLIENT_IPV6_PREFIX: Int(64, 32, 128, 'IPv6 clients are grouped by this prefix length (a /64 is one subscriber).'),
+  RATE_LIMIT_MAX: Int(600, 1, 100_000_000, 'Requests per client per window, on every route without a budget of its own.'),
+  RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400, 'Window of RATE_LIMIT_MAX.'),
+  AVAILABILITY_LIMIT_MAX: Int(
+    DEFAULT_LIMITS.availabilityMax,
+    1,
+    100_000_000,
+    'Username and mobile checks per client per window.',
+  ),
+  AVAILABILITY_LIMIT_WINDOW_SECONDS: Int(
+    DEFAULT_LIMITS.availabilityWindowSeconds,
+    1,
+    86_400,
+    'Window of AVAILABILITY_LIMIT_MAX.',
+  ),
+  CAPTCHA_LIMIT_MAX: Int(30, 1, 100_000_000, 'Captcha images per client per window.'),
+  CAPTCHA_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400, 'Window of CAPTCHA_LIMIT_MAX.'),
+  SMS_LIMIT_MAX: Int(30, 1, 100_000_000, 'SMS code requests per client per window.'),
+  SMS_LIMIT_WINDOW_SECONDS: Int(3600, 1, 86_400, 'Window of SMS_LIMIT_MAX.'),
 
   SMS_GATEWAY: Type.Optional(Type.Union([Type.Literal('outbox'), Type.Literal('ccp')])),
   SMS_CODE_LENGTH: Int(SMS_CODE_LENGTH, 4, 8, 'Digits in an SMS code.'),
   SMS_CODE_TTL_SECONDS: Int(300, 60, 3600, 'Lifetime of an SMS code.'),
   SMS_RESEND_SECONDS: Int(60, 10, 3600, 'Wait before another code to the same mobile.'),
   SMS_MAX_ATTEMPTS: Int(5, 1, 20, 'Wrong codes allowed before the code is deleted.'),
-  SMS_PER_IP_PER_HOUR: Int(30, 1, 1_000_000, 'SMS requests one client IP may make per hour.'),
-  SMS_PER_MOBILE_PER_DAY: Int(10, 1, 1000, 'SMS codes one mobile may receive per day.'),
-  LOGIN_MAX_FAILURES: Int(10, 1, 1000, 'Failed logins per account (and per IP x10) per 15 minutes.'),
+  SMS_PER_MOBILE_PER_HOUR: Int(5, 1, 1000, 'SMS codes one mobile may receive per hour.'),
+  SMS_PER_MOBILE_PER_DAY: Int(10, 1, 1000, 'SMS codes one client may have sent to one mobile per day.'),
+  SMS_MOBILE_CEILING_PER_DAY: Int(20, 1, 10_000, 'SMS codes one mobile may receive per day, from all clients.'),
+  SMS_PER_BLOCK_PER_HOUR: Int(30, 1, 1_000_000, 'SMS codes per hour to one number block (a mobile without its last 4 digits).'),
+  SMS_GLOBAL_PER_HOUR: Int(1000, 1, 100_000_000, 'SMS codes the whole service sends per hour.'),
+  SMS_GLOBAL_PER_DAY: Int(10_000, 1, 1_000_000_000, 'SMS codes the whole service sends per day.'),
+
+  LOGIN_MAX_FAILURES: Int(DEFAULT_LIMITS.loginMaxFailures, 1, 1000, 'Failed logins per (identifier, client) per window.'),
+  LOGIN_MAX_FAILURES_PER_CLIENT: Int(100, 1, 1_000_000, 'Failed logins per client, over all accounts, per window.'),
+  LOGIN_WINDOW_SECONDS: Int(DEFAULT_LIMITS.loginWindowSeconds, 1, 86_400, 'Window of the login failure budgets.'),
+  LOGIN_ACCOUNT_FREE_FAILURES: Int(30, 1, 1_000_000, 'Failures per account per window before progressive delays start.'),
+  LOGIN_BASE_DELAY_SECONDS: Int(1, 1, 3600, 'First progressive delay; it doubles with each further failure.'),
+  LOGIN_MAX_DELAY_SECONDS: Int(DEFAULT_LIMITS.loginMaxDelaySeconds, 1, 3600, 'Longest progressive delay.'),
+
+  SECURITY_EVENT_RETENTION_DAYS: Int(90, 1, 3650, 'Security events older than this are deleted.'),
+  SECURITY_EVENT_FLUSH_MS: Int(250, 10, 60_000, 'How often buffered security events are written.'),
+  SECURITY_EVENT_BUFFER_MAX: Int(
+    10_000,
+    100,
+    1_000_000,
+    'Events held while the database is slow; beyond it they are dropped and counted.',
+  ),
+  SECURITY_EVENT_WRITE_TIMEOUT_MS: Int(5000, 100, 60_000, 'A batch of events not written within this is dropped.'),
   CCP_BASE_URL: Type.String({ default: 'https://app.cloopen.com:8883', pattern: '^https?://' }),
   CCP_ACCOUNT_SID: Type.Optional(Type.String({ minLength: 1 })),
   CCP_AUTH_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
@@ -89,19 +138,44 @@ export interface Config {
   allowedOrigins: string[];
   bodyLimit: number;
   codeSecret: string;
-  captcha: { ttlSeconds: number; format: 'png' | 'jpeg'; testText: string | undefined; perIpPerMinute: number };
+  limits: {
+    ipv6Prefix: number;
+    global: RequestLimit;
+    availability: RequestLimit;
+    captcha: RequestLimit;
+    sms: RequestLimit;
+  };
+  captcha: { ttlSeconds: number; format: 'png' | 'jpeg'; testText: string | undefined };
   sms: {
     gateway: 'outbox' | 'ccp';
     codeLength: number;
     ttlSeconds: number;
     resendSeconds: number;
     maxAttempts: number;
-    perIpPerHour: number;
+    perMobilePerHour: number;
     perMobilePerDay: number;
+    mobileCeilingPerDay: number;
+    perBlockPerHour: number;
+    globalPerHour: number;
+    globalPerDay: number;
     ccp: { baseUrl: string; accountSid: string; authToken: string; appId: string; templateId: string; timeoutMs: number };
   };
-  loginMaxFailures: number;
+  login: {
+    maxFailures: number;
+    maxFailuresPerClient: number;
+    windowSeconds: number;
+    accountFreeFailures: number;
+    baseDelaySeconds: number;
+    maxDelaySeconds: number;
+  };
+  events: { retentionDays: number; flushMs: number; bufferMax: number; writeTimeoutMs: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+}
+
+/** A per-client request budget: at most `max` requests per `windowMs`. */
+export interface RequestLimit {
+  max: number;
+  windowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +188,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   for (const key of Object.keys(EnvSchema.properties)) {
     const value = source[key];
     if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const renamed = Object.keys(RENAMED).filter((key) => source[key] !== undefined && source[key] !== '');
+  if (renamed.length) {
+    throw new ConfigError(`Invalid configuration:\n${renamed.map((k) => `  ${k} was renamed: use ${RENAMED[k]}.`).join('\n')}`);
   }
   const explicitNodeEnv = 'NODE_ENV' in raw; // read before Value.Default fills raw in
   const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, { ...raw }));
@@ -135,6 +213,28 @@ function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** ALLOWED_ORIGINS as exact origins (scheme://host[:port]); anything else is a config problem. */
+function parseOrigins(value: string | undefined, production: boolean, problems: string[]): string[] {
+  if (value === undefined) {
+    if (production) problems.push('ALLOWED_ORIGINS is required in production: the origins the SPA is served from.');
+    return production ? [] : DEV_ORIGINS;
+  }
+  const origins: string[] = [];
+  for (const item of value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)) {
+    let origin: string | null = null;
+    try {
+      const url = new URL(item);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === item.replace(/\/$/, '')) origin = url.origin;
+    } catch {}
+    if (origin) origins.push(origin);
+    else problems.push(`ALLOWED_ORIGINS: ${JSON.stringify(item)} is not an origin like https://app.example.com (no path).`);
+  }
+  return origins;
+}
 
 function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   const production = env.NODE_ENV === 'production';
@@ -171,6 +271,20 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       'CCP_TIMEOUT_MS must be shorter than SMS_RESEND_SECONDS, so a late failure cannot clean up after a newer send.',
     );
   }
+  // One client trying both the username and the mobile makes 2 x LOGIN_MAX_FAILURES failures per
+  // window; the account's delays must start above that, or one attacker alone could slow the owner.
+  if (env.LOGIN_ACCOUNT_FREE_FAILURES <= 2 * env.LOGIN_MAX_FAILURES) {
+    problems.push(
+      'LOGIN_ACCOUNT_FREE_FAILURES must be more than twice LOGIN_MAX_FAILURES, so one client cannot slow an account alone.',
+    );
+  }
+  if (env.LOGIN_BASE_DELAY_SECONDS > env.LOGIN_MAX_DELAY_SECONDS) {
+    problems.push('LOGIN_BASE_DELAY_SECONDS cannot exceed LOGIN_MAX_DELAY_SECONDS.');
+  }
+  if (env.SMS_PER_MOBILE_PER_DAY > env.SMS_MOBILE_CEILING_PER_DAY) {
+    problems.push('SMS_PER_MOBILE_PER_DAY (per client) cannot exceed SMS_MOBILE_CEILING_PER_DAY (all clients).');
+  }
+  const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
   if (gateway === 'ccp') {
     for (const key of ['CCP_ACCOUNT_SID', 'CCP_AUTH_TOKEN', 'CCP_APP_ID'] as const) {
       if (!env[key]) problems.push(`${key} is required when SMS_GATEWAY=ccp.`);
@@ -197,25 +311,29 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       cookieName: env.SESSION_COOKIE_NAME,
       secure: secureCookies,
     },
-    allowedOrigins: env.ALLOWED_ORIGINS.split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    allowedOrigins,
     bodyLimit: env.BODY_LIMIT_BYTES,
     codeSecret: secret('CODE_SECRET', DEV_CODE_SECRET),
-    captcha: {
-      ttlSeconds: env.CAPTCHA_TTL_SECONDS,
-      format: env.CAPTCHA_FORMAT,
-      testText: env.CAPTCHA_TEST_TEXT,
-      perIpPerMinute: env.CAPTCHA_PER_IP_PER_MINUTE,
+    limits: {
+      ipv6Prefix: env.CLIENT_IPV6_PREFIX,
+      global: { max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000 },
+      availability: { max: env.AVAILABILITY_LIMIT_MAX, windowMs: env.AVAILABILITY_LIMIT_WINDOW_SECONDS * 1000 },
+      captcha: { max: env.CAPTCHA_LIMIT_MAX, windowMs: env.CAPTCHA_LIMIT_WINDOW_SECONDS * 1000 },
+      sms: { max: env.SMS_LIMIT_MAX, windowMs: env.SMS_LIMIT_WINDOW_SECONDS * 1000 },
     },
+    captcha: { ttlSeconds: env.CAPTCHA_TTL_SECONDS, format: env.CAPTCHA_FORMAT, testText: env.CAPTCHA_TEST_TEXT },
     sms: {
       gateway,
       codeLength: env.SMS_CODE_LENGTH,
       ttlSeconds: env.SMS_CODE_TTL_SECONDS,
       resendSeconds: env.SMS_RESEND_SECONDS,
       maxAttempts: env.SMS_MAX_ATTEMPTS,
-      perIpPerHour: env.SMS_PER_IP_PER_HOUR,
+      perMobilePerHour: env.SMS_PER_MOBILE_PER_HOUR,
       perMobilePerDay: env.SMS_PER_MOBILE_PER_DAY,
+      mobileCeilingPerDay: env.SMS_MOBILE_CEILING_PER_DAY,
+      perBlockPerHour: env.SMS_PER_BLOCK_PER_HOUR,
+      globalPerHour: env.SMS_GLOBAL_PER_HOUR,
+      globalPerDay: env.SMS_GLOBAL_PER_DAY,
       ccp: {
         baseUrl: env.CCP_BASE_URL.replace(/\/+$/, ''),
         accountSid: env.CCP_ACCOUNT_SID ?? '',
@@ -225,7 +343,20 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
         timeoutMs: env.CCP_TIMEOUT_MS,
       },
     },
-    loginMaxFailures: env.LOGIN_MAX_FAILURES,
+    login: {
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      maxFailuresPerClient: env.LOGIN_MAX_FAILURES_PER_CLIENT,
+      windowSeconds: env.LOGIN_WINDOW_SECONDS,
+      accountFreeFailures: env.LOGIN_ACCOUNT_FREE_FAILURES,
+      baseDelaySeconds: env.LOGIN_BASE_DELAY_SECONDS,
+      maxDelaySeconds: env.LOGIN_MAX_DELAY_SECONDS,
+    },
+    events: {
+      retentionDays: env.SECURITY_EVENT_RETENTION_DAYS,
+      flushMs: env.SECURITY_EVENT_FLUSH_MS,
+      bufferMax: env.SECURITY_EVENT_BUFFER_MAX,
+      writeTimeoutMs: env.SECURITY_EVENT_WRITE_TIMEOUT_MS,
+    },
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
   };
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createDigest } from './lib/digest.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
+import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { createCaptchaService } from './modules/captcha/captcha.service.ts';
 import { createCcpGateway } from './modules/sms/ccp.gateway.ts';
 import { createOutboxGateway, type Outbox } from './modules/sms/outbox.gateway.ts';
@@ -11,7 +12,7 @@ import { createUsersRepository } from './modules/users/users.repository.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 
 export function createServices(app: FastifyInstance) {
-  const { config, store, clock, log } = app;
+  const { config, store, clock, log, events } = app;
   const digest = createDigest(config.codeSecret);
   const passwords = createPasswordHasher(config.argon2);
   const usersRepository = createUsersRepository(app.db.prisma);
@@ -20,18 +21,21 @@ export function createServices(app: FastifyInstance) {
     config.sms.gateway === 'outbox' ? createOutboxGateway({ store, log, clock, logCodes: config.env !== 'production' }) : null;
   const gateway = outbox ?? createCcpGateway(config.sms.ccp, clock);
 
-  const captcha = createCaptchaService({ store, digest, config: config.captcha });
+  const captcha = createCaptchaService({ store, digest, config: config.captcha, events });
   const sms = createSmsService({
     store,
     digest,
     captcha,
     gateway,
     isMobileRegistered: async (mobile) => (await usersRepository.countByMobile(mobile)) > 0,
+    events,
+    clock,
     config: config.sms,
     log,
   });
-  const users = createUsersService({ users: usersRepository, sms, passwords });
-  const auth = createAuthService({ users: usersRepository, passwords, store, clock, maxFailures: config.loginMaxFailures });
+  const users = createUsersService({ users: usersRepository, sms, passwords, events, log });
+  const throttle = createLoginThrottle({ store, clock, config: config.login });
+  const auth = createAuthService({ users: usersRepository, passwords, throttle, events, clock, log });
   return { captcha, sms, users, auth, outbox };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -7,7 +7,7 @@ let app: FastifyInstance;
 let username: string;
 let mobile: string;
 beforeAll(async () => {
-  app = await buildTestApp({ LOGIN_MAX_FAILURES: '3' });
+  app = await buildTestApp();
   username = randomUsername('Login');
   mobile = randomMobile();
   await new Visitor(app).register(username, mobile);
@@ -49,39 +49,6 @@ describe('POST /api/user/login/', () => {
     await new Visitor(app).post('/api/user/login/', { account: username, password: PASSWORD });
     const row = await app.db.prisma.user.findUniqueOrThrow({ where: { mobile } });
     expect(row.lastLogin?.getTime()).toBeGreaterThan(Date.now() - 60_000);
-  });
-
-  it('throttles an account after repeated failures, even for the right password', async () => {
-    const target = randomUsername('Brute');
-    await new Visitor(app).register(target, randomMobile());
-    const attacker = new Visitor(app, '192.0.2.77');
-    for (let i = 0; i < 3; i++)
-      expect((await attacker.post('/api/user/login/', { account: target, password: `guess-${i}-xx` })).status).toBe(401);
-    const blocked = await attacker.post('/api/user/login/', { account: target, password: PASSWORD });
-    expect(blocked.status).toBe(429);
-    expect(blocked.body.errno).toBe('4201');
-    expect(blocked.body.data?.retryAfter).toBeGreaterThan(800);
-  });
-
-  it('counts parallel guesses as they arrive: a burst cannot outrun the limit', async () => {
-    const target = randomUsername('Burst');
-    await new Visitor(app).register(target, randomMobile());
-    const attacker = new Visitor(app, '192.0.2.88');
-    const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => attacker.post('/api/user/login/', { account: target, password: `guess-${i}-xx` })),
-    );
-    const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(9);
-  });
-
-  it('does not let failures from one address lock the account out for another', async () => {
-    const target = randomUsername('Victim');
-    await new Visitor(app).register(target, randomMobile());
-    for (let i = 0; i < 4; i++)
-      await new Visitor(app, '192.0.2.99').post('/api/user/login/', { account: target, password: `guess-${i}-xx` });
-    const owner = await new Visitor(app, '198.51.100.50').post('/api/user/login/', { account: target, password: PASSWORD });
-    expect(owner.status).toBe(200);
   });
 
   it('logs in a username that looks like a mobile number', async () => {

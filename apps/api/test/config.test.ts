@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
-const production = { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32), CODE_SECRET: 'c'.repeat(32) };
+const production = {
+  NODE_ENV: 'production',
+  SESSION_SECRET: 's'.repeat(32),
+  CODE_SECRET: 'c'.repeat(32),
+  ALLOWED_ORIGINS: 'https://app.example.com',
+};
 const ccp = { CCP_ACCOUNT_SID: 'sid', CCP_AUTH_TOKEN: 'token', CCP_APP_ID: 'app' };
 
 describe('loadConfig', () => {
@@ -67,6 +72,52 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SMS_GATEWAY: 'ccp', ...ccp, CCP_TIMEOUT_MS: '60000', SMS_RESEND_SECONDS: '60' })).toThrow(
       /CCP_TIMEOUT_MS/,
     );
+  });
+
+  it('takes ALLOWED_ORIGINS as exact origins: the dev servers by default, required in production', () => {
+    expect(loadConfig({}).allowedOrigins).toEqual([
+      'http://127.0.0.1:5173',
+      'http://localhost:5173',
+      'http://127.0.0.1:4173',
+      'http://localhost:4173',
+    ]);
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, http://b.example:8080/' }).allowedOrigins).toEqual([
+      'https://a.example',
+      'http://b.example:8080',
+    ]);
+    expect(() => loadConfig({ ALLOWED_ORIGINS: 'https://a.example/app' })).toThrow(
+      /ALLOWED_ORIGINS: "https:\/\/a.example\/app" is not an origin/,
+    );
+    expect(() => loadConfig({ ALLOWED_ORIGINS: '*' })).toThrow(/ALLOWED_ORIGINS/);
+    const { ALLOWED_ORIGINS: _, ...withoutOrigins } = production;
+    expect(() => loadConfig({ ...withoutOrigins, ...ccp, TRUST_PROXY: '1' })).toThrow(
+      /ALLOWED_ORIGINS is required in production/,
+    );
+  });
+
+  it('refuses the renamed limit variables instead of silently ignoring them', () => {
+    expect(() => loadConfig({ SMS_PER_IP_PER_HOUR: '5' })).toThrow(/SMS_PER_IP_PER_HOUR was renamed: use SMS_LIMIT_MAX/);
+    expect(() => loadConfig({ CAPTCHA_PER_IP_PER_MINUTE: '5' })).toThrow(/CAPTCHA_LIMIT_MAX/);
+  });
+
+  it('keeps the login and SMS budgets consistent: no budget one client alone could spend for everyone', () => {
+    expect(() => loadConfig({ LOGIN_MAX_FAILURES: '10', LOGIN_ACCOUNT_FREE_FAILURES: '20' })).toThrow(
+      /LOGIN_ACCOUNT_FREE_FAILURES must be more than twice LOGIN_MAX_FAILURES/,
+    );
+    expect(() => loadConfig({ SMS_PER_MOBILE_PER_DAY: '30', SMS_MOBILE_CEILING_PER_DAY: '20' })).toThrow(
+      /SMS_MOBILE_CEILING_PER_DAY/,
+    );
+    expect(() => loadConfig({ LOGIN_BASE_DELAY_SECONDS: '60', LOGIN_MAX_DELAY_SECONDS: '30' })).toThrow(
+      /LOGIN_BASE_DELAY_SECONDS/,
+    );
+    expect(loadConfig({}).login).toEqual({
+      maxFailures: 10,
+      maxFailuresPerClient: 100,
+      windowSeconds: 900,
+      accountFreeFailures: 30,
+      baseDelaySeconds: 1,
+      maxDelaySeconds: 30,
+    });
   });
 
   it('refuses argon2 parameters weaker than OWASP', () => {

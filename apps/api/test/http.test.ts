@@ -2,7 +2,7 @@
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, randomMobile, Visitor } from './helper.ts';
+import { buildTestApp, randomMobile, randomUsername, Visitor } from './helper.ts';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -90,15 +90,47 @@ describe('routing', () => {
   });
 });
 
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
 describe('response hardening', () => {
-  it('sets security headers and no-store on JSON answers', async () => {
-    const res = await new Visitor(app).get(`/api/mobile/${randomMobile()}/`);
-    expect(res.headers).toMatchObject({
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      'cache-control': 'no-store',
-      'content-type': 'application/json; charset=utf-8',
-    });
+  it.each([
+    ['a JSON answer', { method: 'GET', url: '/api/mobile/13800138000/' }, 200],
+    ['the captcha image', { method: 'GET', url: '/api/image_code/' }, 200],
+    ['a validation error', { method: 'GET', url: '/api/username/ab/' }, 400],
+    ['an unknown path', { method: 'GET', url: '/api/nothing/' }, 404],
+    ['a wrong method', { method: 'PUT', url: '/api/sms_code/' }, 405],
+    ['TRACE', { method: 'TRACE', url: '/api/user/me/' }, 405],
+    ['a malformed URL', { method: 'GET', url: '/api/username/%E0%A4%A/' }, 400],
+    [
+      'an unsupported body type',
+      { method: 'POST', url: '/api/user/login/', payload: 'x', headers: { 'content-type': 'text/xml' } },
+      415,
+    ],
+    ['a cross-site POST', { method: 'POST', url: '/api/user/login/', headers: { origin: 'https://evil.example' } }, 403],
+  ] as const)('sends the security headers with %s', async (_, options, status) => {
+    const res = await new Visitor(app).request(options as never);
+    expect(res.status).toBe(status);
+    expect(res.headers).toMatchObject(SECURITY_HEADERS);
+  });
+
+  it('sends them with a 413 too', async () => {
+    const res = await post(Buffer.alloc(64 * 1024, 'a'));
+    expect(res.status).toBe(413);
+    expect(res.headers).toMatchObject(SECURITY_HEADERS);
+  });
+
+  it('answers TRACE with 405 and Allow', async () => {
+    const res = await new Visitor(app).request({ method: 'TRACE', url: '/api/user/login/' });
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+    expect(res.body.errno).toBe('4005');
   });
 
   it('creates no session (no cookie) for requests that do not need one', async () => {
@@ -109,30 +141,63 @@ describe('response hardening', () => {
     expect(visitor.cookies.size).toBe(0);
   });
 
-  it('refuses cross-site POSTs and accepts same-origin ones', async () => {
-    const body = { account: 'someone', password: 'whatever1' };
-    const crossSite = await new Visitor(app).request({
+  it("gives an anonymous session's cookie its session's lifetime, and a logged-in one the full lifetime", async () => {
+    const visitor = new Visitor(app);
+    const captcha = await visitor.get('/api/image_code/');
+    /** Seconds until the session cookie expires, from its Expires attribute. */
+    const maxAge = (res: typeof captcha) => {
+      const cookie = (res.raw.cookies as { name: string; expires?: Date }[]).find((c) => c.name === 'sid');
+      return cookie?.expires ? (new Date(cookie.expires).getTime() - Date.now()) / 1000 : undefined;
+    };
+    expect(maxAge(captcha)).toBeGreaterThan(290);
+    expect(maxAge(captcha)).toBeLessThanOrEqual(300);
+    const registered = await visitor.register(randomUsername('Ck'), randomMobile());
+    expect(maxAge(registered)).toBeGreaterThan(14 * 86_400 - 10);
+    // A logged-in visitor loading a captcha keeps the long-lived cookie.
+    const again = await visitor.get('/api/image_code/');
+    expect(maxAge(again) ?? 14 * 86_400).toBeGreaterThan(14 * 86_400 - 10);
+  });
+});
+
+describe('cross-site requests', () => {
+  const login = (headers: Record<string, string>) =>
+    new Visitor(app).request({
       method: 'POST',
       url: '/api/user/login/',
-      payload: body,
-      headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      payload: { account: 'someone', password: 'whatever1' },
+      headers,
     });
-    expect(crossSite.status).toBe(403);
-    expect(crossSite.body.errno).toBe('4202');
-    const sameOrigin = await new Visitor(app).request({
-      method: 'POST',
-      url: '/api/user/login/',
-      payload: body,
-      headers: { origin: 'http://localhost:80', host: 'localhost:80', 'sec-fetch-site': 'same-origin' },
-    });
-    expect(sameOrigin.status).toBe(401);
-    const otherScheme = await new Visitor(app).request({
-      method: 'POST',
-      url: '/api/user/login/',
-      payload: body,
-      headers: { origin: 'https://localhost:3000', host: 'localhost:3000' },
-    });
-    expect(otherScheme.status).toBe(403);
+
+  it('accepts state-changing requests from the configured origins only', async () => {
+    expect((await login({ origin: 'http://127.0.0.1:5173', 'sec-fetch-site': 'same-origin' })).status).toBe(401);
+    expect((await login({ origin: 'http://localhost:4173', 'sec-fetch-site': 'same-origin' })).status).toBe(401);
+    for (const origin of ['https://evil.example', 'null', 'https://127.0.0.1:5173', 'http://127.0.0.1:5174']) {
+      const res = await login({ origin, 'sec-fetch-site': 'cross-site' });
+      expect(res.status, origin).toBe(403);
+      expect(res.body).toEqual({ errno: '4202', errmsg: 'Cross-site request refused', data: null });
+    }
+  });
+
+  it('never trusts the Host header: Host and Origin both set to an unknown site are refused', async () => {
+    const res = await login({ host: 'rebound.example', origin: 'http://rebound.example', 'sec-fetch-site': 'same-origin' });
+    expect(res.status).toBe(403);
+  });
+
+  it('lets non-browser clients without Origin through, but not a browser request without one', async () => {
+    expect((await login({})).status).toBe(401);
+    expect((await login({ 'sec-fetch-site': 'same-origin' })).status).toBe(403);
+  });
+
+  it('takes exactly the list given in ALLOWED_ORIGINS', async () => {
+    const other = await buildTestApp({ ALLOWED_ORIGINS: 'https://app.example.com' });
+    try {
+      const send = (origin: string) =>
+        new Visitor(other).request({ method: 'POST', url: '/api/user/logout/', headers: { origin } });
+      expect((await send('https://app.example.com')).status).toBe(200);
+      expect((await send('http://127.0.0.1:5173')).status).toBe(403);
+    } finally {
+      await other.close();
+    }
   });
 });
 
@@ -145,7 +210,7 @@ describe('client addresses', () => {
     });
 
   it('ignores X-Forwarded-For unless a proxy is trusted, so limits cannot be dodged', async () => {
-    const limited = await buildTestApp({ CAPTCHA_PER_IP_PER_MINUTE: '2' });
+    const limited = await buildTestApp({ CAPTCHA_LIMIT_MAX: '2' });
     try {
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await sendFrom(limited, `10.0.0.${i}`)).status);
@@ -156,7 +221,7 @@ describe('client addresses', () => {
   });
 
   it('takes the client address from a trusted proxy hop', async () => {
-    const proxied = await buildTestApp({ CAPTCHA_PER_IP_PER_MINUTE: '2', TRUST_PROXY: '1' });
+    const proxied = await buildTestApp({ CAPTCHA_LIMIT_MAX: '2', TRUST_PROXY: '1' });
     try {
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await sendFrom(proxied, `198.18.0.${i}`)).status);
@@ -190,15 +255,27 @@ describe('malformed HTTP', () => {
   }
   const bodyOf = (raw: string) => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
 
-  it('answers what the HTTP parser rejects with the envelope', async () => {
+  /** The answer's headers, lower-cased, from the raw bytes. */
+  const headersOf = (raw: string) =>
+    Object.fromEntries(
+      raw
+        .slice(0, raw.indexOf('\r\n\r\n'))
+        .split('\r\n')
+        .slice(1)
+        .map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+    );
+
+  it('answers what the HTTP parser rejects with the envelope and the security headers', async () => {
     const raw = await rawExchange('POST /api/sms_code/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
     expect(raw).toMatch(/^HTTP\/1\.1 400 /);
     expect(bodyOf(raw)).toEqual({ errno: '4103', errmsg: 'Malformed HTTP request.', data: null });
+    expect(headersOf(raw)).toMatchObject(SECURITY_HEADERS);
   });
 
-  it('answers oversized headers with 431 and the envelope', async () => {
+  it('answers oversized headers with 431, the envelope and the security headers', async () => {
     const raw = await rawExchange(`GET /api/health/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(raw).toMatch(/^HTTP\/1\.1 431 /);
     expect(bodyOf(raw).errno).toBe('4103');
+    expect(headersOf(raw)).toMatchObject(SECURITY_HEADERS);
   });
 });

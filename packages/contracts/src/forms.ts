@@ -12,7 +12,9 @@ import {
   smsCodeField,
   Username,
 } from './fields.ts';
+import { USER_MESSAGES } from './messages.ts';
 import { passwordPolicyProblem } from './password-policy.ts';
+import { isReservedUsername } from './reserved-usernames.ts';
 import { type FieldErrors, type FormResult, validateForm } from './validate.ts';
 
 export const UsernameParams = Type.Object({ username: Username });
@@ -38,9 +40,12 @@ export type SmsCodeForm = Static<typeof SmsCodeForm>;
 export type RegisterForm = Static<typeof RegisterForm>;
 export type LoginForm = Static<typeof LoginForm>;
 
-/** Rules across fields of the register form: the passwords match and obey the policy. */
+/** Rules across fields of the register form: no reserved name; the passwords match and obey the policy. */
 function refineRegister(value: Partial<RegisterForm>, fields: FieldErrors): void {
   const { password, password_repeat: repeat } = value;
+  if (value.username !== undefined && !fields.username && isReservedUsername(value.username)) {
+    fields.username = USER_MESSAGES.usernameReserved;
+  }
   if (password !== undefined && !fields.password) {
     const problem = passwordPolicyProblem(password, { username: value.username, mobile: value.mobile });
     if (problem) fields.password = problem;
@@ -100,6 +105,8 @@ export const HealthStatus = Type.Object({
   backends: Type.Object({ database: Type.String(), store: Type.String() }),
 });
 export type HealthStatus = Static<typeof HealthStatus>;
+/** Liveness: the process answers (no backend is asked). */
+export const Liveness = Type.Object({ status: Type.Literal('ok') });
 
 export type UsernameCount = Static<typeof UsernameCount>;
 export type MobileCount = Static<typeof MobileCount>;

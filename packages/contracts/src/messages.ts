@@ -12,7 +12,10 @@ export const SMS_MESSAGES = {
   registered: 'This mobile number is already registered. Log in instead.',
   cooldown: (seconds: number) => `A code was just sent. Please wait ${seconds} s before requesting another.`,
   ipLimit: 'Too many code requests from your network. Please try again later.',
+  hourlyLimit: 'Too many codes were sent to this number in the last hour. Please try again later.',
   dailyLimit: 'Too many codes were sent to this number today. Please try again tomorrow.',
+  /** The number block, or the whole service, has spent its budget: nothing about this visitor. */
+  busy: 'We cannot send more codes right now. Please try again later.',
   expired: 'The SMS code has expired or was used up. Request a new one.',
   wrong: (left: number) => `The SMS code is wrong. ${left} attempt${left === 1 ? '' : 's'} left.`,
   exhausted: 'The SMS code is wrong and has been cancelled after too many attempts. Request a new one.',
@@ -21,6 +24,7 @@ export const SMS_MESSAGES = {
 export const USER_MESSAGES = {
   registered: 'Registration succeeded.',
   usernameTaken: 'This username is already taken.',
+  usernameReserved: 'This username is reserved. Please choose another.',
   mobileTaken: 'This mobile number is already registered. Log in instead.',
 } as const;
 
@@ -28,5 +32,12 @@ export const AUTH_MESSAGES = {
   loggedIn: 'Logged in.',
   loggedOut: 'Logged out.',
   failed: 'Wrong username, mobile number or password.',
-  throttled: 'Too many failed logins. Please try again later.',
+  /** One sentence whichever budget refused, so a 429 tells nothing about the account. */
+  throttled: 'Too many login attempts. Please wait a moment and try again.',
+} as const;
+
+/** Per-client request limits (@fastify/rate-limit), by the budget that refused. */
+export const RATE_LIMIT_MESSAGES = {
+  global: 'Too many requests from your network. Please slow down and try again shortly.',
+  availability: 'Too many availability checks from your network. They will resume shortly; you can keep filling in the form.',
 } as const;

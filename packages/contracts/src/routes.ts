@@ -4,6 +4,7 @@ import { type TObject, type TSchema, Type } from 'typebox';
 import {
   HealthStatus,
   ImageCodeQuery,
+  Liveness,
   LoginForm,
   MobileCount,
   MobileParams,
@@ -89,6 +90,12 @@ export const routes = {
     path: '/health/',
     summary: 'Liveness of the database and the store: 200 when both answer, else 503.',
     data: HealthStatus,
+  },
+  healthz: {
+    method: 'GET',
+    path: '/healthz',
+    summary: 'Liveness: 200 while the process runs, whatever the backends do. Never rate limited.',
+    data: Liveness,
   },
   devSms: {
     method: 'GET',

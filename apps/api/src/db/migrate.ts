@@ -106,7 +106,7 @@ export async function createMigration(factory: SqlMigrationAwareDriverAdapterFac
  * and leaks the temporary database; and it cannot decode the catalog type "char" (OID 18)
  * that the engine's introspection reads (pg_constraint.contype, for CHECK constraints). So:
  * discrete fields, our own shadow database dropped WITH (FORCE), and "char" decoded as text but
- * typed as Character.
+ * typed as Character. Its executeScript also splits scripts at every ';' (see below).
  */
 export function postgresMigrationAdapter(
   databaseUrl: string,
@@ -133,6 +133,15 @@ export function postgresMigrationAdapter(
   const patchChar = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
     // biome-ignore lint/suspicious/noExplicitAny: patching internal methods of adapter-pg
     const a = adapter as any;
+    // adapter-pg splits a migration script at every ';', which cuts dollar-quoted function bodies
+    // apart. PostgreSQL's simple query protocol runs a multi-statement script as it is.
+    a.executeScript = async (script: string) => {
+      try {
+        await a.client.query(script);
+      } catch (error) {
+        a.onError(error);
+      }
+    };
     const performIO = a.performIO.bind(a);
     const queryRaw = a.queryRaw.bind(a);
     let charColumns: number[] = [];

@@ -1,8 +1,10 @@
-// Request parsing and response headers every route shares.
+// Request parsing and the cross-site request check every route shares.
 import { Code } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export default fp(
   async function httpHardening(app: FastifyInstance) {
@@ -13,35 +15,17 @@ export default fp(
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
 
-    // Cookies are SameSite=Lax, which already keeps them off cross-site POSTs; this refuses such
-    // requests outright, for browsers that do not send SameSite or for same-site subdomains.
+    // State-changing requests from browsers are accepted only from the configured origins. The
+    // list is the whole truth: the request's own Host is never trusted (an attacker's page on a
+    // rebound DNS name sends a Host and an Origin that agree). A request without Origin is a
+    // non-browser client (curl, the seed's form posts from scripts) only if it also carries no
+    // Sec-Fetch-Site, which every current browser sends. Cookies are SameSite=Lax as well.
     const allowed = new Set(app.config.allowedOrigins);
     app.addHook('onRequest', async (request) => {
-      if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
-      const site = request.headers['sec-fetch-site'];
+      if (SAFE_METHODS.has(request.method)) return;
       const origin = request.headers.origin;
-      const sameOrigin = (o: string) => {
-        try {
-          // Whole origins (scheme, host, port) through URL, so default ports compare equal
-          // (http://localhost:80 == http://localhost) and http never passes for https.
-          return new URL(o).origin === new URL(`${request.protocol}://${request.host}`).origin;
-        } catch {
-          return false;
-        }
-      };
-      if (origin && origin !== 'null' && (sameOrigin(origin) || allowed.has(origin))) return;
-      if (site === 'cross-site' || (origin && !sameOrigin(origin) && !allowed.has(origin))) {
-        throw new AppError(Code.FORBIDDEN);
-      }
-    });
-
-    app.addHook('onSend', async (_request, reply) => {
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
-      reply.header('x-frame-options', 'DENY');
-      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-      // Every answer is per-visitor (availability, sessions, captchas): never cache it.
-      reply.header('cache-control', 'no-store');
+      if (origin === undefined ? request.headers['sec-fetch-site'] === undefined : allowed.has(origin)) return;
+      throw new AppError(Code.FORBIDDEN);
     });
   },
   { name: 'http-hardening', dependencies: ['config'] },

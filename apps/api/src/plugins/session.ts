@@ -3,7 +3,7 @@
 // availability checks never read or create one.
 import fastifyCookie from '@fastify/cookie';
 import fastifySession, { type SessionStore } from '@fastify/session';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { KvStore } from '../store/kv-store.ts';
 
@@ -51,6 +51,24 @@ export function createSessionStore(store: KvStore, ttl: { ms: number; anonymousM
       );
     },
   };
+}
+
+/** Logs a user in: a new session id (defeats session fixation) and the full lifetime for its cookie. */
+export async function beginUserSession(request: FastifyRequest, userId: number): Promise<void> {
+  await request.session.regenerate();
+  request.session.userId = userId;
+  // regenerate() copies the old cookie's options, which may be an anonymous session's short ones.
+  request.session.cookie.maxAge = request.server.config.session.ttlSeconds * 1000;
+}
+
+/**
+ * Keeps a captcha's answer in the session. An anonymous session holds nothing else, so its
+ * cookie expires with the captcha, as its stored copy does; a logged-in session keeps its own.
+ */
+export function markCaptchaIssued(request: FastifyRequest, at: number): void {
+  request.session.captchaAt = at;
+  if (request.session.userId === undefined)
+    request.session.cookie.maxAge = request.server.config.session.anonymousTtlSeconds * 1000;
 }
 
 export default fp(

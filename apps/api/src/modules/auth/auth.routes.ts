@@ -2,6 +2,7 @@ import { AUTH_MESSAGES, Code, type LoginForm, ok, routes } from '@register/contr
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { fromContract } from '../../lib/route.ts';
+import { beginUserSession } from '../../plugins/session.ts';
 import type { AuthService } from './auth.service.ts';
 
 /** Login, logout and the current user: needs the session scope. */
@@ -10,9 +11,8 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; cookieName: str
     ...fromContract(routes.login),
     handler: async (request) => {
       const { account, password } = request.body as LoginForm;
-      const user = await auth.login(account, password, request.ip);
-      await request.session.regenerate();
-      request.session.userId = user.id;
+      const user = await auth.login(account, password, request.client);
+      await beginUserSession(request, user.id);
       return ok(user, AUTH_MESSAGES.loggedIn);
     },
   });

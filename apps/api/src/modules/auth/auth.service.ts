@@ -1,74 +1,72 @@
 import { AUTH_MESSAGES, Code, MOBILE_PATTERN, NORMALIZERS, type UserView } from '@register/contracts';
+import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
-import type { KvStore } from '../../store/kv-store.ts';
+import type { SecurityEvents } from '../security-events/events.service.ts';
 import type { PasswordHasher } from '../users/passwords.ts';
 import { type UsersRepository, usernameKey } from '../users/users.repository.ts';
 import { toUserView } from '../users/users.service.ts';
+import { type LoginThrottle, LoginThrottledError } from './login-throttle.ts';
 
-const WINDOW_MS = 15 * 60 * 1000;
-/** Account-wide and IP-wide limits are this many times the per-(account, IP) one. */
-const WIDE_FACTOR = 10;
 const MOBILE = new RegExp(MOBILE_PATTERN);
+
+/** The identifier as typed, normalised: a mobile without +86, or a case-folded username. */
+function identifierOf(account: string): { identifier: string; mobile: string | null } {
+  const mobile = NORMALIZERS.mobile(account);
+  return MOBILE.test(mobile) ? { identifier: mobile, mobile } : { identifier: usernameKey(account), mobile: null };
+}
 
 export function createAuthService(deps: {
   users: UsersRepository;
   passwords: PasswordHasher;
-  store: KvStore;
+  throttle: LoginThrottle;
+  events: SecurityEvents;
   clock: Clock;
-  maxFailures: number;
+  log: FastifyBaseLogger;
 }) {
-  const { users, passwords, store, clock, maxFailures } = deps;
-  const pairKey = (account: string, ip: string) => `login:pair:${account}:${ip}`;
-  const limits = (account: string, ip: string) => [
-    { key: pairKey(account, ip), max: maxFailures },
-    // Wider limits: one account guessed from many IPs, many accounts guessed from one IP. Being
-    // WIDE_FACTOR times higher, they make locking someone else out take many addresses.
-    { key: `login:account:${account}`, max: maxFailures * WIDE_FACTOR },
-    { key: `login:ip:${ip}`, max: maxFailures * WIDE_FACTOR },
-  ];
+  const { users, passwords, throttle, events, clock, log } = deps;
 
-  /**
-   * Counts the attempt before the password is checked, so parallel guesses are counted as they
-   * arrive: checking first and counting after the (slow) hash would let a burst through.
-   */
-  async function countAttempt(account: string, ip: string): Promise<void> {
-    const checks = limits(account, ip);
-    const counts = await Promise.all(checks.map(({ key }) => store.hit(key, WINDOW_MS)));
-    const blocked = counts.find((count, i) => count.count > (checks[i]?.max ?? 0));
-    if (blocked) {
-      throw new AppError(Code.THROTTLED, {
-        message: AUTH_MESSAGES.throttled,
-        retryAfter: Math.max(1, Math.ceil(blocked.resetMs / 1000)),
-      });
-    }
-  }
-
-  async function findUser(account: string) {
-    const mobile = NORMALIZERS.mobile(account);
-    if (!MOBILE.test(mobile)) return users.findByUsername(account);
+  async function findUser(account: string, mobile: string | null) {
+    if (!mobile) return users.findByUsername(account);
     // A username may look like a mobile number (both are digits): the mobile wins, then the username.
     return (await users.findByMobile(mobile)) ?? (await users.findByUsername(account));
   }
 
   return {
     /** One answer (LOGINERR) for an unknown account, a wrong password and an inactive user. */
-    async login(account: string, password: string, ip: string): Promise<UserView> {
-      const mobile = NORMALIZERS.mobile(account);
-      const accountKey = MOBILE.test(mobile) ? mobile : usernameKey(account);
-      await countAttempt(accountKey, ip);
+    async login(account: string, password: string, client: string): Promise<UserView> {
+      const { identifier, mobile } = identifierOf(account);
+      const user = await findUser(account, mobile);
+      const subject = { client, userId: user?.id, mobile: mobile ?? user?.mobile };
+      let attempt: Awaited<ReturnType<LoginThrottle['begin']>>;
+      try {
+        attempt = await throttle.begin({ identifier, client, account: user ? `user:${user.id}` : `id:${identifier}` });
+      } catch (error) {
+        if (error instanceof LoginThrottledError)
+          events.record('login_throttled', { ...subject, detail: { budget: error.budget } });
+        throw error;
+      }
 
-      const user = await findUser(account);
       // Hash even when there is no such user, so timing does not tell which accounts exist.
       let check: { ok: boolean; rehash: boolean } | null = null;
       if (user) check = await passwords.verify(user.password, password);
       else await passwords.verifyNothing(password);
-      if (!user || !check?.ok || !user.isActive) throw new AppError(Code.LOGINERR, { message: AUTH_MESSAGES.failed });
+      if (!user || !check?.ok || !user.isActive) {
+        events.record('login_failed', {
+          ...subject,
+          detail: { reason: !user ? 'unknown' : !check?.ok ? 'password' : 'inactive' },
+        });
+        throw new AppError(Code.LOGINERR, { message: AUTH_MESSAGES.failed });
+      }
 
-      // Success forgives this account's attempts from this address (the wider counters keep theirs).
-      await store.delete(pairKey(accountKey, ip));
+      // The attempt was no failure: refund it and forget this client's failures for the account
+      // (by either of its identifiers). Best effort: the login itself has succeeded.
+      await attempt
+        .succeeded([usernameKey(user.username), user.mobile])
+        .catch((err: unknown) => log.error({ err }, 'could not refund a successful login attempt'));
       const rehashed = check.rehash ? await passwords.hash(password) : undefined;
       await users.recordLogin(user.id, new Date(clock()), rehashed);
+      events.record('login_ok', { client, userId: user.id, mobile: user.mobile });
       return toUserView(user);
     },
 

@@ -1,16 +1,19 @@
 import { routes } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { fromContract } from '../../lib/route.ts';
+import { markCaptchaIssued } from '../../plugins/session.ts';
 import type { CaptchaService } from './captcha.service.ts';
 
-/** GET /image_code/?rand=: needs the session scope. */
+/** GET /image_code/?rand=: needs the session scope; limited per client (CAPTCHA_LIMIT_MAX). */
 export const captchaRoutes: FastifyPluginAsync<{ captcha: CaptchaService }> = async (app, { captcha }) => {
   app.route({
     ...fromContract(routes.imageCode),
+    config: { rateLimit: false },
+    onRequest: app.limits.captcha,
     handler: async (request, reply) => {
+      const { image, contentType } = await captcha.issue(request.session.sessionId);
       // Marking the session modified saves it and sends its cookie with the image.
-      const { image, contentType } = await captcha.issue(request.session.sessionId, request.ip);
-      request.session.captchaAt = app.clock();
+      markCaptchaIssued(request, app.clock());
       return reply.type(contentType).send(image);
     },
   });

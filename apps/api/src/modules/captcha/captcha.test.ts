@@ -1,6 +1,7 @@
 import { loadImage } from '@napi-rs/canvas';
 import { CAPTCHA_MESSAGES } from '@register/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsSpy } from '../../../test/helper.ts';
 import { STORE_CASES } from '../../../test/stores.ts';
 import { createDigest } from '../../lib/digest.ts';
 import type { KvStore } from '../../store/kv-store.ts';
@@ -55,61 +56,64 @@ describe.each(STORE_CASES)('captcha service on the $name store', ({ open }) => {
   });
   afterAll(() => store.close());
 
+  const events = eventsSpy();
   const service = (texts: string[]) =>
     createCaptchaService({
       store,
       digest: createDigest('x'.repeat(32)),
-      config: { ttlSeconds: 300, format: 'png', testText: undefined, perIpPerMinute: 1000 },
+      config: { ttlSeconds: 300, format: 'png', testText: undefined },
+      events,
       generateText: () => texts.shift() ?? 'XXXX',
     });
 
   it('accepts the answer once, case-insensitively', async () => {
     const captcha = service(['ACDE']);
-    const { image, contentType } = await captcha.issue('s1', '10.0.0.1');
+    const { image, contentType } = await captcha.issue('s1');
     expect(contentType).toBe('image/png');
     expect(image.length).toBeGreaterThan(500);
-    await expect(captcha.consume('s1', 'acde')).resolves.toBeUndefined();
-    await expect(captcha.consume('s1', 'ACDE')).rejects.toMatchObject({
+    await expect(captcha.consume('s1', 'acde', '10.0.0.1')).resolves.toBeUndefined();
+    await expect(captcha.consume('s1', 'ACDE', '10.0.0.1')).rejects.toMatchObject({
       data: { fields: { captcha: CAPTCHA_MESSAGES.expired } },
     });
   });
 
   it('spends the captcha on a wrong answer too', async () => {
     const captcha = service(['ACDE']);
-    await captcha.issue('s2', '10.0.0.1');
-    await expect(captcha.consume('s2', 'WXYZ')).rejects.toMatchObject({ data: { fields: { captcha: CAPTCHA_MESSAGES.wrong } } });
-    await expect(captcha.consume('s2', 'ACDE')).rejects.toMatchObject({
+    await captcha.issue('s2');
+    await expect(captcha.consume('s2', 'WXYZ', '10.0.0.1')).rejects.toMatchObject({
+      data: { fields: { captcha: CAPTCHA_MESSAGES.wrong } },
+    });
+    await expect(captcha.consume('s2', 'ACDE', '10.0.0.1')).rejects.toMatchObject({
       data: { fields: { captcha: CAPTCHA_MESSAGES.expired } },
     });
   });
 
   it('a new image replaces the previous answer', async () => {
     const captcha = service(['ACDE', 'FHJK']);
-    await captcha.issue('s3', '10.0.0.1');
-    await captcha.issue('s3', '10.0.0.1');
-    await expect(captcha.consume('s3', 'ACDE')).rejects.toMatchObject({ code: '4103' });
-    await captcha.issue('s3', '10.0.0.1');
+    await captcha.issue('s3');
+    await captcha.issue('s3');
+    await expect(captcha.consume('s3', 'ACDE', '10.0.0.1')).rejects.toMatchObject({ code: '4103' });
+    await captcha.issue('s3');
   });
 
-  it('limits the images one address can request per minute', async () => {
-    const captcha = createCaptchaService({
-      store,
-      digest: createDigest('x'.repeat(32)),
-      config: { ttlSeconds: 300, format: 'png', testText: 'ACDE', perIpPerMinute: 2 },
-    });
-    const ip = `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
-    await captcha.issue('s6', ip);
-    await captcha.issue('s6', ip);
-    await expect(captcha.issue('s6', ip)).rejects.toMatchObject({ code: '4201', status: 429, retryAfter: expect.any(Number) });
-    await expect(captcha.issue('s6', '10.0.0.2')).resolves.toMatchObject({ contentType: 'image/png' });
+  it('records each failed answer with its reason, never the answer', async () => {
+    const captcha = service(['ACDE']);
+    events.recorded.length = 0;
+    await captcha.issue('s6');
+    await captcha.consume('s6', 'WXYZ', '10.0.0.9').catch(() => {});
+    await captcha.consume('s6', 'ACDE', '10.0.0.9').catch(() => {});
+    expect(events.recorded).toEqual([
+      { kind: 'captcha_failed', input: { client: '10.0.0.9', detail: { reason: 'wrong' } } },
+      { kind: 'captcha_failed', input: { client: '10.0.0.9', detail: { reason: 'expired' } } },
+    ]);
   });
 
   it('keeps answers per session and stores no plain answer', async () => {
     const captcha = service(['ACDE', 'FHJK']);
-    await captcha.issue('s4', '10.0.0.1');
-    await captcha.issue('s5', '10.0.0.1');
+    await captcha.issue('s4');
+    await captcha.issue('s5');
     expect(await store.get('captcha:s4')).not.toContain('ACDE');
-    await expect(captcha.consume('s5', 'FHJK')).resolves.toBeUndefined();
-    await expect(captcha.consume('s4', 'ACDE')).resolves.toBeUndefined();
+    await expect(captcha.consume('s5', 'FHJK', '10.0.0.1')).resolves.toBeUndefined();
+    await expect(captcha.consume('s4', 'ACDE', '10.0.0.1')).resolves.toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { Code, envelopeOf, type HealthStatus, routes } from '@register/contracts';
+import { Code, envelopeOf, type HealthStatus, ok, routes } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Database } from '../../db/database.ts';
 import { fromContract } from '../../lib/route.ts';
@@ -11,10 +11,16 @@ const within = (promise: Promise<void>) =>
     () => 'down' as const,
   );
 
-/** GET /health/: for load balancers and docker-compose healthchecks. */
+/** GET /health/ (backends) and /healthz (the process): for load balancers and orchestrators; never rate limited. */
 export const healthRoutes: FastifyPluginAsync<{ db: Database; store: KvStore }> = async (app, { db, store }) => {
   app.route({
+    ...fromContract(routes.healthz),
+    config: { rateLimit: false },
+    handler: async () => ok({ status: 'ok' as const }),
+  });
+  app.route({
     ...fromContract(routes.health),
+    config: { rateLimit: false },
     handler: async (_request, reply) => {
       const [database, storeStatus] = await Promise.all([within(db.ping()), within(store.ping())]);
       const status: HealthStatus = { database, store: storeStatus, backends: { database: db.kind, store: store.kind } };

@@ -3,8 +3,9 @@
 import type { OutboxMessage } from '@register/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../lib/clock.ts';
+import { maskMobile } from '../../lib/mobile.ts';
 import type { KvStore } from '../../store/kv-store.ts';
-import { maskMobile, type SmsGateway } from './sms.gateway.ts';
+import type { SmsGateway } from './sms.gateway.ts';
 
 const OUTBOX_TTL_MS = 60 * 60 * 1000;
 const key = (mobile: string) => `outbox:${mobile}`;

@@ -25,8 +25,3 @@ export class SmsRejectedError extends Error {
 export function smsText(code: string, ttlMinutes: number): string {
   return `Your verification code is ${code}. It expires in ${ttlMinutes} minutes. Do not share it with anyone.`;
 }
-
-/** 138****8000: enough to follow a message in logs, not enough to identify a person. */
-export function maskMobile(mobile: string): string {
-  return mobile.length === 11 ? `${mobile.slice(0, 3)}****${mobile.slice(7)}` : '***';
-}

@@ -5,13 +5,15 @@ import { fromContract } from '../../lib/route.ts';
 import type { Outbox } from './outbox.gateway.ts';
 import type { SmsService } from './sms.service.ts';
 
-/** POST /sms_code/: needs the session scope (the captcha lives there). */
+/** POST /sms_code/: needs the session scope (the captcha lives there); limited per client (SMS_LIMIT_MAX). */
 export const smsRoutes: FastifyPluginAsync<{ sms: SmsService }> = async (app, { sms }) => {
   app.route({
     ...fromContract(routes.sendSmsCode),
+    config: { rateLimit: false },
+    onRequest: app.limits.sms,
     handler: async (request) => {
       const { mobile, captcha } = request.body as SmsCodeForm;
-      const sent = await sms.sendCode({ sessionId: request.session.sessionId, mobile, captcha, ip: request.ip });
+      const sent = await sms.sendCode({ sessionId: request.session.sessionId, mobile, captcha, client: request.client });
       return ok(sent, SMS_MESSAGES.sent);
     },
   });

@@ -2,7 +2,7 @@ import { SMS_MESSAGES } from '@register/contracts';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeCcpConfig, startFakeCcp } from '../../../test/fake-ccp.ts';
-import { manualClock, randomMobile } from '../../../test/helper.ts';
+import { eventsSpy, manualClock, randomMobile } from '../../../test/helper.ts';
 import { STORE_CASES } from '../../../test/stores.ts';
 import type { Config } from '../../config.ts';
 import { createDigest } from '../../lib/digest.ts';
@@ -19,21 +19,27 @@ const SMS_CONFIG: Config['sms'] = {
   ttlSeconds: 300,
   resendSeconds: 60,
   maxAttempts: 5,
-  perIpPerHour: 1000,
-  perMobilePerDay: 10,
+  perMobilePerHour: 1000,
+  perMobilePerDay: 1000,
+  mobileCeilingPerDay: 1000,
+  perBlockPerHour: 1000,
+  globalPerHour: 1_000_000,
+  globalPerDay: 1_000_000,
   ccp: { baseUrl: '', accountSid: '', authToken: '', appId: '', templateId: '1', timeoutMs: 300 },
 };
 const log = pino({ level: 'silent' });
 const registered = new Set<string>();
+/** 11 digits in one number block (same first 7 digits), different last 4. */
+const blockOf = (count: number) => {
+  const block = randomMobile().slice(0, 7);
+  return Array.from({ length: count }, (_, i) => `${block}${String(1000 + i)}`);
+};
 
 function build(store: KvStore, options: { clock?: () => number; gateway?: SmsGateway; config?: Partial<Config['sms']> } = {}) {
   const { clock = Date.now, gateway } = options;
   const digest = createDigest('k'.repeat(32));
-  const captcha = createCaptchaService({
-    store,
-    digest,
-    config: { ttlSeconds: 300, format: 'png', testText: 'ABCD', perIpPerMinute: 100_000 },
-  });
+  const events = eventsSpy();
+  const captcha = createCaptchaService({ store, digest, config: { ttlSeconds: 300, format: 'png', testText: 'ABCD' }, events });
   const outbox = createOutboxGateway({ store, log, clock, logCodes: false });
   const sms = createSmsService({
     store,
@@ -41,18 +47,24 @@ function build(store: KvStore, options: { clock?: () => number; gateway?: SmsGat
     captcha,
     gateway: gateway ?? outbox,
     isMobileRegistered: async (m) => registered.has(m),
+    events,
+    clock,
     config: { ...SMS_CONFIG, ...options.config },
     log,
   });
   let sessions = 0;
   /** A fresh visitor: a captcha of its own, then the send. */
-  const send = async (mobile: string, ip = '10.0.0.1') => {
+  const send = async (mobile: string, client = '10.0.0.1') => {
     const sessionId = `session-${++sessions}-${Math.random()}`;
-    await captcha.issue(sessionId, ip);
-    return sms.sendCode({ sessionId, mobile, captcha: 'abcd', ip });
+    await captcha.issue(sessionId);
+    return sms.sendCode({ sessionId, mobile, captcha: 'abcd', client });
   };
   const codeOf = async (mobile: string) => (await outbox.last(mobile))?.code ?? '';
-  return { sms, send, codeOf };
+  const verify = async (mobile: string, code: string) => {
+    const checked = await sms.checkCode(mobile, code, '10.0.0.1');
+    if (!(await sms.useCode(checked))) throw new Error('code already used');
+  };
+  return { sms, send, codeOf, verify, events };
 }
 
 describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
@@ -63,7 +75,7 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
   afterAll(() => store.close());
 
   it('sends a 6-digit code and stores only its HMAC', async () => {
-    const { send, codeOf } = build(store);
+    const { send, codeOf, events } = build(store);
     const mobile = randomMobile();
     await expect(send(mobile)).resolves.toEqual({ expiresIn: 300, resendIn: 60, codeLength: 6 });
     const code = await codeOf(mobile);
@@ -71,10 +83,11 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     const claimed = await store.claimAttempt(`sms:code:${mobile}`);
     expect(claimed?.digest).toBeTruthy();
     expect(claimed?.digest).not.toContain(code);
+    expect(events.recorded).toEqual([{ kind: 'sms_sent', input: { client: '10.0.0.1', mobile, detail: { gateway: 'outbox' } } }]);
   });
 
   it('of 20 concurrent requests for one mobile, exactly one sends', async () => {
-    const { send } = build(store);
+    const { send, events } = build(store);
     const mobile = randomMobile();
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => send(mobile)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -82,6 +95,9 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     expect(refusals).toHaveLength(19);
     for (const e of refusals) expect(e).toMatchObject({ code: '4201', status: 429 });
     expect(refusals[0].retryAfter).toBeGreaterThan(55);
+    expect(events.recorded.filter((e) => e.kind === 'sms_refused').map((e) => e.input.detail)).toEqual(
+      Array(19).fill({ budget: 'cooldown' }),
+    );
   });
 
   it('refuses a registered mobile', async () => {
@@ -91,17 +107,21 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     await expect(send(mobile)).rejects.toMatchObject({ code: '4003', status: 409 });
   });
 
-  it('accepts the right code once, even when it races itself', async () => {
+  it('checks the right code without using it up; useCode succeeds for exactly one racer', async () => {
     const { sms, send, codeOf } = build(store);
     const mobile = randomMobile();
     await send(mobile);
     const code = await codeOf(mobile);
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => sms.verifyCode(mobile, code)));
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const checked = await Promise.all(Array.from({ length: 3 }, () => sms.checkCode(mobile, code, '10.0.0.1')));
+    const used = await Promise.all(checked.map((c) => sms.useCode(c)));
+    expect(used.filter(Boolean)).toHaveLength(1);
+    await expect(sms.checkCode(mobile, code, '10.0.0.1')).rejects.toMatchObject({
+      data: { fields: { sms_code: SMS_MESSAGES.expired } },
+    });
   });
 
   it('counts wrong codes down, and the sixth attempt fails even with the right code', async () => {
-    const { sms, send, codeOf } = build(store);
+    const { sms, send, codeOf, events } = build(store);
     const mobile = randomMobile();
     await send(mobile);
     const code = await codeOf(mobile);
@@ -109,9 +129,9 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     const messages: string[] = [];
     for (let i = 0; i < 5; i++)
       messages.push(
-        await sms.verifyCode(mobile, wrong).then(
+        await sms.checkCode(mobile, wrong, '10.0.0.1').then(
           () => 'ok',
-          (e) => e.data.fields.sms_code,
+          (e: { data: { fields: { sms_code: string } } }) => e.data.fields.sms_code,
         ),
       );
     expect(messages).toEqual([
@@ -121,14 +141,18 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
       SMS_MESSAGES.wrong(1),
       SMS_MESSAGES.exhausted,
     ]);
-    await expect(sms.verifyCode(mobile, code)).rejects.toMatchObject({ data: { fields: { sms_code: SMS_MESSAGES.expired } } });
+    await expect(sms.checkCode(mobile, code, '10.0.0.1')).rejects.toMatchObject({
+      data: { fields: { sms_code: SMS_MESSAGES.expired } },
+    });
+    expect(events.recorded.map((e) => e.kind)).toEqual(['sms_sent', ...Array(4).fill('code_failed'), 'code_exhausted']);
   });
 
-  it('removes the code and the cooldown when the provider refuses, so the visitor can retry at once', async () => {
+  it('removes the code and the cooldown and refunds the budgets when the provider refuses', async () => {
     const fake = await startFakeCcp();
     try {
       const ccp = createCcpGateway(fakeCcpConfig(fake.baseUrl), Date.now);
-      const { send } = build(store, { gateway: ccp });
+      // One text a day for this number: a refused or lost text must not spend it.
+      const { send, events } = build(store, { gateway: ccp, config: { perMobilePerDay: 1, mobileCeilingPerDay: 1 } });
       const mobile = randomMobile();
       fake.setMode('refuse');
       await expect(send(mobile)).rejects.toMatchObject({ code: '4007' });
@@ -138,18 +162,67 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
       fake.setMode('ok');
       await expect(send(mobile)).resolves.toMatchObject({ resendIn: 60 });
       expect(fake.accepted.at(-1)?.to).toBe(mobile);
+      expect(events.recorded.map((e) => [e.kind, e.input.detail?.reason])).toEqual([
+        ['sms_failed', 'rejected'],
+        ['sms_failed', 'unreachable'],
+        ['sms_sent', undefined],
+      ]);
     } finally {
       await fake.close();
     }
   });
+
+  it('limits the texts to one number block per hour, and a refusal writes nothing', async () => {
+    const { send, events } = build(store, { config: { perBlockPerHour: 3 } });
+    const [a, b, c, d] = blockOf(4) as [string, string, string, string];
+    for (const [i, mobile] of [a, b, c].entries()) await send(mobile, `10.1.0.${i}`);
+    const refused = await send(d, '10.1.0.9').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: '4201', status: 429, message: SMS_MESSAGES.busy });
+    expect((refused as { retryAfter: number }).retryAfter).toBeGreaterThan(0);
+    expect((refused as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(3600);
+    // Nothing was claimed for d: no cooldown, no code.
+    expect(await store.ttl(`sms:cooldown:${d}`)).toBeNull();
+    expect(await store.ttl(`sms:code:${d}`)).toBeNull();
+    expect(events.recorded.at(-1)).toMatchObject({ kind: 'sms_refused', input: { mobile: d, detail: { budget: 'block_hour' } } });
+    await expect(send(randomMobile(), '10.1.0.9')).resolves.toMatchObject({ resendIn: 60 });
+  });
+
+  // The global budgets count every send of the store: these tests get a store of their own.
+  it('the global budget stops a spread of clients and numbers, exactly at its size under concurrency', async () => {
+    const own = await open();
+    const { send, events } = build(own, { config: { globalPerHour: 5 } });
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => send(randomMobile(), `10.2.${i}.1`)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
+      expect(r.reason).toMatchObject({ code: '4201', message: SMS_MESSAGES.busy });
+    }
+    expect(events.recorded.filter((e) => e.kind === 'sms_refused').map((e) => e.input.detail?.budget)).toEqual(
+      Array(15).fill('global_hour'),
+    );
+    await own.close();
+  });
+
+  it('has a daily global budget too', async () => {
+    const own = await open();
+    const { send } = build(own, { config: { globalPerDay: 2 } });
+    await send(randomMobile(), '10.3.0.1');
+    await send(randomMobile(), '10.3.0.2');
+    await expect(send(randomMobile(), '10.3.0.3')).rejects.toMatchObject({ code: '4201', message: SMS_MESSAGES.busy });
+    await own.close();
+  });
 });
 
-// Redis keeps its own time; the in-process store follows the injected clock, so time can move.
-describe('SMS service over time (memory store)', () => {
+// Redis keeps its own time for the cooldown; the per-mobile budgets are best moved through
+// time on the in-process store, which follows the injected clock for everything.
+describe('SMS budgets over time (memory store)', () => {
+  const HOUR = 3_600_000;
+  /** A clock at the start of an hour (and a day), so windows are whole in the test. */
+  const clockAtDayStart = () => manualClock(Math.ceil(Date.now() / 86_400_000) * 86_400_000 + 86_400_000);
+  const openStore = (clock: () => number) => STORE_CASES[0]!.open(clock);
+
   it('expires the code after its TTL and the cooldown after 60 s', async () => {
     const clock = manualClock();
-    const timed = await STORE_CASES[0]!.open(clock);
-    const { sms, send, codeOf } = build(timed, { clock });
+    const { sms, send, codeOf } = build(await openStore(clock), { clock });
     const mobile = randomMobile();
     await send(mobile);
     const code = await codeOf(mobile);
@@ -159,31 +232,56 @@ describe('SMS service over time (memory store)', () => {
     await send(mobile);
     const second = await codeOf(mobile);
     clock.advance(300_000);
-    await expect(sms.verifyCode(mobile, second)).rejects.toMatchObject({ data: { fields: { sms_code: SMS_MESSAGES.expired } } });
+    await expect(sms.checkCode(mobile, second, '10.0.0.1')).rejects.toMatchObject({
+      data: { fields: { sms_code: SMS_MESSAGES.expired } },
+    });
     expect(code).toMatch(/^\d{6}$/);
   });
 
-  it('caps the codes one mobile gets per day', async () => {
-    const clock = manualClock();
-    const timed = await STORE_CASES[0]!.open(clock);
-    const { send } = build(timed, { clock, config: { perMobilePerDay: 2 } });
+  it('limits the codes to one mobile per hour, until the next hour', async () => {
+    const clock = clockAtDayStart();
+    const { send } = build(await openStore(clock), { clock, config: { perMobilePerHour: 2 } });
     const mobile = randomMobile();
-    await send(mobile);
+    await send(mobile, '10.4.0.1');
     clock.advance(60_000);
-    await send(mobile);
+    await send(mobile, '10.4.0.2');
     clock.advance(60_000);
-    await expect(send(mobile)).rejects.toMatchObject({ code: '4201', message: SMS_MESSAGES.dailyLimit });
+    await expect(send(mobile, '10.4.0.3')).rejects.toMatchObject({
+      code: '4201',
+      message: SMS_MESSAGES.hourlyLimit,
+      retryAfter: 3600 - 120,
+    });
+    clock.advance(HOUR - 120_000);
+    await expect(send(mobile, '10.4.0.3')).resolves.toMatchObject({ resendIn: 60 });
+  });
+
+  it('counts the daily budget per (mobile, client) under a ceiling for the number', async () => {
+    const clock = clockAtDayStart();
+    const { send } = build(await openStore(clock), { clock, config: { perMobilePerDay: 2, mobileCeilingPerDay: 3 } });
+    const victim = randomMobile();
+    const sendAfterCooldown = async (client: string) => {
+      clock.advance(60_000);
+      return send(victim, client);
+    };
+    // An attacker spends his own daily budget for the victim's number...
+    await sendAfterCooldown('198.51.100.7');
+    await sendAfterCooldown('198.51.100.7');
+    await expect(sendAfterCooldown('198.51.100.7')).rejects.toMatchObject({ message: SMS_MESSAGES.dailyLimit });
+    // ...and the owner, who never asked today, still gets a code.
+    await expect(sendAfterCooldown('203.0.113.20')).resolves.toMatchObject({ resendIn: 60 });
+    // The ceiling that protects the bill holds for everyone.
+    await expect(sendAfterCooldown('203.0.113.21')).rejects.toMatchObject({ message: SMS_MESSAGES.dailyLimit });
     clock.advance(86_400_000);
-    await expect(send(mobile)).resolves.toMatchObject({ resendIn: 60 });
+    await expect(send(victim, '203.0.113.21')).resolves.toMatchObject({ resendIn: 60 });
   });
 
   it("a send that fails late never removes a newer send's code or cooldown", async () => {
     const clock = manualClock();
-    const timed = await STORE_CASES[0]!.open(clock);
+    const timed = await openStore(clock);
     const fake = await startFakeCcp();
     try {
       const ccp = createCcpGateway(fakeCcpConfig(fake.baseUrl), clock);
-      const { sms, send } = build(timed, { clock, gateway: ccp });
+      const { send, verify } = build(timed, { clock, gateway: ccp });
       const mobile = randomMobile();
       fake.setMode('hang');
       const late = send(mobile).catch((e: unknown) => e);
@@ -194,7 +292,7 @@ describe('SMS service over time (memory store)', () => {
       const code = fake.accepted.at(-1)?.datas[0] ?? '';
       expect(await late).toMatchObject({ code: '4006' });
       await expect(send(mobile)).rejects.toMatchObject({ code: '4201' }); // the cooldown stands
-      await expect(sms.verifyCode(mobile, code)).resolves.toBeUndefined(); // so does the code
+      await expect(verify(mobile, code)).resolves.toBeUndefined(); // so does the code
     } finally {
       await fake.close();
     }

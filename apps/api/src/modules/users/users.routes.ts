@@ -10,12 +10,15 @@ import {
 } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { fromContract } from '../../lib/route.ts';
+import { beginUserSession } from '../../plugins/session.ts';
 import type { UsersService } from './users.service.ts';
 
-/** GET /username/:username/ and /mobile/:mobile/: no session needed. */
+/** GET /username/:username/ and /mobile/:mobile/: no session; one enumeration budget per client for both. */
 export const availabilityRoutes: FastifyPluginAsync<{ users: UsersService }> = async (app, { users }) => {
+  const limited = { config: { rateLimit: false }, onRequest: app.limits.availability } as const;
   app.route({
     ...fromContract(routes.checkUsername),
+    ...limited,
     handler: async (request) => {
       const { username } = request.params as UsernameParams;
       return ok({ username, count: await users.countUsername(username) });
@@ -23,6 +26,7 @@ export const availabilityRoutes: FastifyPluginAsync<{ users: UsersService }> = a
   });
   app.route({
     ...fromContract(routes.checkMobile),
+    ...limited,
     handler: async (request) => {
       const { mobile } = request.params as MobileParams;
       return ok({ mobile, count: await users.countMobile(mobile) });
@@ -39,10 +43,8 @@ export const registerRoutes: FastifyPluginAsync<{ users: UsersService; smsCodeLe
     ...contract,
     schema: { ...contract.schema, body },
     handler: async (request) => {
-      const user = await opts.users.register(request.body as RegisterForm);
-      // A new id at every change of privilege defeats session fixation.
-      await request.session.regenerate();
-      request.session.userId = user.id;
+      const user = await opts.users.register(request.body as RegisterForm, request.client);
+      await beginUserSession(request, user.id);
       return ok(user, USER_MESSAGES.registered);
     },
   });

@@ -41,6 +41,23 @@ test.describe('registration', () => {
     await page.screenshot({ path: 'screenshots/register-errors.png', fullPage: true });
   });
 
+  test('a guessable password is explained as it is typed, by the estimator loaded on demand', async ({ page }) => {
+    const strengthChunk: string[] = [];
+    page.on('request', (r) => {
+      if (/password-strength-.*\.js$/.test(r.url())) strengthChunk.push(r.url());
+    });
+    await page.goto('/register');
+    await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
+    expect(strengthChunk).toEqual([]); // not part of the page
+    await page.getByLabel('Password', { exact: true }).fill('Password2026');
+    await expect(
+      page.getByText(/Strength: Weak \(too easy to guess\)\. This is similar to a commonly used password/),
+    ).toBeVisible();
+    expect(strengthChunk).toHaveLength(1);
+    await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
+    await expect(page.getByText('Strength: Very strong')).toBeVisible();
+  });
+
   test('shows that a username and a mobile are already registered', async ({ page, request }) => {
     const taken = newUser();
     await registerThroughApi(request, taken);

@@ -1,7 +1,7 @@
 // The mock API's state: a few users, one visitor's session (the mock models a single browser
 // tab, so it needs no cookies), SMS codes and cooldowns. Everything lives in memory: a page
 // reload (dev:mock) or resetMockDb() (tests) starts over from the seed below.
-import type { OutboxMessage } from '@register/contracts';
+import { DEFAULT_LIMITS, type OutboxMessage } from '@register/contracts';
 
 /** The mock captcha always shows, and accepts, this answer (case-insensitive, like the API). */
 export const MOCK_CAPTCHA_ANSWER = 'MOCK';
@@ -16,7 +16,15 @@ export const MOCK_SEED_USERS = [
 
 /** The API's defaults (apps/api config): code length, lifetimes and the attempt budget. */
 export const MOCK_SMS = { codeLength: 6, ttlSeconds: 300, resendSeconds: 60, maxAttempts: 5 } as const;
-export const MOCK_LOGIN = { maxFailures: 5, lockSeconds: 15 * 60 } as const;
+/** The API's default login and availability budgets (contracts' DEFAULT_LIMITS), simplified to one client. */
+export const MOCK_LOGIN = {
+  maxFailures: DEFAULT_LIMITS.loginMaxFailures,
+  windowSeconds: DEFAULT_LIMITS.loginWindowSeconds,
+} as const;
+export const MOCK_AVAILABILITY = {
+  max: DEFAULT_LIMITS.availabilityMax,
+  windowSeconds: DEFAULT_LIMITS.availabilityWindowSeconds,
+} as const;
 
 export interface MockUser {
   id: number;
@@ -41,6 +49,8 @@ interface MockState {
   codes: Map<string, PendingCode>;
   outbox: Map<string, OutboxMessage>;
   loginFailures: Map<string, { count: number; until: number }>;
+  /** Availability checks in the current window (the mock is one client). */
+  availabilityChecks: { count: number; until: number };
 }
 
 function seed(): MockState {
@@ -52,6 +62,7 @@ function seed(): MockState {
     codes: new Map(),
     outbox: new Map(),
     loginFailures: new Map(),
+    availabilityChecks: { count: 0, until: 0 },
   };
 }
 

@@ -15,6 +15,7 @@ import {
   errorMap,
   failure,
   httpStatus,
+  isReservedUsername,
   type LoginForm,
   LoginForm as LoginFormSchema,
   MOBILE_PATTERN,
@@ -22,6 +23,7 @@ import {
   NORMALIZERS,
   ok,
   PASSWORD_MESSAGES,
+  RATE_LIMIT_MESSAGES,
   type RegisterForm,
   RegisterForm as RegisterFormSchema,
   type RouteName,
@@ -34,6 +36,7 @@ import {
   type UserView,
   validateRequest,
 } from '@register/contracts';
+import { passwordStrength } from '@register/contracts/password-strength';
 import { type AnyHandler, delay, HttpResponse, http } from 'msw';
 import type { TObject } from 'typebox';
 import { captchaSvg } from './captcha-image';
@@ -44,6 +47,7 @@ import {
   findUserById,
   findUserByMobile,
   findUserByUsername,
+  MOCK_AVAILABILITY,
   MOCK_CAPTCHA_ANSWER,
   MOCK_LOGIN,
   MOCK_SMS,
@@ -99,22 +103,31 @@ function consumeCaptcha(answer: string): void {
   if (answer.toUpperCase() !== expected.toUpperCase()) throw fieldRefusal(Code.PARAMERR, 'captcha', CAPTCHA_MESSAGES.wrong);
 }
 
-function verifySmsCode(mobile: string, code: string): void {
+/** Checks a code, spending one attempt; the code stays until the user exists (as on the API). */
+function checkSmsCode(mobile: string, code: string): void {
   const pending = db.codes.get(mobile);
-  if (!pending || pending.expiresAt <= Date.now()) {
+  if (!pending || pending.expiresAt <= Date.now() || pending.attemptsLeft === 0) {
     db.codes.delete(mobile);
     throw fieldRefusal(Code.PARAMERR, 'sms_code', SMS_MESSAGES.expired);
   }
   pending.attemptsLeft--;
-  if (pending.code === code) {
-    db.codes.delete(mobile);
-    return;
-  }
+  if (pending.code === code) return;
   if (pending.attemptsLeft === 0) {
     db.codes.delete(mobile);
     throw fieldRefusal(Code.PARAMERR, 'sms_code', SMS_MESSAGES.exhausted);
   }
   throw fieldRefusal(Code.PARAMERR, 'sms_code', SMS_MESSAGES.wrong(pending.attemptsLeft));
+}
+
+/** The API's enumeration budget for the availability checks (both routes together). */
+function spendAvailabilityCheck(): void {
+  const now = Date.now();
+  const window = db.availabilityChecks;
+  if (window.until <= now) Object.assign(window, { count: 0, until: now + MOCK_AVAILABILITY.windowSeconds * 1000 });
+  window.count++;
+  if (window.count > MOCK_AVAILABILITY.max) {
+    throw refuse(Code.THROTTLED, { message: RATE_LIMIT_MESSAGES.availability, retryAfter: seconds(window.until - now) });
+  }
 }
 
 function takenRefusal(taken: { username: boolean; mobile: boolean }) {
@@ -147,12 +160,14 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
 
     http.get(url('checkUsername'), async ({ params }) => {
       await wait();
+      spendAvailabilityCheck();
       const { username } = validated<UsernameParams>(UsernameParams, params);
-      return success({ username, count: findUserByUsername(username) ? 1 : 0 });
+      return success({ username, count: findUserByUsername(username) || isReservedUsername(username) ? 1 : 0 });
     }),
 
     http.get(url('checkMobile'), async ({ params }) => {
       await wait();
+      spendAvailabilityCheck();
       const { mobile } = validated<MobileParams>(MobileParams, params);
       return success({ mobile, count: findUserByMobile(mobile) ? 1 : 0 });
     }),
@@ -193,8 +208,11 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       }
       const taken = { username: Boolean(findUserByUsername(form.username)), mobile: Boolean(findUserByMobile(form.mobile)) };
       if (taken.username || taken.mobile) throw takenRefusal(taken);
-      verifySmsCode(form.mobile, form.sms_code);
+      checkSmsCode(form.mobile, form.sms_code);
+      const strength = passwordStrength(form.password, { username: form.username, mobile: form.mobile });
+      if (strength.problem) throw fieldRefusal(Code.PARAMERR, 'password', strength.problem);
       const user = createUser({ username: form.username, mobile: form.mobile, password: form.password });
+      db.codes.delete(form.mobile);
       db.sessionUserId = user.id;
       return success(toUserView(user), USER_MESSAGES.registered);
     }),
@@ -206,6 +224,8 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       const isMobile = new RegExp(MOBILE_PATTERN).test(mobile);
       const accountKey = isMobile ? mobile : account.toLowerCase();
       const now = Date.now();
+      // The API's strict budget per identifier (the mock has one client); its other budgets
+      // (per client, the account's progressive delay) need many clients to matter.
       const failures = db.loginFailures.get(accountKey);
       if (failures && failures.until > now && failures.count >= MOCK_LOGIN.maxFailures) {
         throw refuse(Code.THROTTLED, { message: AUTH_MESSAGES.throttled, retryAfter: seconds(failures.until - now) });
@@ -213,7 +233,10 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       const user = isMobile ? findUserByMobile(mobile) : findUserByUsername(account);
       if (!user || user.password !== password) {
         const count = failures && failures.until > now ? failures.count + 1 : 1;
-        db.loginFailures.set(accountKey, { count, until: now + MOCK_LOGIN.lockSeconds * 1000 });
+        db.loginFailures.set(accountKey, {
+          count,
+          until: failures && failures.until > now ? failures.until : now + MOCK_LOGIN.windowSeconds * 1000,
+        });
         throw refuse(Code.LOGINERR, { message: AUTH_MESSAGES.failed });
       }
       db.loginFailures.delete(accountKey);

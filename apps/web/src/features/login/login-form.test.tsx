@@ -1,4 +1,4 @@
-import { Code } from '@register/contracts';
+import { AUTH_MESSAGES, Code } from '@register/contracts';
 import { screen } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -77,9 +77,7 @@ describe('login form', () => {
       await user.type(input('Password'), `wrong-${attempt}{Enter}`);
       await screen.findByRole('alert');
     }
-    expect(screen.getByRole('alert')).toHaveTextContent(
-      'Too many failed logins. Please try again later. Try again in 15 minutes.',
-    );
+    expect(screen.getByRole('alert')).toHaveTextContent(`${AUTH_MESSAGES.throttled} Try again in 15 minutes.`);
   });
 
   it('disables the button while logging in, and reports an unreachable server', async () => {

@@ -1,4 +1,13 @@
-import { Code, checkField, Mobile, PasswordRepeat, Username } from '@register/contracts';
+import {
+  Code,
+  checkField,
+  DEFAULT_LIMITS,
+  Mobile,
+  PasswordRepeat,
+  RATE_LIMIT_MESSAGES,
+  USER_MESSAGES,
+  Username,
+} from '@register/contracts';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -137,7 +146,7 @@ describe('register form: client-side validation', () => {
   it('compares the repeated password while it is typed, and shows a strength hint', async () => {
     const { user } = await openRegister();
     await user.type(input('Password'), PASSWORD);
-    expect(descriptionOf(input('Password'))).toMatch(/Strength: (Good|Strong)/);
+    await waitFor(() => expect(descriptionOf(input('Password'))).toMatch(/Strength: (Strong|Very strong)$/));
 
     const repeat = input('Repeat password');
     await user.type(repeat, PASSWORD.slice(0, 4));
@@ -152,6 +161,49 @@ describe('register form: client-side validation', () => {
     await user.type(repeat, PASSWORD);
     expect(await screen.findByText('Passwords match.')).toBeInTheDocument();
     expect(repeat).not.toHaveAttribute('aria-invalid');
+  });
+});
+
+describe('register form: password strength', () => {
+  it('explains why a password is too easy to guess, with zxcvbn loaded on demand', async () => {
+    const { user } = await openRegister();
+    expect(descriptionOf(input('Password'))).toMatch(/several uncommon words/);
+    await user.type(input('Password'), 'Password2026');
+    await waitFor(() =>
+      expect(descriptionOf(input('Password'))).toMatch(
+        /Strength: Weak \(too easy to guess\)\. This is similar to a commonly used password\. Add another word/,
+      ),
+    );
+  });
+
+  it('does not send a guessable password: the reason goes beside the field, as the API would say it', async () => {
+    const asked: string[] = [];
+    server.events.on('request:start', ({ request }) => void asked.push(new URL(request.url).pathname));
+    const { user } = await openRegister();
+    await user.type(input('Username'), 'carol_99');
+    await user.type(input('Password'), 'Password2026');
+    await user.type(input('Repeat password'), 'Password2026');
+    await user.type(input('Mobile number'), FREE_MOBILE);
+    await user.type(input('SMS code'), '123456');
+    await waitFor(() => expect(descriptionOf(input('Password'))).toMatch(/too easy to guess/));
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(await screen.findByText(/^This password is too easy to guess\. /)).toBeInTheDocument();
+    expect(input('Password')).toHaveAttribute('aria-invalid', 'true');
+    expect(asked).not.toContain('/api/user/register/');
+    server.events.removeAllListeners();
+  });
+});
+
+describe('register form: reserved usernames', () => {
+  it('refuses a reserved name without asking the API', async () => {
+    const asked: string[] = [];
+    server.events.on('request:start', ({ request }) => void asked.push(new URL(request.url).pathname));
+    const { user } = await openRegister();
+    await user.type(input('Username'), 'Support');
+    await user.tab();
+    expect(await screen.findByText(USER_MESSAGES.usernameReserved)).toBeInTheDocument();
+    expect(asked.filter((p) => p.startsWith('/api/username/'))).toEqual([]);
+    server.events.removeAllListeners();
   });
 });
 
@@ -217,6 +269,48 @@ describe('register form: availability', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(screen.getByText('fast_name is available.')).toBeInTheDocument();
     expect(screen.queryByText('This username is already registered.')).not.toBeInTheDocument();
+  });
+});
+
+describe('register form: availability limit', () => {
+  it('stays calm when the checks are paused, asks again when allowed, and the form keeps working', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let paused = true;
+    server.use(
+      http.get('/api/mobile/:mobile/', ({ params }) =>
+        paused
+          ? HttpResponse.json(
+              { errno: Code.THROTTLED, errmsg: RATE_LIMIT_MESSAGES.availability, data: { retryAfter: 20 } },
+              { status: 429, headers: { 'retry-after': '20' } },
+            )
+          : HttpResponse.json({ errno: Code.OK, errmsg: 'Success', data: { mobile: params.mobile, count: 0 } }),
+      ),
+    );
+    const { user } = await openRegister({ advanceTimers: vi.advanceTimersByTime });
+    await user.type(input('Mobile number'), FREE_MOBILE);
+    await user.tab();
+    expect(await screen.findByText(RATE_LIMIT_MESSAGES.availability)).toBeInTheDocument();
+    expect(input('Mobile number')).not.toHaveAttribute('aria-invalid');
+    // Not knowing does not block the code request: the API checks the mobile again then.
+    await user.type(input('Image code'), MOCK_CAPTCHA_ANSWER);
+    expect(getCodeButton()).toBeEnabled();
+
+    paused = false;
+    await act(() => vi.advanceTimersByTimeAsync(20_000));
+    expect(await screen.findByText(`${FREE_MOBILE} is available.`)).toBeInTheDocument();
+  });
+
+  it('the mock API enforces the same budget as the API', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= DEFAULT_LIMITS.availabilityMax; i++) statuses.push((await fetch(`/api/username/name_${i}_x/`)).status);
+    expect(statuses.slice(0, -1).every((s) => s === 200)).toBe(true);
+    const refused = await fetch('/api/mobile/13612345678/');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toEqual({
+      errno: Code.THROTTLED,
+      errmsg: RATE_LIMIT_MESSAGES.availability,
+      data: { retryAfter: expect.any(Number) },
+    });
   });
 });
 

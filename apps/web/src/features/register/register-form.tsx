@@ -4,6 +4,7 @@ import {
   CAPTCHA_LENGTH,
   Code,
   checkField,
+  isReservedUsername,
   Mobile,
   type RegisterForm as RegisterRequest,
   RegisterForm as RegisterRequestSchema,
@@ -26,6 +27,7 @@ import { CaptchaImage } from './captcha-image';
 import { PasswordStrength } from './password-strength-meter';
 import { type Availability, useAvailability } from './use-availability';
 import { useCaptcha } from './use-captcha';
+import { loadPasswordStrength, usePasswordStrength } from './use-password-strength';
 import { useSmsCode } from './use-sms-code';
 
 /** What the inputs hold: the register request plus the captcha answer (sent with the SMS request). */
@@ -37,6 +39,11 @@ const FIELD_ORDER: (keyof RegisterValues)[] = ['username', 'password', 'password
 const validValue = (schema: typeof Username | typeof Mobile, raw: string) => {
   const result = checkField(schema, raw);
   return 'value' in result ? result.value : null;
+};
+/** A username worth asking the API about: valid, and not reserved (the form's own rule says so). */
+const checkableUsername = (raw: string) => {
+  const value = validValue(Username, raw);
+  return value !== null && !isReservedUsername(value) ? value : null;
 };
 
 const USERNAME_RULE = fieldRule(Username);
@@ -84,11 +91,16 @@ export function RegisterForm({ onRegistered }: { onRegistered(user: UserView): v
 
   const usernameCheck = useAvailability((value, signal) => api.checkUsername(value, { signal }));
   const mobileCheck = useAvailability((value, signal) => api.checkMobile(value, { signal }));
-  const validUsername = validValue(Username, username);
+  const validUsername = checkableUsername(username);
   const validMobile = validValue(Mobile, mobile);
   const usernameStatus = availabilityStatus(usernameCheck.status, validUsername, 'username');
   const mobileStatus = availabilityStatus(mobileCheck.status, validMobile, 'mobile');
-  const mobileAvailable = mobileCheck.status.state === 'available' && mobileCheck.status.value === validMobile;
+  // A check that could not be made (offline, or paused by the API's limit) does not block the
+  // form: the API refuses a registered mobile when the code is requested anyway.
+  const mobileUsable =
+    (mobileCheck.status.state === 'available' || mobileCheck.status.state === 'failed') &&
+    mobileCheck.status.value === validMobile;
+  const strength = usePasswordStrength(password, { username, mobile: validMobile ?? undefined });
 
   const captchaImage = useCaptcha();
   const sms = useSmsCode();
@@ -147,6 +159,12 @@ export function RegisterForm({ onRegistered }: { onRegistered(user: UserView): v
     // Known to be taken: the API would refuse, and the reason is already beside the field.
     if (usernameCheck.status.state === 'taken' && usernameCheck.status.value === values.username) return setFocus('username');
     if (mobileCheck.status.state === 'taken' && mobileCheck.status.value === values.mobile) return setFocus('mobile');
+    // The API refuses a guessable password only after checking the SMS code (which spends an
+    // attempt): when the estimate is already known here, say so without asking.
+    if (strength?.problem) {
+      setError('password', { type: 'server', message: strength.problem }, { shouldFocus: true });
+      return;
+    }
     try {
       onRegistered(await api.register(values));
     } catch (error) {
@@ -162,7 +180,7 @@ export function RegisterForm({ onRegistered }: { onRegistered(user: UserView): v
   });
 
   const repeatMatches = passwordRepeat !== '' && passwordRepeat === password && !errors.password_repeat;
-  const canRequestCode = validMobile !== null && mobileAvailable && captcha.trim() !== '' && sms.ready;
+  const canRequestCode = validMobile !== null && mobileUsable && captcha.trim() !== '' && sms.ready;
 
   return (
     <form className="form" noValidate onSubmit={submit} aria-describedby="register-form-note">
@@ -182,9 +200,9 @@ export function RegisterForm({ onRegistered }: { onRegistered(user: UserView): v
         status={usernameStatus}
         hint={USERNAME_RULE.text}
         {...register('username', {
-          onChange: (event) => usernameCheck.schedule(validValue(Username, event.target.value)),
+          onChange: (event) => usernameCheck.schedule(checkableUsername(event.target.value)),
           onBlur: (event) => {
-            usernameCheck.checkNow(validValue(Username, event.target.value));
+            usernameCheck.checkNow(checkableUsername(event.target.value));
             revalidateIfTouched('password');
           },
         })}
@@ -196,7 +214,9 @@ export function RegisterForm({ onRegistered }: { onRegistered(user: UserView): v
         type="password"
         autoComplete="new-password"
         error={errorFor('password')}
-        hint={<PasswordStrength password={password} />}
+        hint={<PasswordStrength password={password} strength={strength} />}
+        // The estimator (~0.85 MB gzipped, its dictionaries) starts downloading as the field is entered.
+        onFocus={() => void loadPasswordStrength().catch(() => {})}
         {...register('password', {
           onChange: () => revalidateIfTouched('password_repeat'),
         })}

@@ -1,6 +1,7 @@
 // "Is this username/mobile free?" while the visitor types (debounced) and when the field loses
 // focus (at once). Only the newest question may answer: a new value aborts the request in
 // flight, and a sequence number drops any answer that still arrives for an older value.
+import { Code } from '@register/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, isAbortError } from '../../lib/api';
 
@@ -55,7 +56,7 @@ export function useAvailability(lookup: CountLookup, debounceMs: number = AVAILA
   }, []);
 
   const ask = useCallback(
-    (value: string) => {
+    function ask(value: string) {
       cancel();
       const id = sequence.current;
       const controller = new AbortController();
@@ -67,6 +68,13 @@ export function useAvailability(lookup: CountLookup, debounceMs: number = AVAILA
         },
         (error: unknown) => {
           if (id !== sequence.current || isAbortError(error)) return;
+          if (error instanceof ApiError && error.errno === Code.THROTTLED) {
+            // The API's enumeration budget is spent: its calm message, and one more try when it
+            // says so (a new value typed meanwhile cancels it, like any pending check).
+            update({ state: 'failed', value, message: error.message });
+            if (error.retryAfter) timer.current = window.setTimeout(() => ask(value), error.retryAfter * 1000);
+            return;
+          }
           const reason = error instanceof ApiError ? error.message : 'Please try again.';
           update({ state: 'failed', value, message: `Could not check availability. ${reason}` });
         },

@@ -37,9 +37,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => stopAll(0));
 }
 
+// Browsers may POST only from ALLOWED_ORIGINS: unless told otherwise, that is where this SPA runs.
+const spaOrigins = [...new Set([webHost === '0.0.0.0' ? 'localhost' : webHost, '127.0.0.1', 'localhost'])].map(
+  (host) => `http://${host}:${webPort}`,
+);
 start(process.execPath, [...(dev ? ['--watch'] : []), 'src/server.ts'], path.join(root, 'apps/api'), {
   ...process.env,
   PORT: apiPort,
+  ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? spaOrigins.join(','),
 });
 
 // The SPA proxies /api to the API; start it once the API answers.

@@ -9,8 +9,8 @@ export default defineConfig(({ mode }) => {
   const isMock = mode === 'mock';
   // The only place that reads API_URL (from the environment or a .env file beside this config).
   const apiUrl = loadEnv(mode, import.meta.dirname, '').API_URL || DEFAULT_API_URL;
-  // changeOrigin stays false: the API refuses POSTs whose Origin is not its own Host, and the
-  // browser's Origin is the dev server's, so the dev server's Host must reach the API.
+  // The browser's Origin is this server's: the API accepts POSTs from it only when it is in the
+  // API's ALLOWED_ORIGINS (by default the dev and preview servers; `pnpm start` sets it).
   const proxy: Record<string, ProxyOptions> = { '/api': { target: apiUrl, changeOrigin: false, xfwd: true } };
 
   return {

@@ -32,18 +32,30 @@ const CONSUME_CODE = `
 if redis.call('HGET', KEYS[1], 'd') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+// Budget counters are KEYS[1..n]; their (limit, ttl) pairs start after ARGV[at]. full() names
+// the first one with no room (or nil), count() spends one unit of each.
+const BUDGETS = `
+local function full(n, at)
+  for i = 1, n do
+    if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[at + 2 * i - 1]) then return i end
+  end
+  return nil
+end
+local function count(n, at)
+  for i = 1, n do
+    redis.call('INCR', KEYS[i])
+    if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[at + 2 * i]) end
+  end
+end`;
+
 // KEYS: budget counters..., [claim]. ARGV: budget count, has claim, (limit, ttl) per budget, claim value, claim ttl.
-const SPEND = `
+const SPEND = `${BUDGETS}
 local n = tonumber(ARGV[1])
 local claim = ARGV[2] == '1'
 if claim and redis.call('EXISTS', KEYS[n + 1]) == 1 then return {0, -1, redis.call('PTTL', KEYS[n + 1])} end
-for i = 1, n do
-  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[1 + 2 * i]) then return {0, i - 1, 0} end
-end
-for i = 1, n do
-  redis.call('INCR', KEYS[i])
-  if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[2 + 2 * i]) end
-end
+local refused = full(n, 2)
+if refused then return {0, refused - 1, 0} end
+count(n, 2)
 if claim then redis.call('SET', KEYS[n + 1], ARGV[3 + 2 * n], 'PX', ARGV[4 + 2 * n]) end
 return {1, 0, 0}`;
 
@@ -55,19 +67,15 @@ return 1`;
 
 // KEYS: budget counters..., backoff hash. ARGV: now, budget count, (limit, ttl) per budget,
 // then the backoff's window, free, baseMs, maxMs, ttl.
-const ATTEMPT = `
+const ATTEMPT = `${BUDGETS}
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 local backoff = KEYS[n + 1]
 local blocked = tonumber(redis.call('HGET', backoff, 'until') or '0')
 if now < blocked then return {0, -1, blocked - now} end
-for i = 1, n do
-  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[1 + 2 * i]) then return {0, i - 1, 0} end
-end
-for i = 1, n do
-  redis.call('INCR', KEYS[i])
-  if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[2 + 2 * i]) end
-end
+local refused = full(n, 2)
+if refused then return {0, refused - 1, 0} end
+count(n, 2)
 local b = 2 + 2 * n
 local window, free, base, max = ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4])
 local failures = 1

@@ -60,7 +60,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Requests Node's HTTP parser rejects before Fastify sees them (bad Content-Length, oversized
     // headers) get the envelope too.
     clientErrorHandler: answerClientError,
+    // Node answers a missing Host with a bare 400 of its own; http-hardening answers it instead,
+    // with the envelope and the security headers.
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Likewise an Expect header other than 100-continue, which Node would answer with a bare 417.
+  app.server.on('checkExpectation', (_request, response) => {
+    const body = JSON.stringify(failure(Code.PARAMERR, 'Unsupported Expect header.'));
+    response.writeHead(417, {
+      ...SECURITY_HEADERS,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
+    response.end(body);
+  });
 
   // Request parts are checked by the same interpreter of the contracts' field schemas as the
   // SPA's forms: normalised values replace the raw ones; all field errors come back at once.
@@ -96,14 +110,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const services = createServices(app);
   await app.register(
     async (api) => {
-      await api.register(healthRoutes, { db: app.db, store: app.store });
+      await api.register(healthRoutes, { db: app.db, store: app.store, cacheMs: config.healthCacheMs });
       await api.register(availabilityRoutes, { users: services.users });
       if (services.outbox) await api.register(devOutboxRoutes, { outbox: services.outbox });
       await api.register(async (withSession) => {
         await withSession.register(sessionPlugin);
         await withSession.register(captchaRoutes, { captcha: services.captcha });
         await withSession.register(smsRoutes, { sms: services.sms });
-        await withSession.register(registerRoutes, { users: services.users, smsCodeLength: config.sms.codeLength });
+        await withSession.register(registerRoutes, {
+          users: services.users,
+          deviceTokenFor: services.auth.deviceTokenFor,
+          smsCodeLength: config.sms.codeLength,
+        });
         await withSession.register(authRoutes, { auth: services.auth, cookieName: config.session.cookieName });
       });
       registerMethodNotAllowed(api, services.outbox !== null);

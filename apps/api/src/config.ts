@@ -54,6 +54,7 @@ export const EnvSchema = Type.Object({
     Type.String({ description: 'Comma-separated origins browsers may send state-changing requests from.' }),
   ),
   BODY_LIMIT_BYTES: Int(16_384, 1024, 1_048_576, 'Largest accepted request body.'),
+  HEALTH_CACHE_MS: Int(1000, 0, 60_000, 'How long /health/ reuses its last backend check (0: every call checks).'),
 
   CODE_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HMAC key for stored SMS codes and captcha answers.' })),
   CAPTCHA_TTL_SECONDS: Int(300, 30, 3600, 'Lifetime of a captcha answer.'),
@@ -88,19 +89,30 @@ export const EnvSchema = Type.Object({
   SMS_CODE_TTL_SECONDS: Int(300, 60, 3600, 'Lifetime of an SMS code.'),
   SMS_RESEND_SECONDS: Int(60, 10, 3600, 'Wait before another code to the same mobile.'),
   SMS_MAX_ATTEMPTS: Int(5, 1, 20, 'Wrong codes allowed before the code is deleted.'),
-  SMS_PER_MOBILE_PER_HOUR: Int(5, 1, 1000, 'SMS codes one mobile may receive per hour.'),
+  SMS_PER_MOBILE_PER_HOUR: Int(5, 1, 1000, 'SMS codes one client may have sent to one mobile per hour.'),
   SMS_PER_MOBILE_PER_DAY: Int(10, 1, 1000, 'SMS codes one client may have sent to one mobile per day.'),
-  SMS_MOBILE_CEILING_PER_DAY: Int(20, 1, 10_000, 'SMS codes one mobile may receive per day, from all clients.'),
+  SMS_MOBILE_CEILING_PER_DAY: Int(40, 1, 10_000, 'SMS codes one mobile may receive per day, from all clients.'),
   SMS_PER_BLOCK_PER_HOUR: Int(30, 1, 1_000_000, 'SMS codes per hour to one number block (a mobile without its last 4 digits).'),
   SMS_GLOBAL_PER_HOUR: Int(1000, 1, 100_000_000, 'SMS codes the whole service sends per hour.'),
   SMS_GLOBAL_PER_DAY: Int(10_000, 1, 1_000_000_000, 'SMS codes the whole service sends per day.'),
 
   LOGIN_MAX_FAILURES: Int(DEFAULT_LIMITS.loginMaxFailures, 1, 1000, 'Failed logins per (identifier, client) per window.'),
-  LOGIN_MAX_FAILURES_PER_CLIENT: Int(100, 1, 1_000_000, 'Failed logins per client, over all accounts, per window.'),
+  LOGIN_MAX_FAILURES_PER_CLIENT: Int(
+    100,
+    1,
+    1_000_000,
+    'Failed logins per client, over all accounts, per window before progressive delays.',
+  ),
   LOGIN_WINDOW_SECONDS: Int(DEFAULT_LIMITS.loginWindowSeconds, 1, 86_400, 'Window of the login failure budgets.'),
   LOGIN_ACCOUNT_FREE_FAILURES: Int(30, 1, 1_000_000, 'Failures per account per window before progressive delays start.'),
   LOGIN_BASE_DELAY_SECONDS: Int(1, 1, 3600, 'First progressive delay; it doubles with each further failure.'),
   LOGIN_MAX_DELAY_SECONDS: Int(DEFAULT_LIMITS.loginMaxDelaySeconds, 1, 3600, 'Longest progressive delay.'),
+  DEVICE_COOKIE_NAME: Type.String({
+    default: 'device',
+    pattern: '^[A-Za-z0-9_.-]+$',
+    description: 'Cookie marking a browser that logged in before.',
+  }),
+  DEVICE_COOKIE_TTL_DAYS: Int(365, 1, 3650, 'Lifetime of the device cookie.'),
 
   SECURITY_EVENT_RETENTION_DAYS: Int(90, 1, 3650, 'Security events older than this are deleted.'),
   SECURITY_EVENT_FLUSH_MS: Int(250, 10, 60_000, 'How often buffered security events are written.'),
@@ -137,6 +149,7 @@ export interface Config {
   session: { secret: string; ttlSeconds: number; anonymousTtlSeconds: number; cookieName: string; secure: boolean };
   allowedOrigins: string[];
   bodyLimit: number;
+  healthCacheMs: number;
   codeSecret: string;
   limits: {
     ipv6Prefix: number;
@@ -167,6 +180,7 @@ export interface Config {
     accountFreeFailures: number;
     baseDelaySeconds: number;
     maxDelaySeconds: number;
+    deviceCookie: { name: string; ttlSeconds: number };
   };
   events: { retentionDays: number; flushMs: number; bufferMax: number; writeTimeoutMs: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
@@ -264,6 +278,12 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   if (production && gateway === 'outbox') {
     problems.push('SMS_GATEWAY=outbox exposes SMS codes through /__dev/sms and is refused in production.');
   }
+  // The embedded defaults are for trying the service: their limits and sessions live in one
+  // process (and the in-process rate-limit store forgets under pressure), their data on one disk.
+  if (production && !env.REDIS_URL)
+    problems.push('REDIS_URL is required in production (the in-process store is for trying the service).');
+  if (production && !env.DATABASE_URL)
+    problems.push('DATABASE_URL is required in production (PGlite is for trying the service).');
   if (production && env.CAPTCHA_TEST_TEXT)
     problems.push('CAPTCHA_TEST_TEXT makes every captcha trivial and is refused in production.');
   if (gateway === 'ccp' && env.CCP_TIMEOUT_MS >= env.SMS_RESEND_SECONDS * 1000) {
@@ -306,13 +326,15 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     session: {
       secret: secret('SESSION_SECRET', DEV_SESSION_SECRET),
       ttlSeconds: env.SESSION_TTL_SECONDS,
-      // A visitor's session holds only a captcha until login: keep it no longer than that.
-      anonymousTtlSeconds: env.CAPTCHA_TTL_SECONDS,
+      // A visitor's session holds only a captcha, then the SMS code bound to it, until login:
+      // keep it no longer than those two can live.
+      anonymousTtlSeconds: env.CAPTCHA_TTL_SECONDS + env.SMS_CODE_TTL_SECONDS,
       cookieName: env.SESSION_COOKIE_NAME,
       secure: secureCookies,
     },
     allowedOrigins,
     bodyLimit: env.BODY_LIMIT_BYTES,
+    healthCacheMs: env.HEALTH_CACHE_MS,
     codeSecret: secret('CODE_SECRET', DEV_CODE_SECRET),
     limits: {
       ipv6Prefix: env.CLIENT_IPV6_PREFIX,
@@ -350,6 +372,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       accountFreeFailures: env.LOGIN_ACCOUNT_FREE_FAILURES,
       baseDelaySeconds: env.LOGIN_BASE_DELAY_SECONDS,
       maxDelaySeconds: env.LOGIN_MAX_DELAY_SECONDS,
+      deviceCookie: { name: env.DEVICE_COOKIE_NAME, ttlSeconds: env.DEVICE_COOKIE_TTL_DAYS * 86_400 },
     },
     events: {
       retentionDays: env.SECURITY_EVENT_RETENTION_DAYS,

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createDigest } from './lib/digest.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
+import { createDeviceTokens } from './modules/auth/device-tokens.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { createCaptchaService } from './modules/captcha/captcha.service.ts';
 import { createCcpGateway } from './modules/sms/ccp.gateway.ts';
@@ -35,7 +36,8 @@ export function createServices(app: FastifyInstance) {
   });
   const users = createUsersService({ users: usersRepository, sms, passwords, events, log });
   const throttle = createLoginThrottle({ store, clock, config: config.login });
-  const auth = createAuthService({ users: usersRepository, passwords, throttle, events, clock, log });
+  const devices = createDeviceTokens(digest);
+  const auth = createAuthService({ users: usersRepository, passwords, throttle, devices, events, clock, log });
   return { captcha, sms, users, auth, outbox };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -2,7 +2,7 @@
 // resumes by itself when they come back. Each backend sits behind a proxy the test can cut.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { buildTestApp, randomMobile, randomUsername, Visitor } from './helper.ts';
+import { buildTestApp, manualClock, randomMobile, randomUsername, Visitor } from './helper.ts';
 import { startTcpProxy } from './tcp-proxy.ts';
 
 let app: FastifyInstance;
@@ -34,6 +34,7 @@ describe('when Redis goes down', () => {
     const captcha = await new Visitor(app).get('/api/image_code/');
     expect(captcha.status).toBe(503);
     expect(captcha.body).toMatchObject({ errno: '4500', data: null });
+    expect(captcha.headers).toMatchObject({ 'x-frame-options': 'DENY', 'cache-control': 'no-store' });
     const sms = await new Visitor(app).post('/api/sms_code/', { mobile: randomMobile(), captcha: 'ABCD' });
     expect(sms.status).toBe(503);
     expect((await new Visitor(app).get('/api/health/')).status).toBe(503);
@@ -68,5 +69,26 @@ describe('when PostgreSQL goes down', () => {
     });
     const mobile = randomMobile();
     expect((await new Visitor(app).register(randomUsername(), mobile)).status).toBe(200);
+  });
+});
+
+describe('the health check', () => {
+  it('shares one backend check between callers, for HEALTH_CACHE_MS', async () => {
+    const redis = new URL(inject('redisUrl'));
+    const proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+    redis.host = `127.0.0.1:${proxy.port}`;
+    const clock = manualClock();
+    const cached = await buildTestApp({ REDIS_URL: redis.toString(), HEALTH_CACHE_MS: '5000' }, { clock });
+    try {
+      const probe = async () => (await new Visitor(cached).get<{ store: string }>('/api/health/')).body.data?.store;
+      expect(await Promise.all(Array.from({ length: 20 }, probe))).toEqual(Array(20).fill('ok'));
+      await proxy.cut();
+      expect(await probe()).toBe('ok'); // the answer of a check less than 5 s old
+      clock.advance(5000);
+      expect(await probe()).toBe('down');
+    } finally {
+      await cached.close();
+      await proxy.close();
+    }
   });
 });

@@ -6,6 +6,8 @@ const production = {
   SESSION_SECRET: 's'.repeat(32),
   CODE_SECRET: 'c'.repeat(32),
   ALLOWED_ORIGINS: 'https://app.example.com',
+  DATABASE_URL: 'postgresql://u@db:5432/register',
+  REDIS_URL: 'redis://redis:6379',
 };
 const ccp = { CCP_ACCOUNT_SID: 'sid', CCP_AUTH_TOKEN: 'token', CCP_APP_ID: 'app' };
 
@@ -95,6 +97,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('in production: requires PostgreSQL and Redis, never the embedded defaults', () => {
+    const { DATABASE_URL: _d, REDIS_URL: _r, ...embedded } = production;
+    expect(() => loadConfig({ ...embedded, ...ccp, TRUST_PROXY: '1' })).toThrow(
+      /REDIS_URL is required in production[\s\S]*DATABASE_URL is required in production/,
+    );
+  });
+
   it('refuses the renamed limit variables instead of silently ignoring them', () => {
     expect(() => loadConfig({ SMS_PER_IP_PER_HOUR: '5' })).toThrow(/SMS_PER_IP_PER_HOUR was renamed: use SMS_LIMIT_MAX/);
     expect(() => loadConfig({ CAPTCHA_PER_IP_PER_MINUTE: '5' })).toThrow(/CAPTCHA_LIMIT_MAX/);
@@ -117,6 +126,7 @@ describe('loadConfig', () => {
       accountFreeFailures: 30,
       baseDelaySeconds: 1,
       maxDelaySeconds: 30,
+      deviceCookie: { name: 'device', ttlSeconds: 365 * 86_400 },
     });
   });
 

@@ -20,6 +20,8 @@ export type CcpMode = 'ok' | 'refuse' | 'garbage' | 'hang';
 export async function startFakeCcp() {
   let mode: CcpMode = 'ok';
   const accepted: CcpRequest[] = [];
+  /** Every well-formed request, whatever the mode: what may have reached a phone. */
+  const received: CcpRequest[] = [];
   const problems: string[] = [];
   const hanging = new Set<http.ServerResponse>();
 
@@ -58,6 +60,7 @@ export async function startFakeCcp() {
         res.end(JSON.stringify({ statusCode: '111137', statusMsg: `bad request: ${wrong.join(', ')}` }));
         return;
       }
+      received.push({ ...(body as CcpRequest), timestamp });
       if (mode === 'hang') {
         hanging.add(res);
         return;
@@ -82,6 +85,7 @@ export async function startFakeCcp() {
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     accepted,
+    received,
     problems,
     /** Requests the fake is holding without an answer (mode 'hang'). */
     get hangingCount() {

@@ -1,6 +1,6 @@
 // Per-client request limits (@fastify/rate-limit on the shared Redis): each budget is reached,
 // refused with the THROTTLED envelope and Retry-After, and resets. Their windows live in Redis
-// TTLs, which an injected clock cannot move, so these apps use 1-second windows.
+// TTLs, which an injected clock cannot move, so these apps use 2-second windows.
 import { RATE_LIMIT_MESSAGES, SMS_MESSAGES } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
@@ -15,13 +15,13 @@ function expectThrottled(res: Reply, message: string) {
   expect(res.body.data?.retryAfter).toBeGreaterThanOrEqual(1);
   expect(res.headers['retry-after']).toBe(String(res.body.data?.retryAfter));
 }
-/** Retries until the window has passed (1 s here): no fixed sleep. */
+/** Retries until the window has passed (2 s here): no fixed sleep. */
 const eventually = (check: () => Promise<void>) => vi.waitFor(check, { timeout: 5000, interval: 100 });
 
 describe('the default budget on every route', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    app = await buildTestApp({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_SECONDS: '1' });
+    app = await buildTestApp({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_SECONDS: '2' });
   });
   afterAll(() => app.close());
 
@@ -50,11 +50,11 @@ describe('named budgets', () => {
   beforeAll(async () => {
     app = await buildTestApp({
       AVAILABILITY_LIMIT_MAX: '4',
-      AVAILABILITY_LIMIT_WINDOW_SECONDS: '1',
+      AVAILABILITY_LIMIT_WINDOW_SECONDS: '2',
       CAPTCHA_LIMIT_MAX: '2',
-      CAPTCHA_LIMIT_WINDOW_SECONDS: '1',
+      CAPTCHA_LIMIT_WINDOW_SECONDS: '2',
       SMS_LIMIT_MAX: '2',
-      SMS_LIMIT_WINDOW_SECONDS: '1',
+      SMS_LIMIT_WINDOW_SECONDS: '2',
     });
   });
   afterAll(() => app.close());

@@ -40,9 +40,22 @@ const login = (ip: string, account: string, password = 'wrong password 1') =>
 async function newUser() {
   const username = randomUsername('Lg');
   const mobile = randomMobile();
-  const res = await new Visitor(app, freshIp()).register(username, mobile);
+  const browser = new Visitor(app, freshIp());
+  const res = await browser.register(username, mobile);
   expect(res.status).toBe(200);
-  return { username, mobile };
+  /** The device cookie the registering browser was given. */
+  const device = browser.cookies.get('device') ?? '';
+  return { username, mobile, device };
+}
+/** A login from `ip` carrying a device cookie. */
+const loginWithDevice = (ip: string, device: string, account: string, password = 'wrong password 1') => {
+  const visitor = new Visitor(app, ip);
+  visitor.cookies.set('device', device);
+  return visitor.post('/api/user/login/', { account, password });
+};
+/** Many clients spend the account's free failures: from now on, each failure delays the next attempt. */
+async function putInDelay(account: string) {
+  for (let i = 0; i < FREE + 1; i++) await login(freshIp(), account);
 }
 /** A 429 as every login budget answers it: one sentence, Retry-After in the header and the data. */
 function expectThrottled(res: Reply) {
@@ -166,6 +179,57 @@ describe('never against the owner', () => {
   });
 });
 
+describe('device cookies', () => {
+  it('an attacker who keeps the account in its delay never slows the browser the owner used before', async () => {
+    nextWindow();
+    const { username, device } = await newUser();
+    expect(device).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
+    await putInDelay(username);
+    // The attacker fires again the moment each delay ends, renewing it...
+    let renewed = 0;
+    while (renewed < 8) {
+      const attack = await login(freshIp(), username);
+      if (attack.status === 429) {
+        clock.advance((attack.body.data?.retryAfter ?? 1) * 1000);
+        continue;
+      }
+      renewed++;
+      // ...so a browser without the cookie, right password or not, meets the delay...
+      const stranger = await login(freshIp(), username, PASSWORD);
+      expectThrottled(stranger);
+      expect(stranger.body.data?.retryAfter).toBeLessThanOrEqual(MAX_DELAY);
+      // ...while the owner's own browser, from any address, gets in at once.
+      expect((await loginWithDevice(freshIp(), device, username, PASSWORD)).status).toBe(200);
+    }
+  });
+
+  it('a login renews the cookie; it is good for its own account only, and a forged one counts for nothing', async () => {
+    nextWindow();
+    const owner = await newUser();
+    const other = await newUser();
+    await putInDelay(other.username);
+    expectThrottled(await loginWithDevice(freshIp(), owner.device, other.username, PASSWORD));
+    const forged = `${owner.device.slice(0, 23)}${'A'.repeat(43)}`;
+    expectThrottled(await loginWithDevice(freshIp(), forged, other.username, PASSWORD));
+    const browser = new Visitor(app, freshIp());
+    browser.cookies.set('device', other.device);
+    clock.advance(MAX_DELAY * 1000);
+    expect((await browser.post('/api/user/login/', { account: other.username, password: PASSWORD })).status).toBe(200);
+    const renewed = browser.cookies.get('device');
+    expect(renewed).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
+    expect(renewed).not.toBe(other.device);
+    const cookie = String((await loginWithDevice(freshIp(), renewed ?? '', other.username, PASSWORD)).headers['set-cookie']);
+    expect(cookie).toMatch(/device=[^;]+; Max-Age=31536000; Path=\/api\/user\/login; HttpOnly; SameSite=Strict/);
+  });
+
+  it('a known device has a strict failure budget of its own', async () => {
+    nextWindow();
+    const { username, device } = await newUser();
+    for (let i = 0; i < MAX_FAILURES; i++) expect((await loginWithDevice(freshIp(), device, username)).status).toBe(401);
+    expectThrottled(await loginWithDevice(freshIp(), device, username, PASSWORD));
+  });
+});
+
 describe('what a refusal reveals', () => {
   it('failing as a username, then trying its mobile, answers as an unrelated mobile does', async () => {
     nextWindow();
@@ -179,16 +243,23 @@ describe('what a refusal reveals', () => {
     expect(itsMobile.body).toEqual(unrelated.body);
   });
 
-  it('one client spraying many accounts meets its own budget, with the same answer', async () => {
+  it('one client spraying many accounts meets its own progressive delay, with the same answer', async () => {
     nextWindow();
     const ip = freshIp();
-    const accounts = Array.from({ length: 8 }, () => randomUsername('Spray'));
     const statuses: number[] = [];
-    for (const account of accounts) for (let i = 0; i < MAX_FAILURES; i++) statuses.push((await login(ip, account)).status);
-    expect(statuses.slice(0, PER_CLIENT).every((s) => s === 401)).toBe(true);
-    expect(statuses.slice(PER_CLIENT).every((s) => s === 429)).toBe(true);
-    expectThrottled(await login(ip, randomUsername('Spray')));
+    for (let i = 0; i < 8; i++) {
+      const account = randomUsername('Spray');
+      for (let j = 0; j < MAX_FAILURES; j++) statuses.push((await login(ip, account)).status);
+    }
+    // Its free failures, one more (which starts the delay), then refusals: a delay, not a lock.
+    expect(statuses.slice(0, PER_CLIENT + 1).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(PER_CLIENT + 1).every((s) => s === 429)).toBe(true);
+    const refused = await login(ip, randomUsername('Spray'));
+    expectThrottled(refused);
+    expect(refused.body.data?.retryAfter).toBe(1);
     expect((await login(freshIp(), randomUsername('Spray'))).status).toBe(401);
+    clock.advance(1000);
+    expect((await login(ip, randomUsername('Spray'))).status).toBe(401);
   });
 
   it('unknown accounts are delayed like known ones', async () => {

@@ -27,13 +27,13 @@ describe('GET /api/image_code/', () => {
     expect(res.raw.rawPayload.includes(CAPTCHA)).toBe(false);
   });
 
-  it("keeps an anonymous visitor's session only as long as its captcha", async () => {
+  it("keeps an anonymous visitor's session only as long as its captcha and SMS code", async () => {
     const visitor = new Visitor(app);
     await visitor.get('/api/image_code/');
     const cookie = decodeURIComponent(visitor.cookies.get('sid') ?? '');
     const ttl = await app.store.ttl(`sess:${cookie.slice(0, cookie.lastIndexOf('.'))}`);
     expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(300_000);
+    expect(ttl).toBeLessThanOrEqual(600_000);
   });
 
   it('works without the trailing slash and with the seed path', async () => {
@@ -261,12 +261,39 @@ describe('POST /api/user/register/', () => {
     expect(check.body.data).toEqual({ username, count: 1 });
   });
 
-  it('refuses a username taken in another case, with 409 and the field', async () => {
+  it('refuses a username taken in another case, with 409 and the field, after checking the code', async () => {
     const taken = randomUsername('Taken');
     await new Visitor(app).register(taken, randomMobile());
-    const res = await new Visitor(app).post('/api/user/register/', form({ username: taken.toLowerCase() }));
+    const visitor = new Visitor(app);
+    const mobile = randomMobile();
+    await visitor.requestSmsCode(mobile);
+    const code = await readOutbox(app, mobile);
+    const res = await visitor.post('/api/user/register/', form({ username: taken.toLowerCase(), mobile, sms_code: code }));
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ errno: '4003', data: { fields: { username: USER_MESSAGES.usernameTaken } } });
+    // The code stays valid for another name.
+    expect((await visitor.post('/api/user/register/', form({ mobile, sms_code: code }))).status).toBe(200);
+  });
+
+  it('says nothing about taken names without a valid code: this is no enumeration oracle', async () => {
+    const taken = randomUsername('Hidden');
+    await new Visitor(app).register(taken, randomMobile());
+    const res = await new Visitor(app).post('/api/user/register/', form({ username: taken }));
+    expect(res.status).toBe(400);
+    expect(res.body.data?.fields).toEqual({ sms_code: SMS_MESSAGES.expired });
+  });
+
+  it('a code works only in the session that asked for it: another visitor cannot try it or spend its attempts', async () => {
+    const owner = new Visitor(app);
+    const mobile = randomMobile();
+    await owner.requestSmsCode(mobile);
+    const code = await readOutbox(app, mobile);
+    const attacker = new Visitor(app, '192.0.2.200');
+    for (let i = 0; i < 10; i++) {
+      const guess = await attacker.post('/api/user/register/', form({ mobile, sms_code: code }));
+      expect(guess.body.data?.fields?.sms_code).toBe(SMS_MESSAGES.expired);
+    }
+    expect((await owner.post('/api/user/register/', form({ mobile, sms_code: code }))).status).toBe(200);
   });
 
   it('refuses a wrong SMS code, counting attempts; the sixth attempt fails even with the right code', async () => {
@@ -322,8 +349,9 @@ describe('POST /api/user/register/', () => {
     const mobile = randomMobile();
     await visitor.requestSmsCode(mobile);
     const code = await readOutbox(app, mobile);
+    // The same session (one browser) sending the form four times at once, with four usernames.
     const results = await Promise.all(
-      Array.from({ length: 4 }, () => new Visitor(app).post('/api/user/register/', form({ mobile, sms_code: code }))),
+      Array.from({ length: 4 }, () => visitor.post('/api/user/register/', form({ mobile, sms_code: code }))),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.every((r) => [200, 400, 409].includes(r.status))).toBe(true);

@@ -1,8 +1,9 @@
 // The API configured with the CCP provider, pointed at a local fake of its REST API.
+import { SMS_MESSAGES } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CCP_ACCOUNT, startFakeCcp } from './fake-ccp.ts';
-import { buildTestApp, randomMobile, Visitor } from './helper.ts';
+import { buildTestApp, PASSWORD, randomMobile, randomUsername, Visitor } from './helper.ts';
 
 let app: FastifyInstance;
 let fake: Awaited<ReturnType<typeof startFakeCcp>>;
@@ -33,17 +34,34 @@ describe('SMS through the CCP provider', () => {
     expect((await new Visitor(app).get(`/api/__dev/sms/${mobile}/`)).status).toBe(404);
   });
 
-  it('answers SMSFAIL when the provider refuses and SMSERROR when it hangs, and allows a retry at once', async () => {
+  it('answers SMSFAIL when the provider refuses, and the visitor may retry at once', async () => {
     const mobile = randomMobile();
     fake.setMode('refuse');
     const refused = await new Visitor(app).requestSmsCode(mobile);
     expect(refused.status).toBe(502);
     expect(refused.body).toEqual({ errno: '4007', errmsg: 'Failed to send SMS Verification Code', data: null });
-    fake.setMode('hang');
-    const hung = await new Visitor(app).requestSmsCode(mobile);
-    expect(hung.status).toBe(502);
-    expect(hung.body.errno).toBe('4006');
     fake.setMode('ok');
     expect((await new Visitor(app).requestSmsCode(mobile)).status).toBe(200);
+  });
+
+  it('answers SMSERROR with retryAfter when the provider does not answer, and the code it may have sent works', async () => {
+    const mobile = randomMobile();
+    fake.setMode('hang');
+    const visitor = new Visitor(app);
+    const hung = await visitor.requestSmsCode(mobile);
+    expect(hung.status).toBe(502);
+    expect(hung.body).toEqual({ errno: '4006', errmsg: SMS_MESSAGES.unconfirmed(60), data: { retryAfter: 60 } });
+    expect(hung.headers['retry-after']).toBe('60');
+    fake.setMode('ok');
+    expect((await new Visitor(app).requestSmsCode(mobile)).status).toBe(429);
+    const code = fake.received.at(-1)?.datas[0] ?? '';
+    const registered = await visitor.post('/api/user/register/', {
+      username: randomUsername(),
+      password: PASSWORD,
+      password_repeat: PASSWORD,
+      mobile,
+      sms_code: code,
+    });
+    expect(registered.status).toBe(200);
   });
 });

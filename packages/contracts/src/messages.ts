@@ -14,6 +14,9 @@ export const SMS_MESSAGES = {
   ipLimit: 'Too many code requests from your network. Please try again later.',
   hourlyLimit: 'Too many codes were sent to this number in the last hour. Please try again later.',
   dailyLimit: 'Too many codes were sent to this number today. Please try again tomorrow.',
+  /** The provider did not answer in time: the text may still arrive, and it counted. */
+  unconfirmed: (seconds: number) =>
+    `The SMS service did not confirm the text in time; the code may still arrive. If it does not, request a new one in ${seconds} s.`,
   /** The number block, or the whole service, has spent its budget: nothing about this visitor. */
   busy: 'We cannot send more codes right now. Please try again later.',
   expired: 'The SMS code has expired or was used up. Request a new one.',

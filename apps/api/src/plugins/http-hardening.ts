@@ -22,6 +22,10 @@ export default fp(
     // Sec-Fetch-Site, which every current browser sends. Cookies are SameSite=Lax as well.
     const allowed = new Set(app.config.allowedOrigins);
     app.addHook('onRequest', async (request) => {
+      // HTTP/1.1 requires Host (RFC 9112, 3.2): refused here, as Node would, but with the envelope.
+      if (request.raw.httpVersion === '1.1' && !request.headers.host) {
+        throw new AppError(Code.PARAMERR, { message: 'Missing Host header.' });
+      }
       if (SAFE_METHODS.has(request.method)) return;
       const origin = request.headers.origin;
       if (origin === undefined ? request.headers['sec-fetch-site'] === undefined : allowed.has(origin)) return;

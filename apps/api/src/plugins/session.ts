@@ -3,7 +3,7 @@
 // availability checks never read or create one.
 import fastifyCookie from '@fastify/cookie';
 import fastifySession, { type SessionStore } from '@fastify/session';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { KvStore } from '../store/kv-store.ts';
 
@@ -12,6 +12,8 @@ declare module 'fastify' {
     userId?: number;
     /** Set when a captcha is issued, so the session (and its cookie) is saved. */
     captchaAt?: number;
+    /** Set when an SMS code is sent: the code can be used only from this session. */
+    smsAt?: number;
   }
 }
 
@@ -36,8 +38,8 @@ export function createSessionStore(store: KvStore, ttl: { ms: number; anonymousM
       );
     },
     set(sessionId, session, callback) {
-      // An anonymous session only carries a captcha: it lives as long as the captcha, so a flood
-      // of cookieless image requests cannot fill the store for weeks.
+      // An anonymous session only carries a captcha and an SMS code: it lives as long as they
+      // can, so a flood of cookieless image requests cannot fill the store for weeks.
       const ms = session.userId === undefined ? ttl.anonymousMs : (session.cookie.originalMaxAge ?? ttl.ms);
       store.set(key(sessionId), JSON.stringify(session), ms).then(
         () => callback(),
@@ -62,13 +64,42 @@ export async function beginUserSession(request: FastifyRequest, userId: number):
 }
 
 /**
- * Keeps a captcha's answer in the session. An anonymous session holds nothing else, so its
- * cookie expires with the captcha, as its stored copy does; a logged-in session keeps its own.
+ * The device cookie (modules/auth/device-tokens.ts): long-lived, HttpOnly, SameSite=Strict, and
+ * sent only to the login route, the one place that reads it.
+ */
+export function setDeviceCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
+  const { config } = request.server;
+  reply.setCookie(config.login.deviceCookie.name, token, {
+    path: `${config.prefix}/user/login`,
+    maxAge: config.login.deviceCookie.ttlSeconds,
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: config.session.secure,
+  });
+}
+export const deviceCookieOf = (request: FastifyRequest): string | undefined =>
+  request.cookies[request.server.config.login.deviceCookie.name];
+
+/**
+ * Keeps a captcha's answer in the session. An anonymous session holds nothing but it and the SMS
+ * code bound to it, so its cookie expires with them, as its stored copy does; a logged-in
+ * session keeps its own lifetime.
  */
 export function markCaptchaIssued(request: FastifyRequest, at: number): void {
   request.session.captchaAt = at;
-  if (request.session.userId === undefined)
+  keepAnonymousSession(request);
+}
+
+/** An SMS code is bound to the session that asked for it: the session lives on with the code. */
+export function markSmsSent(request: FastifyRequest, at: number): void {
+  request.session.smsAt = at;
+  keepAnonymousSession(request);
+}
+
+function keepAnonymousSession(request: FastifyRequest): void {
+  if (request.session.userId === undefined) {
     request.session.cookie.maxAge = request.server.config.session.anonymousTtlSeconds * 1000;
+  }
 }
 
 export default fp(

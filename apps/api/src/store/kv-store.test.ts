@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../test/helper.ts';
 import { STORE_CASES } from '../../test/stores.ts';
-import type { KvStore } from './kv-store.ts';
+import type { Backoff, KvStore } from './kv-store.ts';
+
+const NOW = 1_800_000_000_000;
+const code = (key: string, digest: string, attempts = 5) => ({ key, digest, attempts, ttlMs: 60_000 });
+const budget = (key: string, limit: number) => ({ key, limit, ttlMs: 60_000 });
 
 describe.each(STORE_CASES)('$name store', ({ open }) => {
   let store: KvStore;
@@ -21,11 +25,6 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(await store.ttl('a')).toBeNull();
   });
 
-  it('setIfAbsent lets exactly one of many concurrent callers in', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.setIfAbsent('nx', String(i), 10_000)));
-    expect(results.filter(Boolean)).toHaveLength(1);
-  });
-
   it('take returns a value to exactly one of many concurrent callers', async () => {
     await store.set('once', 'secret', 10_000);
     const results = await Promise.all(Array.from({ length: 10 }, () => store.take('once')));
@@ -33,24 +32,8 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(await store.get('once')).toBeNull();
   });
 
-  it('deleteIfEquals removes only the value it was given', async () => {
-    await store.set('owned', 'token-b', 10_000);
-    expect(await store.deleteIfEquals('owned', 'token-a')).toBe(false);
-    expect(await store.get('owned')).toBe('token-b');
-    expect(await store.deleteIfEquals('owned', 'token-b')).toBe(true);
-    expect(await store.get('owned')).toBeNull();
-  });
-
-  it('hit counts within a window', async () => {
-    const first = await store.hit('hits', 60_000);
-    const second = await store.hit('hits', 60_000);
-    expect([first.count, second.count]).toEqual([1, 2]);
-    expect(second.resetMs).toBeGreaterThan(0);
-    expect(await store.get('hits')).toBe('2');
-  });
-
   it('a one-time code allows exactly its attempt budget, even to concurrent guesses', async () => {
-    await store.putCode('code', 'digest', 5, 60_000);
+    await store.spend(NOW, [], undefined, code('code', 'digest', 5));
     const claims = await Promise.all(Array.from({ length: 12 }, () => store.claimAttempt('code')));
     const granted = claims.filter((c) => c !== null);
     expect(granted).toHaveLength(5);
@@ -59,110 +42,131 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
   });
 
   it('a one-time code is consumed by exactly one caller, and only with its digest', async () => {
-    await store.putCode('code2', 'right', 5, 60_000);
+    await store.spend(NOW, [], undefined, code('code2', 'right'));
     expect(await store.consumeCode('code2', 'wrong')).toBe(false);
     const results = await Promise.all(Array.from({ length: 5 }, () => store.consumeCode('code2', 'right')));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await store.claimAttempt('code2')).toBeNull();
   });
 
-  it('putCode replaces the previous code and resets its budget', async () => {
-    await store.putCode('code3', 'old', 1, 60_000);
+  it('a new code replaces the previous one and its budget', async () => {
+    await store.spend(NOW, [], undefined, code('code3', 'old', 1));
     await store.claimAttempt('code3');
-    await store.putCode('code3', 'new', 2, 60_000);
+    await store.spend(NOW, [], undefined, code('code3', 'new', 2));
     expect(await store.claimAttempt('code3')).toEqual({ digest: 'new', attemptsLeft: 1 });
   });
 
-  it('spend is all or nothing: a full budget or a taken claim writes nothing', async () => {
-    const budgets = [
-      { key: 'sp:a', limit: 5, ttlMs: 60_000 },
-      { key: 'sp:b', limit: 1, ttlMs: 60_000 },
-    ];
-    expect(await store.spend(budgets)).toEqual({ ok: true });
-    expect(await store.spend(budgets)).toEqual({ ok: false, refused: 1, claimTtlMs: 0 });
+  it('spend is all or nothing: a full budget or a held claim writes nothing', async () => {
+    const budgets = [budget('sp:a', 5), budget('sp:b', 1)];
+    expect(await store.spend(NOW, budgets)).toEqual({ ok: true });
+    expect(await store.spend(NOW, budgets, undefined, code('sp:code', 'x'))).toEqual({ ok: false, refused: 1, claimTtlMs: 0 });
     expect(await store.get('sp:a')).toBe('1');
-    const claim = { key: 'sp:claim', value: 'token', ttlMs: 30_000 };
-    expect(await store.spend([budgets[0]!], claim)).toEqual({ ok: true });
-    const taken = await store.spend([budgets[0]!], { ...claim, value: 'other' });
-    expect(taken).toMatchObject({ ok: false, refused: -1 });
-    expect(taken.ok === false && taken.claimTtlMs).toBeGreaterThan(29_000);
+    expect(await store.claimAttempt('sp:code')).toBeNull();
+
+    const claim = { key: 'sp:claim', token: 'token', ttlMs: 30_000 };
+    expect(await store.spend(NOW, [budgets[0]!], claim)).toEqual({ ok: true });
+    expect(await store.spend(NOW + 10_000, [budgets[0]!], { ...claim, token: 'other' })).toEqual({
+      ok: false,
+      refused: -1,
+      claimTtlMs: 20_000,
+    });
     expect(await store.get('sp:a')).toBe('2');
-    expect(await store.get('sp:claim')).toBe('token');
   });
 
-  it('spend never overspends a budget under concurrency', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () => store.spend([{ key: 'sp:race', limit: 5, ttlMs: 60_000 }])),
-    );
+  it("a claim's expiry follows the caller's clock, on Redis too", async () => {
+    const claim = { key: 'sp:clock', token: 'first', ttlMs: 60_000 };
+    expect((await store.spend(NOW, [], claim)).ok).toBe(true);
+    expect((await store.spend(NOW + 59_999, [], { ...claim, token: 'early' })).ok).toBe(false);
+    expect((await store.spend(NOW + 60_000, [], { ...claim, token: 'on-time' })).ok).toBe(true);
+  });
+
+  it('spend never overspends a budget, nor gives one claim twice, under concurrency', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.spend(NOW, [budget('sp:race', 5)])));
     expect(results.filter((r) => r.ok)).toHaveLength(5);
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.spend(NOW, [], { key: 'sp:one', token: `t${i}`, ttlMs: 60_000 })),
+    );
+    expect(claims.filter((r) => r.ok)).toHaveLength(1);
   });
 
-  it('refund gives back one unit, never below zero, and ignores missing counters', async () => {
-    await store.spend([{ key: 'rf:a', limit: 5, ttlMs: 60_000 }]);
-    await store.spend([{ key: 'rf:a', limit: 5, ttlMs: 60_000 }]);
-    await store.refund(['rf:a', 'rf:missing']);
-    expect(await store.get('rf:a')).toBe('1');
-    await store.refund(['rf:a', 'rf:a']);
-    expect(await store.get('rf:a')).toBe('0');
-    expect(await store.get('rf:missing')).toBeNull();
+  it('unspend gives back one unit (never below zero) and removes only its own claim and code', async () => {
+    const claim = { key: 'un:claim', token: 'mine', ttlMs: 60_000 };
+    await store.spend(NOW, [budget('un:a', 5)], claim, code('un:code', 'mine'));
+    await store.spend(NOW, [budget('un:a', 5)]);
+    await store.unspend(['un:a', 'un:missing'], claim, { key: 'un:code', digest: 'mine' });
+    expect(await store.get('un:a')).toBe('1');
+    expect(await store.get('un:missing')).toBeNull();
+    expect(await store.get('un:claim')).toBeNull();
+    expect(await store.claimAttempt('un:code')).toBeNull();
+
+    // A newer request's claim and code are not the caller's to remove.
+    await store.spend(NOW, [], { ...claim, token: 'newer' }, code('un:code', 'newer'));
+    await store.unspend(['un:a', 'un:a', 'un:a'], claim, { key: 'un:code', digest: 'mine' });
+    expect(await store.get('un:a')).toBe('0');
+    expect(await store.get('un:claim')).toMatch(/^newer:/);
+    expect(await store.claimAttempt('un:code')).toMatchObject({ digest: 'newer' });
   });
 
-  const backoff = (now: number) => ({
-    key: 'at:backoff',
-    window: Math.floor(now / 600_000),
+  const backoff = (key: string, over: Partial<Backoff> = {}): Backoff => ({
+    key,
+    window: Math.floor(NOW / 600_000),
     free: 2,
     baseMs: 1000,
     maxMs: 4000,
     ttlMs: 600_000,
+    ...over,
   });
 
   it('attempt counts budgets, then delays progressively past the free failures, capped', async () => {
-    const now = 1_800_000_000_000;
-    const budgets = [{ key: 'at:pair', limit: 100, ttlMs: 600_000 }];
+    const budgets = [budget('at:pair', 100)];
+    const delays = [backoff('at:backoff')];
     const results = [];
     // Three attempts in a row: the third is past the two free ones and blocks for 1 s.
-    for (let i = 0; i < 3; i++) results.push(await store.attempt(now, budgets, backoff(now)));
+    for (let i = 0; i < 3; i++) results.push(await store.attempt(NOW, budgets, delays));
     expect(results.map((r) => r.ok)).toEqual([true, true, true]);
-    expect(await store.attempt(now + 500, budgets, backoff(now))).toEqual({ ok: false, refused: 'backoff', retryMs: 500 });
+    expect(await store.attempt(NOW + 500, budgets, delays)).toEqual({ ok: false, refused: { backoff: 0 }, retryMs: 500 });
     // Each further failure doubles the wait: 2 s, then 4 s, then the 4 s cap.
-    let at = now + 1000;
+    let at = NOW + 1000;
     for (const wait of [2000, 4000, 4000]) {
-      expect((await store.attempt(at, budgets, backoff(now))).ok).toBe(true);
-      expect(await store.attempt(at, budgets, backoff(now))).toEqual({ ok: false, refused: 'backoff', retryMs: wait });
+      expect((await store.attempt(at, budgets, delays)).ok).toBe(true);
+      expect(await store.attempt(at, budgets, delays)).toEqual({ ok: false, refused: { backoff: 0 }, retryMs: wait });
       at += wait;
     }
     // Refused attempts were not counted: 6 attempts went through.
     expect(await store.get('at:pair')).toBe('6');
   });
 
+  it('attempt checks every backoff, and names the one that blocks', async () => {
+    const delays = [backoff('at:wide', { free: 100 }), backoff('at:narrow', { free: 0 })];
+    expect((await store.attempt(NOW, [], delays)).ok).toBe(true);
+    expect(await store.attempt(NOW, [], delays)).toEqual({ ok: false, refused: { backoff: 1 }, retryMs: 1000 });
+    // A new window starts the count again (the block it set still runs out first).
+    const next = delays.map((d) => ({ ...d, window: d.window + 1 }));
+    expect((await store.attempt(NOW + 1000, [], next)).ok).toBe(true);
+  });
+
   it('attempt refuses a spent budget without counting, and parallel attempts cannot outrun it', async () => {
-    const now = 1_800_000_000_000;
-    const budgets = [{ key: 'at:burst', limit: 3, ttlMs: 600_000 }];
-    const wide = { ...backoff(now), key: 'at:burst-backoff', free: 1000 };
-    const results = await Promise.all(Array.from({ length: 10 }, () => store.attempt(now, budgets, wide)));
+    const budgets = [budget('at:burst', 3)];
+    const delays = [backoff('at:burst-backoff', { free: 1000 })];
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.attempt(NOW, budgets, delays)));
     expect(results.filter((r) => r.ok)).toHaveLength(3);
-    expect(results.filter((r) => !r.ok)).toEqual(Array(7).fill({ ok: false, refused: 0, retryMs: 0 }));
+    expect(results.filter((r) => !r.ok)).toEqual(Array(7).fill({ ok: false, refused: { budget: 0 }, retryMs: 0 }));
     expect(await store.get('at:burst')).toBe('3');
   });
 
   it('forgive undoes exactly one successful attempt', async () => {
-    const now = 1_800_000_000_000;
-    const key = { ...backoff(now), key: 'fg:backoff', free: 1 };
-    const budgets = [
-      { key: 'fg:pair', limit: 10, ttlMs: 600_000 },
-      { key: 'fg:client', limit: 10, ttlMs: 600_000 },
-    ];
-    await store.attempt(now, budgets, key); // a failure, free
-    const success = await store.attempt(now, budgets, key); // past the free one: blocks for 1 s
+    const delays = [backoff('fg:account', { free: 1 }), backoff('fg:client', { free: 1 })];
+    const budgets = [budget('fg:pair', 10), budget('fg:device', 10)];
+    await store.attempt(NOW, budgets, delays); // a failure, free
+    const success = await store.attempt(NOW, budgets, delays); // past the free one: blocks for 1 s
     expect(success.ok).toBe(true);
-    expect(await store.attempt(now, budgets, key)).toMatchObject({ refused: 'backoff' });
+    expect(await store.attempt(NOW, budgets, delays)).toMatchObject({ refused: { backoff: 0 } });
     if (!success.ok) return;
-    await store.forgive('fg:backoff', success.ticket, ['fg:client'], ['fg:pair']);
-    // The block it set is lifted, its count and the client's are refunded, the pair is cleared.
+    await store.forgive(success.tickets, ['fg:device'], ['fg:pair']);
+    // The blocks it set are lifted, its counts refunded, the pair cleared.
     expect(await store.get('fg:pair')).toBeNull();
-    expect(await store.get('fg:client')).toBe('1');
-    const next = await store.attempt(now, budgets, key);
-    expect(next.ok).toBe(true);
+    expect(await store.get('fg:device')).toBe('1');
+    expect((await store.attempt(NOW, budgets, delays)).ok).toBe(true);
   });
 
   it('answers ping', async () => {
@@ -175,14 +179,17 @@ describe('memory store expiry', () => {
     const clock = manualClock();
     const store = await STORE_CASES[0]!.open(clock);
     await store.set('k', 'v', 1000);
-    await store.putCode('c', 'd', 3, 1000);
-    await store.hit('h', 1000);
+    await store.spend(clock(), [{ key: 'h', limit: 1, ttlMs: 1000 }], undefined, {
+      key: 'c',
+      digest: 'd',
+      attempts: 3,
+      ttlMs: 1000,
+    });
     clock.advance(999);
     expect(await store.get('k')).toBe('v');
     clock.advance(1);
     expect(await store.get('k')).toBeNull();
     expect(await store.claimAttempt('c')).toBeNull();
-    expect((await store.hit('h', 1000)).count).toBe(1);
-    expect(await store.setIfAbsent('k', 'again', 1000)).toBe(true);
+    expect((await store.spend(clock(), [{ key: 'h', limit: 1, ttlMs: 1000 }])).ok).toBe(true);
   });
 });

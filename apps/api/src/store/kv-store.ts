@@ -19,10 +19,22 @@ export interface Budget {
   ttlMs: number;
 }
 
-/** A key set only if absent (SET NX PX), holding the caller's token for a later compare-and-delete. */
+/**
+ * A key taken only if free (the SMS cooldown). It holds the caller's token, for a later
+ * compare-and-delete, and its own expiry by the caller's clock, so it follows an injected clock
+ * on Redis too; the TTL only lets Redis forget it.
+ */
 export interface Claim {
   key: string;
-  value: string;
+  token: string;
+  ttlMs: number;
+}
+
+/** A one-time code to store with a budget of attempts (replacing any previous one at its key). */
+export interface CodeEntry {
+  key: string;
+  digest: string;
+  attempts: number;
   ttlMs: number;
 }
 
@@ -43,36 +55,27 @@ export interface Backoff {
   ttlMs: number;
 }
 
-/** What an attempt changed in its backoff, so a success can undo exactly that. */
+/** What an attempt changed in one backoff, so a success can undo exactly that. */
 export interface AttemptTicket {
+  key: string;
   window: number;
   blockedUntil: number;
   previousBlockedUntil: number;
 }
 
 export type AttemptResult =
-  | { ok: true; ticket: AttemptTicket }
-  | { ok: false; refused: 'backoff'; retryMs: number }
-  | { ok: false; refused: number; retryMs: 0 };
+  | { ok: true; tickets: AttemptTicket[] }
+  | { ok: false; refused: { backoff: number } | { budget: number }; retryMs: number };
 
 export interface KvStore {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
-  /** SET NX PX: true when the key was absent and is now set. */
-  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** GETDEL: reads and deletes in one step; only one caller ever gets the value. */
   take(key: string): Promise<string | null>;
   delete(...keys: string[]): Promise<void>;
-  /** Deletes the key only if it still holds this value: a late cleanup never removes a newer value. */
-  deleteIfEquals(key: string, value: string): Promise<boolean>;
   /** Milliseconds until the key expires, or null when it does not exist. */
   ttl(key: string): Promise<number | null>;
-  /** Counts a hit in a fixed window that starts with the first hit. */
-  hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
-
-  /** Stores a one-time code (replacing any previous one) with an attempt budget. */
-  putCode(key: string, digest: string, attempts: number, ttlMs: number): Promise<void>;
   /**
    * Spends one attempt and returns the stored digest, or null when there is no code or its budget
    * is spent (the code is then deleted). The budget is spent before the caller compares, so
@@ -83,21 +86,26 @@ export interface KvStore {
   consumeCode(key: string, digest: string): Promise<boolean>;
 
   /**
-   * All or nothing: when the claim (if any) is free and every budget has room, takes the claim and
-   * counts one against each budget; otherwise writes nothing and says what refused. One atomic
-   * step, so racing requests can never overspend a budget between a check and a count.
+   * All or nothing, in one atomic step: when the claim (if any) is free at `now` and every budget
+   * has room, takes the claim, counts one against each budget and stores the code (if any);
+   * otherwise writes nothing and says what refused. Racing requests can never overspend a
+   * budget between a check and a count, and no failure can leave half of it written.
    */
-  spend(budgets: Budget[], claim?: Claim): Promise<SpendResult>;
-  /** Gives one unit back to each counter that still exists (a send that did not go out). */
-  refund(keys: string[]): Promise<void>;
+  spend(now: number, budgets: Budget[], claim?: Claim, code?: CodeEntry): Promise<SpendResult>;
   /**
-   * Counts an attempt before its outcome is known: refused (nothing counted) while the backoff
-   * blocks or a budget is spent; otherwise counted against every budget and the backoff, which
-   * may start blocking the next attempts. A success then calls forgive() with the ticket.
+   * Undoes a spend that sent nothing, in one atomic step: gives one unit back to each counter,
+   * releases the claim if it still holds `claim.token`, deletes the code if it still holds
+   * `code.digest` (a newer request's claim or code is never touched).
    */
-  attempt(now: number, budgets: Budget[], backoff: Backoff): Promise<AttemptResult>;
-  /** Undoes one attempt that succeeded: the backoff's count and block, refunds, and deletes `clear`. */
-  forgive(backoffKey: string, ticket: AttemptTicket, refundKeys: string[], clearKeys: string[]): Promise<void>;
+  unspend(budgetKeys: string[], claim?: { key: string; token: string }, code?: { key: string; digest: string }): Promise<void>;
+  /**
+   * Counts an attempt before its outcome is known: refused (nothing counted) while a backoff
+   * blocks or a budget is spent; otherwise counted against every budget and backoff, which may
+   * start blocking the next attempts. A success then calls forgive() with the tickets.
+   */
+  attempt(now: number, budgets: Budget[], backoffs: Backoff[]): Promise<AttemptResult>;
+  /** Undoes one attempt that succeeded: each backoff's count and block, refunds, and deletes `clear`. */
+  forgive(tickets: AttemptTicket[], refundKeys: string[], clearKeys: string[]): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

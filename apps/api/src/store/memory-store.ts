@@ -41,7 +41,7 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
     entries.set(key, { value, expiresAt: clock() + ttlMs });
   }
   const asString = (entry: Entry | undefined) => (entry && typeof entry.value === 'string' ? entry.value : null);
-  /** A counter's value (0 when absent), read as Redis reads INCR's decimal strings. */
+  /** A counter's value (0 when absent), kept as Redis keeps INCR's: a decimal string. */
   const count = (key: string) => Number(asString(live(key)) ?? 0) || 0;
   function increment(key: string, ttlMs: number): void {
     const entry = live(key);
@@ -52,14 +52,16 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
     const entry = live(key);
     if (entry && typeof entry.value === 'string' && count(key) > 0) entry.value = String(count(key) - 1);
   }
-  const backoffOf = (key: string) => {
-    const value = live(key)?.value;
-    return value && typeof value === 'object' && 'blockedUntil' in value ? value : null;
-  };
   const codeOf = (key: string) => {
     const value = live(key)?.value;
     return value && typeof value === 'object' && 'digest' in value ? value : null;
   };
+  const backoffOf = (key: string) => {
+    const value = live(key)?.value;
+    return value && typeof value === 'object' && 'blockedUntil' in value ? value : null;
+  };
+  /** A claim's value is "token:expiresAt", as in Redis: its expiry follows the caller's clock. */
+  const claimExpiry = (key: string) => Number(/:(\d+)$/.exec(asString(live(key)) ?? '')?.[1] ?? 0);
 
   return {
     kind: 'memory',
@@ -69,11 +71,6 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
     async set(key, value, ttlMs) {
       put(key, value, ttlMs);
     },
-    async setIfAbsent(key, value, ttlMs) {
-      if (live(key)) return false;
-      put(key, value, ttlMs);
-      return true;
-    },
     async take(key) {
       const value = asString(live(key));
       entries.delete(key);
@@ -82,28 +79,9 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
     async delete(...keys) {
       for (const key of keys) entries.delete(key);
     },
-    async deleteIfEquals(key, value) {
-      if (asString(live(key)) !== value) return false;
-      entries.delete(key);
-      return true;
-    },
     async ttl(key) {
       const entry = live(key);
       return entry ? entry.expiresAt - clock() : null;
-    },
-    async hit(key, windowMs) {
-      const entry = live(key);
-      // Counters are decimal strings, as Redis INCR keeps them, so get() reads them the same way.
-      if (entry && typeof entry.value === 'string' && /^\d+$/.test(entry.value)) {
-        const count = Number(entry.value) + 1;
-        entry.value = String(count);
-        return { count, resetMs: entry.expiresAt - clock() };
-      }
-      put(key, '1', windowMs);
-      return { count: 1, resetMs: windowMs };
-    },
-    async putCode(key, digest, attempts, ttlMs) {
-      put(key, { digest, left: attempts }, ttlMs);
     },
     async claimAttempt(key) {
       const code = codeOf(key);
@@ -120,34 +98,45 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
       entries.delete(key);
       return true;
     },
-    async spend(budgets, claim) {
-      if (claim && live(claim.key)) return { ok: false, refused: -1, claimTtlMs: (live(claim.key)?.expiresAt ?? 0) - clock() };
+    async spend(now, budgets, claim, code) {
+      if (claim && claimExpiry(claim.key) > now) return { ok: false, refused: -1, claimTtlMs: claimExpiry(claim.key) - now };
       const full = budgets.findIndex((b) => count(b.key) >= b.limit);
       if (full !== -1) return { ok: false, refused: full, claimTtlMs: 0 };
       for (const b of budgets) increment(b.key, b.ttlMs);
-      if (claim) put(claim.key, claim.value, claim.ttlMs);
+      if (claim) put(claim.key, `${claim.token}:${now + claim.ttlMs}`, claim.ttlMs);
+      if (code) put(code.key, { digest: code.digest, left: code.attempts }, code.ttlMs);
       return { ok: true };
     },
-    async refund(keys) {
-      for (const key of keys) decrement(key);
+    async unspend(budgetKeys, claim, code) {
+      for (const key of budgetKeys) decrement(key);
+      if (claim && asString(live(claim.key))?.startsWith(`${claim.token}:`)) entries.delete(claim.key);
+      if (code && codeOf(code.key)?.digest === code.digest) entries.delete(code.key);
     },
-    async attempt(now, budgets, backoff) {
-      const state = backoffOf(backoff.key);
-      const blocked = state?.blockedUntil ?? 0;
-      if (now < blocked) return { ok: false, refused: 'backoff', retryMs: blocked - now };
+    async attempt(now, budgets, backoffs) {
+      for (const [index, b] of backoffs.entries()) {
+        const blocked = backoffOf(b.key)?.blockedUntil ?? 0;
+        if (now < blocked) return { ok: false, refused: { backoff: index }, retryMs: blocked - now };
+      }
       const full = budgets.findIndex((b) => count(b.key) >= b.limit);
-      if (full !== -1) return { ok: false, refused: full, retryMs: 0 };
+      if (full !== -1) return { ok: false, refused: { budget: full }, retryMs: 0 };
       for (const b of budgets) increment(b.key, b.ttlMs);
-      const failures = (state?.window === backoff.window ? state.failures : 0) + 1;
-      const delay = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (failures - backoff.free - 1));
-      const blockedUntil = failures > backoff.free ? Math.max(blocked, now + delay) : blocked;
-      put(backoff.key, { window: backoff.window, failures, blockedUntil }, backoff.ttlMs);
-      return { ok: true, ticket: { window: backoff.window, previousBlockedUntil: blocked, blockedUntil } };
+      const tickets = backoffs.map((b) => {
+        const state = backoffOf(b.key);
+        const blocked = state?.blockedUntil ?? 0;
+        const failures = (state?.window === b.window ? state.failures : 0) + 1;
+        const delay = Math.min(b.maxMs, b.baseMs * 2 ** (failures - b.free - 1));
+        const blockedUntil = failures > b.free ? Math.max(blocked, now + delay) : blocked;
+        put(b.key, { window: b.window, failures, blockedUntil }, b.ttlMs);
+        return { key: b.key, window: b.window, previousBlockedUntil: blocked, blockedUntil };
+      });
+      return { ok: true, tickets };
     },
-    async forgive(backoffKey, ticket, refundKeys, clearKeys) {
-      const state = backoffOf(backoffKey);
-      if (state?.window === ticket.window && state.failures > 0) state.failures -= 1;
-      if (state?.blockedUntil === ticket.blockedUntil) state.blockedUntil = ticket.previousBlockedUntil;
+    async forgive(tickets, refundKeys, clearKeys) {
+      for (const ticket of tickets) {
+        const state = backoffOf(ticket.key);
+        if (state?.window === ticket.window && state.failures > 0) state.failures -= 1;
+        if (state?.blockedUntil === ticket.blockedUntil) state.blockedUntil = ticket.previousBlockedUntil;
+      }
       for (const key of refundKeys) decrement(key);
       for (const key of clearKeys) entries.delete(key);
     },

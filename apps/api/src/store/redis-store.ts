@@ -1,21 +1,9 @@
 import { Code } from '@register/contracts';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
-import type { AttemptResult, KvStore, OneTimeCode } from './kv-store.ts';
+import type { AttemptResult, AttemptTicket, KvStore, OneTimeCode } from './kv-store.ts';
 
 // Lua scripts run atomically in Redis: nothing can interleave between their reads and writes.
-const HIT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) ttl = tonumber(ARGV[1]) end
-return {count, ttl}`;
-
-const PUT_CODE = `
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'd', ARGV[1], 'n', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1`;
 
 const CLAIM_ATTEMPT = `
 local digest = redis.call('HGET', KEYS[1], 'd')
@@ -23,10 +11,6 @@ if not digest then return false end
 local left = redis.call('HINCRBY', KEYS[1], 'n', -1)
 if left < 0 then redis.call('DEL', KEYS[1]) return false end
 return {digest, left}`;
-
-const DELETE_IF_EQUALS = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 const CONSUME_CODE = `
 if redis.call('HGET', KEYS[1], 'd') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -48,56 +32,85 @@ local function count(n, at)
   end
 end`;
 
-// KEYS: budget counters..., [claim]. ARGV: budget count, has claim, (limit, ttl) per budget, claim value, claim ttl.
+// A claim's value is "token:expiresAt": its expiry is read by the caller's clock, not Redis's.
+// KEYS: budgets..., claim, code. ARGV: now, budget count, has claim, has code, (limit, ttl) per
+// budget, claim token, claim ttl, code digest, code attempts, code ttl.
 const SPEND = `${BUDGETS}
-local n = tonumber(ARGV[1])
-local claim = ARGV[2] == '1'
-if claim and redis.call('EXISTS', KEYS[n + 1]) == 1 then return {0, -1, redis.call('PTTL', KEYS[n + 1])} end
-local refused = full(n, 2)
+local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
+local claim, code = ARGV[3] == '1', ARGV[4] == '1'
+local a = 4 + 2 * n
+if claim then
+  local held = redis.call('GET', KEYS[n + 1])
+  local expires = held and tonumber(string.match(held, ':(%d+)$'))
+  if expires and expires > now then return {0, -1, expires - now} end
+end
+local refused = full(n, 4)
 if refused then return {0, refused - 1, 0} end
-count(n, 2)
-if claim then redis.call('SET', KEYS[n + 1], ARGV[3 + 2 * n], 'PX', ARGV[4 + 2 * n]) end
+count(n, 4)
+if claim then
+  redis.call('SET', KEYS[n + 1], ARGV[a + 1] .. ':' .. string.format('%.0f', now + tonumber(ARGV[a + 2])), 'PX', ARGV[a + 2])
+end
+if code then
+  redis.call('DEL', KEYS[n + 2])
+  redis.call('HSET', KEYS[n + 2], 'd', ARGV[a + 3], 'n', ARGV[a + 4])
+  redis.call('PEXPIRE', KEYS[n + 2], ARGV[a + 5])
+end
 return {1, 0, 0}`;
 
-const REFUND = `
-for i = 1, #KEYS do
+// KEYS: counters..., claim, code. ARGV: counter count, claim token (or ''), code digest (or '').
+const UNSPEND = `
+local n = tonumber(ARGV[1])
+for i = 1, n do
   if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
 end
+local held = redis.call('GET', KEYS[n + 1])
+if ARGV[2] ~= '' and held and string.sub(held, 1, #ARGV[2] + 1) == ARGV[2] .. ':' then redis.call('DEL', KEYS[n + 1]) end
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[n + 2], 'd') == ARGV[3] then redis.call('DEL', KEYS[n + 2]) end
 return 1`;
 
-// KEYS: budget counters..., backoff hash. ARGV: now, budget count, (limit, ttl) per budget,
-// then the backoff's window, free, baseMs, maxMs, ttl.
+// KEYS: budgets..., backoffs... ARGV: now, budget count, backoff count, (limit, ttl) per budget,
+// then (window, free, baseMs, maxMs, ttl) per backoff. Answers {ok, which, index, ms} on a
+// refusal (which: 1 = a backoff blocks, 0 = a budget is spent), or {1, before1, after1, ...}.
 const ATTEMPT = `${BUDGETS}
-local now = tonumber(ARGV[1])
-local n = tonumber(ARGV[2])
-local backoff = KEYS[n + 1]
-local blocked = tonumber(redis.call('HGET', backoff, 'until') or '0')
-if now < blocked then return {0, -1, blocked - now} end
-local refused = full(n, 2)
-if refused then return {0, refused - 1, 0} end
-count(n, 2)
-local b = 2 + 2 * n
-local window, free, base, max = ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4])
-local failures = 1
-if redis.call('HGET', backoff, 'w') == window then failures = tonumber(redis.call('HGET', backoff, 'n') or '0') + 1 end
-local untilNext = blocked
-if failures > free then untilNext = math.max(blocked, now + math.min(max, base * 2 ^ (failures - free - 1))) end
-redis.call('HSET', backoff, 'w', window, 'n', failures, 'until', untilNext)
-redis.call('PEXPIRE', backoff, ARGV[b + 5])
-return {1, blocked, untilNext}`;
-
-// KEYS: backoff hash, refund counters..., keys to delete. ARGV: window, blocked until (set by
-// the attempt), the block before it, refund count.
-const FORGIVE = `
-local backoff = KEYS[1]
-if redis.call('HGET', backoff, 'w') == ARGV[1] then
-  local failures = tonumber(redis.call('HGET', backoff, 'n') or '0')
-  if failures > 0 then redis.call('HSET', backoff, 'n', failures - 1) end
+local now, n, m = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local b = 3 + 2 * n
+for j = 1, m do
+  local blocked = tonumber(redis.call('HGET', KEYS[n + j], 'until') or '0')
+  if now < blocked then return {0, 1, j - 1, blocked - now} end
 end
-if tonumber(redis.call('HGET', backoff, 'until') or '-1') == tonumber(ARGV[2]) then redis.call('HSET', backoff, 'until', ARGV[3]) end
-local refunds = tonumber(ARGV[4])
-for i = 2, #KEYS do
-  if i <= refunds + 1 then
+local refused = full(n, 3)
+if refused then return {0, 0, refused - 1, 0} end
+count(n, 3)
+local result = {1}
+for j = 1, m do
+  local key, at = KEYS[n + j], b + 5 * (j - 1)
+  local window, free, base, max = ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
+  local blocked = tonumber(redis.call('HGET', key, 'until') or '0')
+  local failures = 1
+  if redis.call('HGET', key, 'w') == window then failures = tonumber(redis.call('HGET', key, 'n') or '0') + 1 end
+  local untilNext = blocked
+  if failures > free then untilNext = math.max(blocked, now + math.min(max, base * 2 ^ (failures - free - 1))) end
+  redis.call('HSET', key, 'w', window, 'n', failures, 'until', string.format('%.0f', untilNext))
+  redis.call('PEXPIRE', key, ARGV[at + 5])
+  table.insert(result, blocked)
+  table.insert(result, untilNext)
+end
+return result`;
+
+// KEYS: backoffs..., refund counters..., keys to delete. ARGV: backoff count, refund count,
+// then (window, blocked until as set by the attempt, the block before it) per backoff.
+const FORGIVE = `
+local m, r = tonumber(ARGV[1]), tonumber(ARGV[2])
+for j = 1, m do
+  local key, at = KEYS[j], 2 + 3 * (j - 1)
+  if redis.call('HGET', key, 'w') == ARGV[at + 1] then
+    local failures = tonumber(redis.call('HGET', key, 'n') or '0')
+    if failures > 0 then redis.call('HSET', key, 'n', failures - 1) end
+  end
+  if tonumber(redis.call('HGET', key, 'until') or '-1') == tonumber(ARGV[at + 2]) then redis.call('HSET', key, 'until', ARGV[at + 3]) end
+end
+for i = m + 1, #KEYS do
+  if i <= m + r then
     if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
   else
     redis.call('DEL', KEYS[i])
@@ -119,55 +132,65 @@ export function createRedisStore(redis: Redis, prefix: string): KvStore {
       throw unavailable(error);
     }
   }
+  const script = (lua: string, keys: string[], args: (string | number)[]) =>
+    redis.eval(lua, keys.length, ...keys.map(k), ...args);
+
   return {
     kind: 'redis',
     get: (key) => call(() => redis.get(k(key))),
     set: (key, value, ttlMs) => call(async () => void (await redis.set(k(key), value, 'PX', ttlMs))),
-    setIfAbsent: (key, value, ttlMs) => call(async () => (await redis.set(k(key), value, 'PX', ttlMs, 'NX')) === 'OK'),
     take: (key) => call(() => redis.getdel(k(key))),
     delete: (...keys) => call(async () => void (keys.length && (await redis.del(...keys.map(k))))),
-    deleteIfEquals: (key, value) => call(async () => (await redis.eval(DELETE_IF_EQUALS, 1, k(key), value)) === 1),
     ttl: (key) =>
       call(async () => {
         const ms = await redis.pttl(k(key));
         return ms === -2 ? null : Math.max(ms, 0);
       }),
-    hit: (key, windowMs) =>
-      call(async () => {
-        const [count, resetMs] = (await redis.eval(HIT, 1, k(key), windowMs)) as [number, number];
-        return { count, resetMs };
-      }),
-    putCode: (key, digest, attempts, ttlMs) =>
-      call(async () => void (await redis.eval(PUT_CODE, 1, k(key), digest, attempts, ttlMs))),
     claimAttempt: (key) =>
       call(async () => {
-        const result = (await redis.eval(CLAIM_ATTEMPT, 1, k(key))) as [string, number] | null;
+        const result = (await script(CLAIM_ATTEMPT, [key], [])) as [string, number] | null;
         return result ? ({ digest: result[0], attemptsLeft: result[1] } satisfies OneTimeCode) : null;
       }),
-    consumeCode: (key, digest) => call(async () => (await redis.eval(CONSUME_CODE, 1, k(key), digest)) === 1),
-    spend: (budgets, claim) =>
+    consumeCode: (key, digest) => call(async () => (await script(CONSUME_CODE, [key], [digest])) === 1),
+    spend: (now, budgets, claim, code) =>
       call(async () => {
-        const keys = [...budgets.map((b) => k(b.key)), ...(claim ? [k(claim.key)] : [])];
-        const args: (string | number)[] = [budgets.length, claim ? 1 : 0, ...budgets.flatMap((b) => [b.limit, b.ttlMs])];
-        if (claim) args.push(claim.value, claim.ttlMs);
-        const [ok, refused, ttl] = (await redis.eval(SPEND, keys.length, ...keys, ...args)) as [number, number, number];
+        const keys = [...budgets.map((b) => b.key), claim?.key ?? 'none', code?.key ?? 'none'];
+        const args: (string | number)[] = [now, budgets.length, claim ? 1 : 0, code ? 1 : 0];
+        for (const b of budgets) args.push(b.limit, b.ttlMs);
+        args.push(claim?.token ?? '', claim?.ttlMs ?? 0, code?.digest ?? '', code?.attempts ?? 0, code?.ttlMs ?? 0);
+        const [ok, refused, ttl] = (await script(SPEND, keys, args)) as [number, number, number];
         return ok === 1 ? { ok: true } : { ok: false, refused, claimTtlMs: Math.max(ttl, 0) };
       }),
-    refund: (keys) => call(async () => void (keys.length && (await redis.eval(REFUND, keys.length, ...keys.map(k))))),
-    attempt: (now, budgets, backoff) =>
-      call(async (): Promise<AttemptResult> => {
-        const keys = [...budgets.map((b) => k(b.key)), k(backoff.key)];
-        const args = [now, budgets.length, ...budgets.flatMap((b) => [b.limit, b.ttlMs])];
-        args.push(backoff.window, backoff.free, backoff.baseMs, backoff.maxMs, backoff.ttlMs);
-        const [ok, a, b] = (await redis.eval(ATTEMPT, keys.length, ...keys, ...args)) as [number, number, number];
-        if (ok === 1) return { ok: true, ticket: { window: backoff.window, previousBlockedUntil: a, blockedUntil: b } };
-        return a === -1 ? { ok: false, refused: 'backoff', retryMs: b } : { ok: false, refused: a, retryMs: 0 };
-      }),
-    forgive: (backoffKey, ticket, refundKeys, clearKeys) =>
+    unspend: (budgetKeys, claim, code) =>
       call(async () => {
-        const keys = [backoffKey, ...refundKeys, ...clearKeys].map(k);
-        const args = [ticket.window, ticket.blockedUntil, ticket.previousBlockedUntil, refundKeys.length];
-        await redis.eval(FORGIVE, keys.length, ...keys, ...args);
+        const keys = [...budgetKeys, claim?.key ?? 'none', code?.key ?? 'none'];
+        await script(UNSPEND, keys, [budgetKeys.length, claim?.token ?? '', code?.digest ?? '']);
+      }),
+    attempt: (now, budgets, backoffs) =>
+      call(async (): Promise<AttemptResult> => {
+        const keys = [...budgets.map((b) => b.key), ...backoffs.map((b) => b.key)];
+        const args: (string | number)[] = [now, budgets.length, backoffs.length];
+        for (const b of budgets) args.push(b.limit, b.ttlMs);
+        for (const b of backoffs) args.push(b.window, b.free, b.baseMs, b.maxMs, b.ttlMs);
+        const result = (await script(ATTEMPT, keys, args)) as number[];
+        if (result[0] !== 1) {
+          const [, which, index = 0, ms = 0] = result;
+          return { ok: false, refused: which === 1 ? { backoff: index } : { budget: index }, retryMs: ms };
+        }
+        const tickets: AttemptTicket[] = backoffs.map((b, j) => ({
+          key: b.key,
+          window: b.window,
+          previousBlockedUntil: result[1 + 2 * j] ?? 0,
+          blockedUntil: result[2 + 2 * j] ?? 0,
+        }));
+        return { ok: true, tickets };
+      }),
+    forgive: (tickets, refundKeys, clearKeys) =>
+      call(async () => {
+        const keys = [...tickets.map((t) => t.key), ...refundKeys, ...clearKeys];
+        const args: (string | number)[] = [tickets.length, refundKeys.length];
+        for (const t of tickets) args.push(t.window, t.blockedUntil, t.previousBlockedUntil);
+        await script(FORGIVE, keys, args);
       }),
     ping: () => call(async () => void (await redis.ping())),
     close: async () => {

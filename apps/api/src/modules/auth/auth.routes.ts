@@ -2,17 +2,21 @@ import { AUTH_MESSAGES, Code, type LoginForm, ok, routes } from '@register/contr
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { fromContract } from '../../lib/route.ts';
-import { beginUserSession } from '../../plugins/session.ts';
+import { beginUserSession, deviceCookieOf, setDeviceCookie } from '../../plugins/session.ts';
 import type { AuthService } from './auth.service.ts';
 
 /** Login, logout and the current user: needs the session scope. */
 export const authRoutes: FastifyPluginAsync<{ auth: AuthService; cookieName: string }> = async (app, { auth, cookieName }) => {
   app.route({
     ...fromContract(routes.login),
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const { account, password } = request.body as LoginForm;
-      const user = await auth.login(account, password, request.client);
+      const { user, deviceToken } = await auth.login(account, password, {
+        client: request.client,
+        deviceToken: deviceCookieOf(request),
+      });
       await beginUserSession(request, user.id);
+      setDeviceCookie(request, reply, deviceToken);
       return ok(user, AUTH_MESSAGES.loggedIn);
     },
   });

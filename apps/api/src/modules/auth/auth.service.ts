@@ -6,6 +6,7 @@ import type { SecurityEvents } from '../security-events/events.service.ts';
 import type { PasswordHasher } from '../users/passwords.ts';
 import { type UsersRepository, usernameKey } from '../users/users.repository.ts';
 import { toUserView } from '../users/users.service.ts';
+import type { DeviceTokens } from './device-tokens.ts';
 import { type LoginThrottle, LoginThrottledError } from './login-throttle.ts';
 
 const MOBILE = new RegExp(MOBILE_PATTERN);
@@ -20,11 +21,12 @@ export function createAuthService(deps: {
   users: UsersRepository;
   passwords: PasswordHasher;
   throttle: LoginThrottle;
+  devices: DeviceTokens;
   events: SecurityEvents;
   clock: Clock;
   log: FastifyBaseLogger;
 }) {
-  const { users, passwords, throttle, events, clock, log } = deps;
+  const { users, passwords, throttle, devices, events, clock, log } = deps;
 
   async function findUser(account: string, mobile: string | null) {
     if (!mobile) return users.findByUsername(account);
@@ -33,14 +35,28 @@ export function createAuthService(deps: {
   }
 
   return {
-    /** One answer (LOGINERR) for an unknown account, a wrong password and an inactive user. */
-    async login(account: string, password: string, client: string): Promise<UserView> {
+    /**
+     * One answer (LOGINERR) for an unknown account, a wrong password and an inactive user. On
+     * success, also a new device token for this browser (`deviceToken`: the cookie it sent).
+     */
+    async login(
+      account: string,
+      password: string,
+      context: { client: string; deviceToken?: string },
+    ): Promise<{ user: UserView; deviceToken: string }> {
+      const { client } = context;
       const { identifier, mobile } = identifierOf(account);
       const user = await findUser(account, mobile);
+      const device = user ? devices.verify(context.deviceToken, user.id) : null;
       const subject = { client, userId: user?.id, mobile: mobile ?? user?.mobile };
       let attempt: Awaited<ReturnType<LoginThrottle['begin']>>;
       try {
-        attempt = await throttle.begin({ identifier, client, account: user ? `user:${user.id}` : `id:${identifier}` });
+        attempt = await throttle.begin({
+          identifier,
+          client,
+          account: user ? `user:${user.id}` : `id:${identifier}`,
+          ...(device ? { device } : {}),
+        });
       } catch (error) {
         if (error instanceof LoginThrottledError)
           events.record('login_throttled', { ...subject, detail: { budget: error.budget } });
@@ -66,9 +82,12 @@ export function createAuthService(deps: {
         .catch((err: unknown) => log.error({ err }, 'could not refund a successful login attempt'));
       const rehashed = check.rehash ? await passwords.hash(password) : undefined;
       await users.recordLogin(user.id, new Date(clock()), rehashed);
-      events.record('login_ok', { client, userId: user.id, mobile: user.mobile });
-      return toUserView(user);
+      events.record('login_ok', { client, userId: user.id, mobile: user.mobile, detail: { knownDevice: device !== null } });
+      return { user: toUserView(user), deviceToken: devices.issue(user.id) };
     },
+
+    /** A device token for a browser that just proved to be this user (registration). */
+    deviceTokenFor: (userId: number) => devices.issue(userId),
 
     /** The logged-in user of a session, or null when the account is gone or deactivated. */
     async currentUser(userId: number): Promise<UserView | null> {

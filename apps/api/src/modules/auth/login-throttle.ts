@@ -1,25 +1,28 @@
 // The login policy: limits that stop guessing without letting anyone lock an account out.
 //
 // - Per (identifier as typed, client): a strict failure budget. It is what one attacker spends.
-// - Per client, over all identifiers: a wider one, against one address spraying many accounts.
-// - Per account (the user it resolves to): no hard lock, a progressive delay (Keycloak's
-//   brute-force detector): past LOGIN_ACCOUNT_FREE_FAILURES failures in a window, each failure
-//   makes the next attempt wait twice as long, up to LOGIN_MAX_DELAY_SECONDS. Its free budget
-//   is more than one client can spend (config refuses less), so it is reached only by many
-//   clients, and even then the owner waits at most the maximum delay.
+// - Per client, over all identifiers, and per account (the user an identifier resolves to): no
+//   hard lock, a progressive delay (Keycloak's brute-force detector). Past the free failures in
+//   a window, each failure makes the next attempt wait twice as long, up to
+//   LOGIN_MAX_DELAY_SECONDS. The account's free budget is more than one client can spend
+//   (config refuses less), so only many clients reach it.
+// - A device that logged in as the account before (the signed device cookie, OWASP's "device
+//   cookies") skips both delays and has a strict budget of its own instead: an attacker who
+//   keeps an account in its delay, or a noisy neighbour behind the same NAT, never slows the
+//   owner's own browser.
 //
 // An attempt is counted before the password is checked, so a parallel burst is counted as it
 // arrives; a refused attempt is not counted again; a success is refunded and clears that
 // client's failures for the account. The server never sleeps: a delay is a 429 with Retry-After.
-// Every refusal is the same sentence, so a 429 never tells which budget (or account) it was.
+// Every refusal is the same sentence, whichever budget refused.
 import { AUTH_MESSAGES, Code } from '@register/contracts';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { retrySeconds, windowAt, windowTtl } from '../../lib/windows.ts';
-import type { KvStore } from '../../store/kv-store.ts';
+import type { Backoff, KvStore } from '../../store/kv-store.ts';
 
-export type LoginBudget = 'pair' | 'client' | 'account';
+export type LoginBudget = 'pair' | 'device' | 'client' | 'account';
 
 export class LoginThrottledError extends AppError {
   readonly budget: LoginBudget;
@@ -45,40 +48,44 @@ export function createLoginThrottle(deps: { store: KvStore; clock: Clock; config
     /**
      * Counts one attempt of `client` at `identifier`, which resolves to `account` (a user, or the
      * identifier itself when no user has it, so unknown accounts behave like known ones).
+     * `device` is the id of a valid device cookie for that account, if the request carries one.
      * Throws LoginThrottledError when a budget refuses.
      */
-    async begin(attempt: { identifier: string; client: string; account: string }): Promise<LoginAttempt> {
-      const { identifier, client, account } = attempt;
+    async begin(attempt: { identifier: string; client: string; account: string; device?: string }): Promise<LoginAttempt> {
+      const { identifier, client, account, device } = attempt;
       const now = clock();
       const window = windowAt(now, windowMs);
       const ttlMs = windowTtl(window);
-      const clientKey = `login:client:${client}:${window.index}`;
-      const backoffKey = `login:account:${account}`;
-      const result = await store.attempt(
-        now,
-        [
-          { key: pairKey(identifier, client, window.index), limit: config.maxFailures, ttlMs },
-          { key: clientKey, limit: config.maxFailuresPerClient, ttlMs },
-        ],
-        {
-          key: backoffKey,
-          window: window.index,
-          free: config.accountFreeFailures,
-          baseMs: config.baseDelaySeconds * 1000,
-          maxMs: maxDelayMs,
-          ttlMs: ttlMs + maxDelayMs,
-        },
-      );
+      const pair = { key: pairKey(identifier, client, window.index), limit: config.maxFailures, ttlMs };
+      const deviceBudget = device && { key: `login:device:${device}:${window.index}`, limit: config.maxFailures, ttlMs };
+      const delay = (key: string, free: number): Backoff => ({
+        key,
+        window: window.index,
+        free,
+        baseMs: config.baseDelaySeconds * 1000,
+        maxMs: maxDelayMs,
+        ttlMs: ttlMs + maxDelayMs,
+      });
+      const budgets = deviceBudget ? [pair, deviceBudget] : [pair];
+      const backoffs = deviceBudget
+        ? []
+        : [
+            delay(`login:client:${client}`, config.maxFailuresPerClient),
+            delay(`login:account:${account}`, config.accountFreeFailures),
+          ];
+
+      const result = await store.attempt(now, budgets, backoffs);
       if (!result.ok) {
-        if (result.refused === 'backoff') throw new LoginThrottledError('account', retrySeconds(result.retryMs));
-        throw new LoginThrottledError(result.refused === 0 ? 'pair' : 'client', retrySeconds(window.remainingMs));
+        if ('backoff' in result.refused) {
+          throw new LoginThrottledError(result.refused.backoff === 0 ? 'client' : 'account', retrySeconds(result.retryMs));
+        }
+        throw new LoginThrottledError(result.refused.budget === 0 ? 'pair' : 'device', retrySeconds(window.remainingMs));
       }
       return {
         succeeded: (identifiers) =>
           store.forgive(
-            backoffKey,
-            result.ticket,
-            [clientKey],
+            result.tickets,
+            deviceBudget ? [deviceBudget.key] : [],
             identifiers.map((id) => pairKey(id, client, window.index)),
           ),
       };

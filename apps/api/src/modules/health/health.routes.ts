@@ -11,8 +11,34 @@ const within = (promise: Promise<void>) =>
     () => 'down' as const,
   );
 
-/** GET /health/ (backends) and /healthz (the process): for load balancers and orchestrators; never rate limited. */
-export const healthRoutes: FastifyPluginAsync<{ db: Database; store: KvStore }> = async (app, { db, store }) => {
+/**
+ * GET /health/ (backends) and /healthz (the process): for load balancers and orchestrators;
+ * never rate limited. /health/ is therefore no way to make the backends work: concurrent calls
+ * share one check, and a check is reused for HEALTH_CACHE_MS.
+ */
+export const healthRoutes: FastifyPluginAsync<{ db: Database; store: KvStore; cacheMs: number }> = async (
+  app,
+  { db, store, cacheMs },
+) => {
+  let last: { at: number; status: HealthStatus } | null = null;
+  let checking: Promise<HealthStatus> | null = null;
+  const check = async (): Promise<HealthStatus> => {
+    const [database, storeStatus] = await Promise.all([within(db.ping()), within(store.ping())]);
+    return { database, store: storeStatus, backends: { database: db.kind, store: store.kind } };
+  };
+  const current = () => {
+    if (last && app.clock() - last.at < cacheMs) return Promise.resolve(last.status);
+    checking ??= check()
+      .then((status) => {
+        last = { at: app.clock(), status };
+        return status;
+      })
+      .finally(() => {
+        checking = null;
+      });
+    return checking;
+  };
+
   app.route({
     ...fromContract(routes.healthz),
     config: { rateLimit: false },
@@ -22,9 +48,8 @@ export const healthRoutes: FastifyPluginAsync<{ db: Database; store: KvStore }> 
     ...fromContract(routes.health),
     config: { rateLimit: false },
     handler: async (_request, reply) => {
-      const [database, storeStatus] = await Promise.all([within(db.ping()), within(store.ping())]);
-      const status: HealthStatus = { database, store: storeStatus, backends: { database: db.kind, store: store.kind } };
-      const healthy = database === 'ok' && storeStatus === 'ok';
+      const status = await current();
+      const healthy = status.database === 'ok' && status.store === 'ok';
       return reply.code(healthy ? 200 : 503).send(envelopeOf(healthy ? Code.OK : Code.SERVERERR, status));
     },
   });

@@ -58,17 +58,66 @@ describe('security event writer', () => {
     await events.close();
   });
 
-  it('never waits on a stalled database: the write times out, and the buffer stays bounded', async () => {
-    const events = recorder(() => new Promise<void>(() => {}));
+  it('never waits on a stalled database: one write at a time, a bounded buffer, bounded flushes', async () => {
+    let writes = 0;
+    const events = recorder(() => {
+      writes++;
+      return new Promise<void>(() => {});
+    });
     events.record('login_ok', { userId: 1 });
-    const flushing = events.flush();
+    await events.flush(); // answered after writeTimeoutMs (100 ms), not by the database
     // While the write hangs, recording goes on and never blocks; past bufferMax it drops.
     for (let i = 0; i < 20; i++) events.record('register_ok', { userId: i });
-    expect(events.stats()).toMatchObject({ pending: 5, dropped: 15 });
-    // Both batches (the first event, then the five buffered meanwhile) are given up after the
-    // write timeout (100 ms each), not when the database answers, which it never does.
-    await flushing;
-    expect(events.stats()).toMatchObject({ written: 0, dropped: 21, pending: 0 });
+    expect(events.stats()).toMatchObject({ written: 0, pending: 5, dropped: 15 });
+    await events.flush();
+    // No second write was started beside the stalled one (it would hold a second connection).
+    expect(writes).toBe(1);
+    await events.close();
+  });
+
+  it('writes what waited once a slow database answers', async () => {
+    const written: EventRow[] = [];
+    let release: () => void = () => {};
+    let first = true;
+    const events = recorder(async (rows) => {
+      if (first) {
+        first = false;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }
+      written.push(...rows);
+    });
+    events.record('login_ok', { userId: 1 });
+    await events.flush();
+    events.record('login_ok', { userId: 2 });
+    release();
+    await events.flush();
+    expect(written.map((r) => r.userId)).toEqual([1, 2]);
+    expect(events.stats()).toMatchObject({ written: 2, dropped: 0, pending: 0 });
+    await events.close();
+  });
+
+  it('does not coalesce what names a target: failed logins keep one row per account', async () => {
+    const written: EventRow[] = [];
+    const events = recorder(async (rows) => void written.push(...rows));
+    for (const userId of [1, 2, 3])
+      events.record('login_failed', { client: '198.51.100.3', userId, detail: { reason: 'password' } });
+    // A flood of refusals with changing numbers is still one row.
+    for (let i = 0; i < 50; i++) {
+      events.record('login_throttled', {
+        client: '198.51.100.3',
+        mobile: `138000${String(i).padStart(5, '0')}`,
+        detail: { budget: 'client' },
+      });
+    }
+    await events.flush();
+    expect(written.map((r) => [r.kind, r.userId ?? r.detail.count])).toEqual([
+      ['login_failed', 1],
+      ['login_failed', 2],
+      ['login_failed', 3],
+      ['login_throttled', 50],
+    ]);
     await events.close();
   });
 });

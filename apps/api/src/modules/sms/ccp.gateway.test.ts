@@ -1,7 +1,8 @@
+import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CCP_ACCOUNT, fakeCcpConfig, startFakeCcp } from '../../../test/fake-ccp.ts';
 import { ccpSignature, ccpTimestamp, createCcpGateway } from './ccp.gateway.ts';
-import { SmsRejectedError, smsText } from './sms.gateway.ts';
+import { SmsNotSentError, SmsRejectedError, smsText } from './sms.gateway.ts';
 
 describe('CCP (yuntongxun) SMS client', () => {
   let fake: Awaited<ReturnType<typeof startFakeCcp>>;
@@ -53,11 +54,16 @@ describe('CCP (yuntongxun) SMS client', () => {
     expect(String(error)).toMatch(/timeout|aborted/i);
   });
 
-  it('fails on an unreachable provider', async () => {
-    const down = createCcpGateway(
-      { baseUrl: 'http://127.0.0.1:1', accountSid: 'a', authToken: 'b', appId: 'c', templateId: '1', timeoutMs: 300 },
-      clock,
-    );
-    await expect(down.send(message)).rejects.toThrow();
+  it('says "not sent" only when the provider could not be reached at all', async () => {
+    // A port that was just free: connecting is refused.
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as net.AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const down = createCcpGateway(fakeCcpConfig(`http://127.0.0.1:${port}`), clock);
+    await expect(down.send(message)).rejects.toBeInstanceOf(SmsNotSentError);
+    // A provider that took the request and never answered may have sent it: not "not sent".
+    fake.setMode('hang');
+    await expect(gateway().send(message)).rejects.not.toBeInstanceOf(SmsNotSentError);
   });
 });

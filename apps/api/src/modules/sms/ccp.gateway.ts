@@ -7,10 +7,18 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { type SmsGateway, SmsRejectedError } from './sms.gateway.ts';
+import { type SmsGateway, SmsNotSentError, SmsRejectedError } from './sms.gateway.ts';
 
 export const CCP_API_VERSION = '2013-12-26';
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
+/** Connection failures that happen before a single byte of the request is sent. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function notSent(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  return NOT_SENT.has(code) || code.startsWith('ERR_TLS_') || code.includes('CERT');
+}
 
 export function ccpTimestamp(nowMs: number): string {
   return new Date(nowMs + CHINA_OFFSET_MS).toISOString().replace(/\D/g, '').slice(0, 14);
@@ -36,17 +44,24 @@ export function createCcpGateway(config: Config['sms']['ccp'], clock: Clock): Sm
         templateId: config.templateId,
         datas: [code, String(ttlMinutes)],
       });
-      // Throws on network failure or timeout: the caller answers SMSERROR.
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          accept: 'application/json',
-          'content-type': 'application/json;charset=utf-8',
-          authorization: Buffer.from(`${config.accountSid}:${timestamp}`).toString('base64'),
-        },
-        body,
-        signal: AbortSignal.timeout(config.timeoutMs),
-      });
+      // A timeout, or a connection lost after sending, leaves it unknown whether the text went
+      // out: that error is passed on as it is. Only what happens before sending is "not sent".
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: 'POST',
+          headers: {
+            accept: 'application/json',
+            'content-type': 'application/json;charset=utf-8',
+            authorization: Buffer.from(`${config.accountSid}:${timestamp}`).toString('base64'),
+          },
+          body,
+          signal: AbortSignal.timeout(config.timeoutMs),
+        });
+      } catch (error) {
+        if (notSent(error)) throw new SmsNotSentError('CCP is unreachable', { cause: error });
+        throw error;
+      }
       const text = await response.text();
       let result: { statusCode?: unknown; statusMsg?: unknown };
       try {

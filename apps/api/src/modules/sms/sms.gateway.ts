@@ -8,8 +8,17 @@ export interface SmsMessage {
 
 export interface SmsGateway {
   readonly name: 'outbox' | 'ccp';
-  /** Resolves when the provider accepted the message; throws SmsRejectedError or any other error. */
+  /**
+   * Resolves when the provider accepted the message. Throws SmsRejectedError or SmsNotSentError
+   * when the message certainly did not go out; any other error (a timeout, a garbled answer)
+   * leaves it unknown whether it did.
+   */
   send(message: SmsMessage): Promise<void>;
+}
+
+/** The request never reached the provider (refused, unreachable, no DNS, bad TLS): nothing was sent. */
+export class SmsNotSentError extends Error {
+  override name = 'SmsNotSentError';
 }
 
 /** The provider answered and refused the message (the seed's `res != 0`: SMSFAIL). */

@@ -2,6 +2,7 @@ import { Code, errorMap, type MobileParams, ok, routes, SMS_MESSAGES, type SmsCo
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { fromContract } from '../../lib/route.ts';
+import { markSmsSent } from '../../plugins/session.ts';
 import type { Outbox } from './outbox.gateway.ts';
 import type { SmsService } from './sms.service.ts';
 
@@ -14,6 +15,7 @@ export const smsRoutes: FastifyPluginAsync<{ sms: SmsService }> = async (app, { 
     handler: async (request) => {
       const { mobile, captcha } = request.body as SmsCodeForm;
       const sent = await sms.sendCode({ sessionId: request.session.sessionId, mobile, captcha, client: request.client });
+      markSmsSent(request, app.clock());
       return ok(sent, SMS_MESSAGES.sent);
     },
   });

@@ -53,18 +53,23 @@ function build(store: KvStore, options: { clock?: () => number; gateway?: SmsGat
     log,
   });
   let sessions = 0;
+  /** The session each mobile's last code was asked for in: codes are bound to it. */
+  const sessionOf = new Map<string, string>();
   /** A fresh visitor: a captcha of its own, then the send. */
   const send = async (mobile: string, client = '10.0.0.1') => {
     const sessionId = `session-${++sessions}-${Math.random()}`;
+    sessionOf.set(mobile, sessionId);
     await captcha.issue(sessionId);
     return sms.sendCode({ sessionId, mobile, captcha: 'abcd', client });
   };
   const codeOf = async (mobile: string) => (await outbox.last(mobile))?.code ?? '';
-  const verify = async (mobile: string, code: string) => {
-    const checked = await sms.checkCode(mobile, code, '10.0.0.1');
-    if (!(await sms.useCode(checked))) throw new Error('code already used');
+  /** Tries a code from the session that asked for it (or another one). */
+  const check = (mobile: string, code: string, sessionId = sessionOf.get(mobile) ?? 'none') =>
+    sms.checkCode(mobile, code, { client: '10.0.0.1', sessionId });
+  const verify = async (mobile: string, code: string, sessionId?: string) => {
+    if (!(await sms.useCode(await check(mobile, code, sessionId)))) throw new Error('code already used');
   };
-  return { sms, send, codeOf, verify, events };
+  return { sms, send, codeOf, check, verify, events, sessionOf };
 }
 
 describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
@@ -74,15 +79,15 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
   });
   afterAll(() => store.close());
 
-  it('sends a 6-digit code and stores only its HMAC', async () => {
-    const { send, codeOf, events } = build(store);
+  it('sends a 6-digit code, bound to the session that asked for it', async () => {
+    const { send, codeOf, check, events } = build(store);
     const mobile = randomMobile();
     await expect(send(mobile)).resolves.toEqual({ expiresIn: 300, resendIn: 60, codeLength: 6 });
     const code = await codeOf(mobile);
     expect(code).toMatch(/^\d{6}$/);
-    const claimed = await store.claimAttempt(`sms:code:${mobile}`);
-    expect(claimed?.digest).toBeTruthy();
-    expect(claimed?.digest).not.toContain(code);
+    const checked = await check(mobile, code);
+    expect(checked.digest).not.toContain(code); // only an HMAC is stored
+    expect(checked.key).toMatch(new RegExp(`^sms:code:${mobile}:`));
     expect(events.recorded).toEqual([{ kind: 'sms_sent', input: { client: '10.0.0.1', mobile, detail: { gateway: 'outbox' } } }]);
   });
 
@@ -108,20 +113,31 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
   });
 
   it('checks the right code without using it up; useCode succeeds for exactly one racer', async () => {
-    const { sms, send, codeOf } = build(store);
+    const { sms, send, codeOf, check } = build(store);
     const mobile = randomMobile();
     await send(mobile);
     const code = await codeOf(mobile);
-    const checked = await Promise.all(Array.from({ length: 3 }, () => sms.checkCode(mobile, code, '10.0.0.1')));
+    const checked = await Promise.all(Array.from({ length: 3 }, () => check(mobile, code)));
     const used = await Promise.all(checked.map((c) => sms.useCode(c)));
     expect(used.filter(Boolean)).toHaveLength(1);
-    await expect(sms.checkCode(mobile, code, '10.0.0.1')).rejects.toMatchObject({
-      data: { fields: { sms_code: SMS_MESSAGES.expired } },
-    });
+    await expect(check(mobile, code)).rejects.toMatchObject({ data: { fields: { sms_code: SMS_MESSAGES.expired } } });
+  });
+
+  it('another session can neither try the code nor spend its attempts, nor replace it', async () => {
+    const { send, codeOf, check, verify } = build(store);
+    const mobile = randomMobile();
+    await send(mobile);
+    const owner = await codeOf(mobile);
+    for (let i = 0; i < 20; i++) {
+      await expect(check(mobile, owner, 'attacker-session')).rejects.toMatchObject({
+        data: { fields: { sms_code: SMS_MESSAGES.expired } },
+      });
+    }
+    await expect(verify(mobile, owner)).resolves.toBeUndefined();
   });
 
   it('counts wrong codes down, and the sixth attempt fails even with the right code', async () => {
-    const { sms, send, codeOf, events } = build(store);
+    const { send, codeOf, check, events } = build(store);
     const mobile = randomMobile();
     await send(mobile);
     const code = await codeOf(mobile);
@@ -129,7 +145,7 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     const messages: string[] = [];
     for (let i = 0; i < 5; i++)
       messages.push(
-        await sms.checkCode(mobile, wrong, '10.0.0.1').then(
+        await check(mobile, wrong).then(
           () => 'ok',
           (e: { data: { fields: { sms_code: string } } }) => e.data.fields.sms_code,
         ),
@@ -141,30 +157,27 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
       SMS_MESSAGES.wrong(1),
       SMS_MESSAGES.exhausted,
     ]);
-    await expect(sms.checkCode(mobile, code, '10.0.0.1')).rejects.toMatchObject({
-      data: { fields: { sms_code: SMS_MESSAGES.expired } },
-    });
+    await expect(check(mobile, code)).rejects.toMatchObject({ data: { fields: { sms_code: SMS_MESSAGES.expired } } });
     expect(events.recorded.map((e) => e.kind)).toEqual(['sms_sent', ...Array(4).fill('code_failed'), 'code_exhausted']);
   });
 
-  it('removes the code and the cooldown and refunds the budgets when the provider refuses', async () => {
+  it('undoes everything when the provider refuses, so the visitor may retry at once; a refused text costs no budget', async () => {
     const fake = await startFakeCcp();
     try {
       const ccp = createCcpGateway(fakeCcpConfig(fake.baseUrl), Date.now);
-      // One text a day for this number: a refused or lost text must not spend it.
-      const { send, events } = build(store, { gateway: ccp, config: { perMobilePerDay: 1, mobileCeilingPerDay: 1 } });
+      // One text a day for this number: a refused text must not spend it.
+      const { send, check, events } = build(store, { gateway: ccp, config: { perMobilePerDay: 1, mobileCeilingPerDay: 1 } });
       const mobile = randomMobile();
       fake.setMode('refuse');
       await expect(send(mobile)).rejects.toMatchObject({ code: '4007' });
-      expect(await store.ttl(`sms:code:${mobile}`)).toBeNull();
-      fake.setMode('hang');
-      await expect(send(mobile)).rejects.toMatchObject({ code: '4006' });
+      const refusedCode = fake.received.at(-1)?.datas[0] ?? '';
+      await expect(check(mobile, refusedCode)).rejects.toMatchObject({ data: { fields: { sms_code: SMS_MESSAGES.expired } } });
+      expect(await store.get(`sms:cooldown:${mobile}`)).toBeNull();
       fake.setMode('ok');
       await expect(send(mobile)).resolves.toMatchObject({ resendIn: 60 });
       expect(fake.accepted.at(-1)?.to).toBe(mobile);
       expect(events.recorded.map((e) => [e.kind, e.input.detail?.reason])).toEqual([
         ['sms_failed', 'rejected'],
-        ['sms_failed', 'unreachable'],
         ['sms_sent', undefined],
       ]);
     } finally {
@@ -172,8 +185,32 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     }
   });
 
+  it('keeps the cooldown, the budgets and the code when the provider does not answer: the text may have gone out', async () => {
+    const fake = await startFakeCcp();
+    try {
+      const ccp = createCcpGateway(fakeCcpConfig(fake.baseUrl), Date.now);
+      const { send, verify, events, sessionOf } = build(store, {
+        gateway: ccp,
+        config: { perMobilePerDay: 1, mobileCeilingPerDay: 5 },
+      });
+      const mobile = randomMobile();
+      fake.setMode('hang');
+      const unconfirmed = await send(mobile).catch((e: unknown) => e);
+      const session = sessionOf.get(mobile);
+      expect(unconfirmed).toMatchObject({ code: '4006', status: 502, message: SMS_MESSAGES.unconfirmed(60), retryAfter: 60 });
+      expect(events.recorded.at(-1)).toMatchObject({ kind: 'sms_failed', input: { detail: { reason: 'unconfirmed' } } });
+      // Retrying at once is the cooldown's business: timeouts cannot pump texts.
+      fake.setMode('ok');
+      await expect(send(mobile)).rejects.toMatchObject({ code: '4201', status: 429 });
+      // And if the text did arrive, its code works.
+      await expect(verify(mobile, fake.received.at(-1)?.datas[0] ?? '', session)).resolves.toBeUndefined();
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('limits the texts to one number block per hour, and a refusal writes nothing', async () => {
-    const { send, events } = build(store, { config: { perBlockPerHour: 3 } });
+    const { send, check, events } = build(store, { config: { perBlockPerHour: 3 } });
     const [a, b, c, d] = blockOf(4) as [string, string, string, string];
     for (const [i, mobile] of [a, b, c].entries()) await send(mobile, `10.1.0.${i}`);
     const refused = await send(d, '10.1.0.9').catch((e: unknown) => e);
@@ -181,8 +218,8 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     expect((refused as { retryAfter: number }).retryAfter).toBeGreaterThan(0);
     expect((refused as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(3600);
     // Nothing was claimed for d: no cooldown, no code.
-    expect(await store.ttl(`sms:cooldown:${d}`)).toBeNull();
-    expect(await store.ttl(`sms:code:${d}`)).toBeNull();
+    expect(await store.get(`sms:cooldown:${d}`)).toBeNull();
+    await expect(check(d, '000000')).rejects.toMatchObject({ data: { fields: { sms_code: SMS_MESSAGES.expired } } });
     expect(events.recorded.at(-1)).toMatchObject({ kind: 'sms_refused', input: { mobile: d, detail: { budget: 'block_hour' } } });
     await expect(send(randomMobile(), '10.1.0.9')).resolves.toMatchObject({ resendIn: 60 });
   });
@@ -222,7 +259,7 @@ describe('SMS budgets over time (memory store)', () => {
 
   it('expires the code after its TTL and the cooldown after 60 s', async () => {
     const clock = manualClock();
-    const { sms, send, codeOf } = build(await openStore(clock), { clock });
+    const { send, codeOf, check } = build(await openStore(clock), { clock });
     const mobile = randomMobile();
     await send(mobile);
     const code = await codeOf(mobile);
@@ -232,27 +269,28 @@ describe('SMS budgets over time (memory store)', () => {
     await send(mobile);
     const second = await codeOf(mobile);
     clock.advance(300_000);
-    await expect(sms.checkCode(mobile, second, '10.0.0.1')).rejects.toMatchObject({
+    await expect(check(mobile, second)).rejects.toMatchObject({
       data: { fields: { sms_code: SMS_MESSAGES.expired } },
     });
     expect(code).toMatch(/^\d{6}$/);
   });
 
-  it('limits the codes to one mobile per hour, until the next hour', async () => {
+  it('limits the codes one client gets sent to one mobile per hour, until the next hour; other clients still get theirs', async () => {
     const clock = clockAtDayStart();
     const { send } = build(await openStore(clock), { clock, config: { perMobilePerHour: 2 } });
     const mobile = randomMobile();
     await send(mobile, '10.4.0.1');
     clock.advance(60_000);
-    await send(mobile, '10.4.0.2');
+    await send(mobile, '10.4.0.1');
     clock.advance(60_000);
-    await expect(send(mobile, '10.4.0.3')).rejects.toMatchObject({
+    await expect(send(mobile, '10.4.0.1')).rejects.toMatchObject({
       code: '4201',
       message: SMS_MESSAGES.hourlyLimit,
       retryAfter: 3600 - 120,
     });
+    await expect(send(mobile, '10.4.0.2')).resolves.toMatchObject({ resendIn: 60 });
     clock.advance(HOUR - 120_000);
-    await expect(send(mobile, '10.4.0.3')).resolves.toMatchObject({ resendIn: 60 });
+    await expect(send(mobile, '10.4.0.1')).resolves.toMatchObject({ resendIn: 60 });
   });
 
   it('counts the daily budget per (mobile, client) under a ceiling for the number', async () => {
@@ -275,13 +313,13 @@ describe('SMS budgets over time (memory store)', () => {
     await expect(send(victim, '203.0.113.21')).resolves.toMatchObject({ resendIn: 60 });
   });
 
-  it("a send that fails late never removes a newer send's code or cooldown", async () => {
+  it("a send that times out late never removes a newer send's code or cooldown", async () => {
     const clock = manualClock();
     const timed = await openStore(clock);
     const fake = await startFakeCcp();
     try {
       const ccp = createCcpGateway(fakeCcpConfig(fake.baseUrl), clock);
-      const { send, verify } = build(timed, { clock, gateway: ccp });
+      const { send, verify, sessionOf } = build(timed, { clock, gateway: ccp });
       const mobile = randomMobile();
       fake.setMode('hang');
       const late = send(mobile).catch((e: unknown) => e);
@@ -290,9 +328,10 @@ describe('SMS budgets over time (memory store)', () => {
       fake.setMode('ok');
       await send(mobile);
       const code = fake.accepted.at(-1)?.datas[0] ?? '';
-      expect(await late).toMatchObject({ code: '4006' });
+      const session = sessionOf.get(mobile);
+      expect(await late).toMatchObject({ code: '4006', retryAfter: 60 });
       await expect(send(mobile)).rejects.toMatchObject({ code: '4201' }); // the cooldown stands
-      await expect(verify(mobile, code)).resolves.toBeUndefined(); // so does the code
+      await expect(verify(mobile, code, session)).resolves.toBeUndefined(); // so does the code
     } finally {
       await fake.close();
     }

@@ -10,21 +10,28 @@ import { DAY_MS, HOUR_MS, retrySeconds, type Window, windowAt, windowTtl } from 
 import type { Budget, KvStore } from '../../store/kv-store.ts';
 import type { CaptchaService } from '../captcha/captcha.service.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
-import { type SmsGateway, SmsRejectedError, smsText } from './sms.gateway.ts';
+import { type SmsGateway, SmsNotSentError, SmsRejectedError, smsText } from './sms.gateway.ts';
 
 /** A code that was checked and found right, not yet used up (see useCode). */
 export interface CheckedCode {
-  mobile: string;
+  key: string;
   digest: string;
 }
 
+/** Who asks: the client (for the budgets and the log) and the session the code is bound to. */
+export interface Requester {
+  client: string;
+  sessionId: string;
+}
+
 export interface SmsService {
-  sendCode(input: { sessionId: string; mobile: string; captcha: string; client: string }): Promise<SmsSent>;
+  sendCode(input: Requester & { mobile: string; captcha: string }): Promise<SmsSent>;
   /**
    * Checks a code for a mobile, spending one attempt, and leaves it in place: the caller uses it
    * up with useCode() once nothing else can refuse. Throws PARAMERR (field sms_code) otherwise.
+   * Only the session that asked for the code can try it, so nobody else can spend its attempts.
    */
-  checkCode(mobile: string, code: string, client: string): Promise<CheckedCode>;
+  checkCode(mobile: string, code: string, requester: Requester): Promise<CheckedCode>;
   /** Uses up a checked code; true for exactly one of any number of racing callers. */
   useCode(checked: CheckedCode): Promise<boolean>;
 }
@@ -33,7 +40,6 @@ export interface SmsService {
 export type SmsBudget = 'mobile_hour' | 'mobile_day' | 'mobile_ceiling' | 'block_hour' | 'global_hour' | 'global_day';
 
 const keys = {
-  code: (mobile: string) => `sms:code:${mobile}`,
   cooldown: (mobile: string) => `sms:cooldown:${mobile}`,
 };
 
@@ -60,12 +66,16 @@ export function createSmsService(deps: {
 }): SmsService {
   const { store, digest, captcha, gateway, isMobileRegistered, events, clock, config, log } = deps;
   const codeDigest = (mobile: string, code: string) => digest('sms', mobile, code);
+  // One code per (mobile, session): another visitor's request for the same number neither
+  // replaces it nor can try it. The session id itself is not written into the key.
+  const codeKey = (mobile: string, sessionId: string) => `sms:code:${mobile}:${digest('sms-session', sessionId)}`;
 
   /**
-   * Every budget one send spends. Per mobile: per hour, and per day counted per (mobile, client)
-   * under a higher ceiling for the number, so an attacker who spends a number's budget from his
-   * own clients does not deny it to its owner, short of the ceiling that protects the bill.
-   * Per number block (SMS pumping walks consecutive numbers), and for the whole service.
+   * Every budget one send spends. Per mobile, per hour and per day, both counted per (mobile,
+   * client), under a higher daily ceiling for the number: an attacker who spends a number's
+   * budget from his own clients does not deny it to its owner, short of the ceiling that
+   * protects the bill. Per number block (SMS pumping walks consecutive numbers), and for the
+   * whole service.
    */
   function budgets(mobile: string, client: string): { name: SmsBudget; budget: Budget; window: Window }[] {
     const now = clock();
@@ -77,7 +87,7 @@ export function createSmsService(deps: {
       budget: { key: `${key}:${window.index}`, limit, ttlMs: windowTtl(window) },
     });
     return [
-      entry('mobile_hour', `sms:hour:${mobile}`, config.perMobilePerHour, hour),
+      entry('mobile_hour', `sms:hour:${mobile}:${client}`, config.perMobilePerHour, hour),
       entry('mobile_day', `sms:day:${mobile}:${client}`, config.perMobilePerDay, day),
       entry('mobile_ceiling', `sms:day:${mobile}`, config.mobileCeilingPerDay, day),
       entry('block_hour', `sms:block:${numberBlock(mobile)}`, config.perBlockPerHour, hour),
@@ -91,19 +101,23 @@ export function createSmsService(deps: {
       await captcha.consume(sessionId, answer, client);
       if (await isMobileRegistered(mobile)) throw fieldError(Code.DATAEXIST, 'mobile', SMS_MESSAGES.registered);
 
-      // One atomic step claims the cooldown and spends every budget, or writes nothing at all:
-      // of any number of concurrent requests for one mobile exactly one gets through (the seed's
-      // get-then-setex let them all), and a refusal leaves no cooldown or count behind. The claim
-      // holds this request's own token, so only this request can release it.
+      // One atomic step claims the cooldown, spends every budget and stores the code, or writes
+      // nothing at all: of any number of concurrent requests for one mobile exactly one gets
+      // through (the seed's get-then-setex let them all), and a refusal leaves no cooldown or
+      // count behind. The claim holds this request's own token, so only it can release it.
+      const code = String(randomInt(0, 10 ** config.codeLength)).padStart(config.codeLength, '0');
+      const stored = { key: codeKey(mobile, sessionId), digest: codeDigest(mobile, code) };
       const spending = budgets(mobile, client);
       const claim = {
         key: keys.cooldown(mobile),
-        value: randomBytes(12).toString('base64url'),
+        token: randomBytes(12).toString('base64url'),
         ttlMs: config.resendSeconds * 1000,
       };
       const spent = await store.spend(
+        clock(),
         spending.map((s) => s.budget),
         claim,
+        { ...stored, attempts: config.maxAttempts, ttlMs: config.ttlSeconds * 1000 },
       );
       if (!spent.ok) {
         const refusal = spent.refused === -1 ? null : spending[spent.refused];
@@ -120,43 +134,51 @@ export function createSmsService(deps: {
         });
       }
 
-      const code = String(randomInt(0, 10 ** config.codeLength)).padStart(config.codeLength, '0');
       const ttlMinutes = Math.ceil(config.ttlSeconds / 60);
-      const digest = codeDigest(mobile, code);
       try {
-        await store.putCode(keys.code(mobile), digest, config.maxAttempts, config.ttlSeconds * 1000);
         await gateway.send({ mobile, code, ttlMinutes, text: smsText(code, ttlMinutes) });
       } catch (error) {
-        // Nothing half-done: the unsent code cannot be used, the visitor may retry at once, and the
-        // budgets are spent only by texts that went out. Compare-and-delete, so a late failure
-        // never removes a newer request's code or claim.
-        await Promise.all([
-          store.consumeCode(keys.code(mobile), digest),
-          store.deleteIfEquals(claim.key, claim.value),
-          store.refund(spending.map((s) => s.budget.key)),
-        ]).catch((cleanupError: unknown) => log.error({ err: cleanupError }, 'could not undo an unsent SMS'));
-        if (error instanceof AppError) throw error; // the store itself failed (503)
         const rejected = error instanceof SmsRejectedError;
+        // Certainly not sent (refused, unreachable, our own store failing): undo the whole spend in
+        // one atomic step, so the visitor may retry at once and budgets count only texts that went
+        // out. A timeout is different: the text may well have gone out (and cost money), so the
+        // cooldown, the budgets and the code all stand; otherwise timeouts would pump texts.
+        const notSent = rejected || error instanceof SmsNotSentError || error instanceof AppError;
+        if (notSent) {
+          await store
+            .unspend(
+              spending.map((s) => s.budget.key),
+              claim,
+              stored,
+            )
+            .catch((cleanupError: unknown) => log.error({ err: cleanupError }, 'could not undo an unsent SMS'));
+        }
+        if (error instanceof AppError) throw error; // the store itself failed (503)
+        const reason = rejected ? 'rejected' : notSent ? 'unreachable' : 'unconfirmed';
         events.record('sms_failed', {
           client,
           mobile,
-          detail: {
-            gateway: gateway.name,
-            reason: rejected ? 'rejected' : 'unreachable',
-            ...(rejected ? { providerCode: error.providerCode } : {}),
-          },
+          detail: { gateway: gateway.name, reason, ...(rejected ? { providerCode: error.providerCode } : {}) },
         });
         log.warn({ mobile: maskMobile(mobile), gateway: gateway.name, err: error }, 'SMS not sent');
+        if (!notSent) {
+          throw new AppError(Code.SMSERROR, {
+            message: SMS_MESSAGES.unconfirmed(config.resendSeconds),
+            retryAfter: config.resendSeconds,
+            cause: error,
+          });
+        }
         throw new AppError(rejected ? Code.SMSFAIL : Code.SMSERROR, { cause: error });
       }
       events.record('sms_sent', { client, mobile, detail: { gateway: gateway.name } });
       return { expiresIn: config.ttlSeconds, resendIn: config.resendSeconds, codeLength: config.codeLength };
     },
 
-    async checkCode(mobile, code, client) {
-      const claimed = await store.claimAttempt(keys.code(mobile));
+    async checkCode(mobile, code, { client, sessionId }) {
+      const key = codeKey(mobile, sessionId);
+      const claimed = await store.claimAttempt(key);
       if (!claimed) throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.expired);
-      if (sameDigest(claimed.digest, codeDigest(mobile, code))) return { mobile, digest: claimed.digest };
+      if (sameDigest(claimed.digest, codeDigest(mobile, code))) return { key, digest: claimed.digest };
       // The budget is spent: the next claim finds none left and deletes the code.
       if (claimed.attemptsLeft === 0) {
         events.record('code_exhausted', { client, mobile });
@@ -167,6 +189,6 @@ export function createSmsService(deps: {
     },
 
     // Compare-and-delete: when the right code races itself, exactly one request wins.
-    useCode: ({ mobile, digest }) => store.consumeCode(keys.code(mobile), digest),
+    useCode: ({ key, digest }) => store.consumeCode(key, digest),
   };
 }

@@ -10,7 +10,7 @@ import {
 } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { fromContract } from '../../lib/route.ts';
-import { beginUserSession } from '../../plugins/session.ts';
+import { beginUserSession, setDeviceCookie } from '../../plugins/session.ts';
 import type { UsersService } from './users.service.ts';
 
 /** GET /username/:username/ and /mobile/:mobile/: no session; one enumeration budget per client for both. */
@@ -35,16 +35,24 @@ export const availabilityRoutes: FastifyPluginAsync<{ users: UsersService }> = a
 };
 
 /** POST /user/register/: creates the user and logs it in with a fresh session id. */
-export const registerRoutes: FastifyPluginAsync<{ users: UsersService; smsCodeLength: number }> = async (app, opts) => {
+export const registerRoutes: FastifyPluginAsync<{
+  users: UsersService;
+  deviceTokenFor: (userId: number) => string;
+  smsCodeLength: number;
+}> = async (app, opts) => {
   const contract = fromContract(routes.register);
   // The SMS code length is configurable; the body schema follows it (same rules otherwise).
   const body = withRegisterRules(registerFormSchema(opts.smsCodeLength));
   app.route({
     ...contract,
     schema: { ...contract.schema, body },
-    handler: async (request) => {
-      const user = await opts.users.register(request.body as RegisterForm, request.client);
+    handler: async (request, reply) => {
+      const user = await opts.users.register(request.body as RegisterForm, {
+        client: request.client,
+        sessionId: request.session.sessionId,
+      });
       await beginUserSession(request, user.id);
+      setDeviceCookie(request, reply, opts.deviceTokenFor(user.id));
       return ok(user, USER_MESSAGES.registered);
     },
   });

@@ -3,7 +3,7 @@ import { passwordStrength } from '@register/contracts/password-strength';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, fieldError } from '../../errors.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
-import type { SmsService } from '../sms/sms.service.ts';
+import type { Requester, SmsService } from '../sms/sms.service.ts';
 import { commonPasswordProblem, type PasswordHasher } from './passwords.ts';
 import { DuplicateUserError, type UserRecord, type UsersRepository } from './users.repository.ts';
 
@@ -30,19 +30,21 @@ export function createUsersService(deps: {
     countMobile: (mobile: string) => users.countByMobile(mobile),
 
     /** The form has passed the shared field rules (validateRequest, reserved names included) already. */
-    async register(form: RegisterForm, client: string): Promise<UserView> {
+    async register(form: RegisterForm, requester: Requester): Promise<UserView> {
       const common = commonPasswordProblem(form.password);
       if (common) throw fieldError(Code.PARAMERR, 'password', common);
+      // The code comes first (one attempt spent, the code itself kept): what follows, whether the
+      // names are taken and the strength estimate (up to ~0.1 s of CPU), is only for a visitor
+      // who holds a valid code for this mobile in this session, so this route is no cheaper way
+      // to enumerate accounts than the rate-limited availability checks, nor a way to burn CPU.
+      // The code stays valid until the user row exists: a weak password or a lost race costs
+      // an attempt, not the code.
+      const checked = await sms.checkCode(form.mobile, form.sms_code, requester);
       const [usernameCount, mobileCount] = await Promise.all([
         users.countByUsername(form.username),
         users.countByMobile(form.mobile),
       ]);
       if (usernameCount || mobileCount) throw taken({ username: usernameCount > 0, mobile: mobileCount > 0 });
-
-      // The code is checked (one attempt spent) before the strength estimate, which costs up to
-      // ~0.1 s of CPU: only a visitor who holds a valid code can make us run it. It stays valid
-      // until the user row exists, so a weak password or a lost username race costs no code.
-      const checked = await sms.checkCode(form.mobile, form.sms_code, client);
       const strength = passwordStrength(form.password, { username: form.username, mobile: form.mobile });
       if (strength.problem) throw fieldError(Code.PARAMERR, 'password', strength.problem);
 
@@ -58,7 +60,7 @@ export function createUsersService(deps: {
       // The row is committed, so the code is done with. Using it up is tidiness, not safety: the
       // mobile's unique index already stops a second registration with it.
       await sms.useCode(checked).catch((err: unknown) => log.warn({ err }, 'could not delete a used SMS code'));
-      events.record('register_ok', { client, userId: user.id, mobile: user.mobile });
+      events.record('register_ok', { client: requester.client, userId: user.id, mobile: user.mobile });
       return toUserView(user);
     },
   };

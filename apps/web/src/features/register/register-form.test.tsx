@@ -5,6 +5,7 @@ import {
   Mobile,
   PasswordRepeat,
   RATE_LIMIT_MESSAGES,
+  SMS_MESSAGES,
   USER_MESSAGES,
   Username,
 } from '@register/contracts';
@@ -401,6 +402,24 @@ describe('register form: SMS code', () => {
     expect(input('Mobile number')).not.toHaveAttribute('aria-invalid');
     await act(() => vi.advanceTimersByTimeAsync(2000));
     expect(getCodeButton()).toHaveTextContent('Resend in 40 s');
+  });
+
+  it('says a code may still arrive when the SMS provider did not confirm, and waits before offering another', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    server.use(
+      http.post('/api/sms_code/', () =>
+        HttpResponse.json(
+          { errno: Code.SMSERROR, errmsg: SMS_MESSAGES.unconfirmed(60), data: { retryAfter: 60 } },
+          { status: 502, headers: { 'retry-after': '60' } },
+        ),
+      ),
+    );
+    const { user } = await openRegister({ advanceTimers: vi.advanceTimersByTime });
+    await prepareSmsRequest(user);
+    await user.click(getCodeButton());
+    expect(await screen.findByText(SMS_MESSAGES.unconfirmed(60))).toBeInTheDocument();
+    expect(getCodeButton()).toHaveTextContent('Resend in 60 s');
+    expect(input('SMS code')).toBeEnabled();
   });
 });
 

@@ -64,6 +64,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // with the envelope and the security headers.
     http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // CONNECT (a proxy tunnel) never reaches Fastify; without this Node just drops the socket.
+  app.server.on('connect', (_request, socket: Duplex) =>
+    writeRaw(socket, 405, 'CONNECT is not supported.', { allow: 'GET, POST' }),
+  );
   // Likewise an Expect header other than 100-continue, which Node would answer with a bare 417.
   app.server.on('checkExpectation', (_request, response) => {
     const body = JSON.stringify(failure(Code.PARAMERR, 'Unsupported Expect header.'));
@@ -135,15 +139,21 @@ function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
-function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+/** An envelope written straight to a socket, for answers Node's parser gives before Fastify runs. */
+function writeRaw(socket: Duplex, status: number, message: string, extra: Record<string, string> = {}): void {
   if (!socket.writable) return;
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const body = JSON.stringify(failure(Code.PARAMERR, 'Malformed HTTP request.'));
-  const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`);
+  const body = JSON.stringify(failure(status === 405 ? Code.METHERR : Code.PARAMERR, message));
+  const headers = Object.entries({ ...SECURITY_HEADERS, ...extra }).map(([name, value]) => `${name}: ${value}\r\n`);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n${headers.join('')}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'HPE_HEADER_OVERFLOW') writeRaw(socket, 431, 'Malformed HTTP request.');
+  else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') writeRaw(socket, 408, 'The request took too long to arrive.');
+  else writeRaw(socket, 400, 'Malformed HTTP request.');
 }
 
 /** A known path with the wrong method answers 405 METHERR with an Allow header, not 404. */

@@ -36,7 +36,7 @@ export function createServices(app: FastifyInstance) {
   });
   const users = createUsersService({ users: usersRepository, sms, passwords, events, log });
   const throttle = createLoginThrottle({ store, clock, config: config.login });
-  const devices = createDeviceTokens(digest);
+  const devices = createDeviceTokens({ digest, clock, ttlSeconds: config.login.deviceCookie.ttlSeconds });
   const auth = createAuthService({ users: usersRepository, passwords, throttle, devices, events, clock, log });
   return { captcha, sms, users, auth, outbox };
 }

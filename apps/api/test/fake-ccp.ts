@@ -15,7 +15,7 @@ export interface CcpRequest {
   timestamp: string;
 }
 
-export type CcpMode = 'ok' | 'refuse' | 'garbage' | 'hang';
+export type CcpMode = 'ok' | 'refuse' | 'garbage' | 'hang' | 'gateway-timeout';
 
 export async function startFakeCcp() {
   let mode: CcpMode = 'ok';
@@ -63,6 +63,12 @@ export async function startFakeCcp() {
       received.push({ ...(body as CcpRequest), timestamp });
       if (mode === 'hang') {
         hanging.add(res);
+        return;
+      }
+      if (mode === 'gateway-timeout') {
+        // What a proxy in front of the provider answers: JSON, but not the provider's.
+        res.writeHead(504, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: 'upstream request timeout' }));
         return;
       }
       if (mode === 'garbage') {

@@ -296,6 +296,13 @@ describe('malformed HTTP', () => {
     expect(headersOf(raw)).toMatchObject(SECURITY_HEADERS);
   });
 
+  it('answers CONNECT with 405 and the envelope, not a dropped socket', async () => {
+    const raw = await rawExchange('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    expect(raw).toMatch(/^HTTP\/1\.1 405 /);
+    expect(bodyOf(raw)).toEqual({ errno: '4005', errmsg: 'CONNECT is not supported.', data: null });
+    expect(headersOf(raw)).toMatchObject(SECURITY_HEADERS);
+  });
+
   it('answers oversized headers with 431, the envelope and the security headers', async () => {
     const raw = await rawExchange(`GET /api/health/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(raw).toMatch(/^HTTP\/1\.1 431 /);

@@ -13,6 +13,8 @@ const MAX_DELAY = 30;
 const WINDOW_S = 900;
 
 const clock = manualClock();
+/** id.issued.signature: a random id, the issue time (base 36 seconds), an HMAC. */
+const DEVICE_TOKEN = /^[\w-]{22}\.[0-9a-z]+\.[\w-]{43}$/;
 let app: FastifyInstance;
 beforeAll(async () => {
   app = await buildTestApp(
@@ -183,7 +185,7 @@ describe('device cookies', () => {
   it('an attacker who keeps the account in its delay never slows the browser the owner used before', async () => {
     nextWindow();
     const { username, device } = await newUser();
-    expect(device).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
+    expect(device).toMatch(DEVICE_TOKEN);
     await putInDelay(username);
     // The attacker fires again the moment each delay ends, renewing it...
     let renewed = 0;
@@ -209,24 +211,73 @@ describe('device cookies', () => {
     const other = await newUser();
     await putInDelay(other.username);
     expectThrottled(await loginWithDevice(freshIp(), owner.device, other.username, PASSWORD));
-    const forged = `${owner.device.slice(0, 23)}${'A'.repeat(43)}`;
+    const forged = owner.device.replace(/[\w-]{43}$/, 'A'.repeat(43));
     expectThrottled(await loginWithDevice(freshIp(), forged, other.username, PASSWORD));
     const browser = new Visitor(app, freshIp());
     browser.cookies.set('device', other.device);
     clock.advance(MAX_DELAY * 1000);
     expect((await browser.post('/api/user/login/', { account: other.username, password: PASSWORD })).status).toBe(200);
     const renewed = browser.cookies.get('device');
-    expect(renewed).toMatch(/^[\w-]{22}\.[\w-]{43}$/);
+    expect(renewed).toMatch(DEVICE_TOKEN);
     expect(renewed).not.toBe(other.device);
     const cookie = String((await loginWithDevice(freshIp(), renewed ?? '', other.username, PASSWORD)).headers['set-cookie']);
     expect(cookie).toMatch(/device=[^;]+; Max-Age=31536000; Path=\/api\/user\/login; HttpOnly; SameSite=Strict/);
   });
 
-  it('a known device has a strict failure budget of its own', async () => {
+  it('a known device has a strict budget of its own; once spent, it is a stranger again', async () => {
     nextWindow();
     const { username, device } = await newUser();
-    for (let i = 0; i < MAX_FAILURES; i++) expect((await loginWithDevice(freshIp(), device, username)).status).toBe(401);
+    const thief = freshIp();
+    for (let i = 0; i < MAX_FAILURES; i++) expect((await loginWithDevice(thief, device, username)).status).toBe(401);
+    await putInDelay(username);
+    // The device's budget is spent: the cookie now buys nothing, the account's delay applies.
     expectThrottled(await loginWithDevice(freshIp(), device, username, PASSWORD));
+    nextWindow();
+    expect((await loginWithDevice(freshIp(), device, username, PASSWORD)).status).toBe(200);
+  });
+
+  it('a neighbour behind the same address cannot lock the known browser out, nor can an old or doubled cookie', async () => {
+    nextWindow();
+    const { username, mobile, device } = await newUser();
+    const nat = freshIp();
+    for (let i = 0; i < MAX_FAILURES; i++) {
+      await login(nat, username);
+      await login(nat, mobile);
+    }
+    expectThrottled(await login(nat, username, PASSWORD)); // a stranger behind that address waits
+    expect((await loginWithDevice(nat, device, username, PASSWORD)).status).toBe(200);
+    // A cookie planted beside the real one does not hide it.
+    const doubled = new Visitor(app, nat);
+    const res = await doubled.request({
+      method: 'POST',
+      url: '/api/user/login/',
+      payload: { account: mobile, password: PASSWORD },
+      headers: { cookie: `device=planted.by.sibling; device=${doubled.cookies.get('device') ?? device}` },
+    });
+    expect(res.status).toBe(200);
+    // Past DEVICE_COOKIE_TTL_DAYS a cookie is worth nothing, even with a valid signature.
+    clock.advance(366 * 86_400_000);
+    await putInDelay(username);
+    expectThrottled(await loginWithDevice(freshIp(), device, username, PASSWORD));
+  });
+});
+
+describe('identifiers', () => {
+  it('a username shaped like a mobile number never stands for that mobile in a budget', async () => {
+    nextWindow();
+    const victim = await newUser();
+    // An account whose username is the victim's mobile (registration refuses such names now;
+    // older or operator-made accounts may have one).
+    const attacker = await newUser();
+    await app.db.prisma.user.update({
+      where: { mobile: attacker.mobile },
+      data: { username: victim.mobile, usernameKey: victim.mobile },
+    });
+    const ip = freshIp();
+    for (let i = 0; i < MAX_FAILURES; i++) await login(ip, victim.mobile);
+    // The attacker's own success (by his mobile) forgets his identifiers, not the victim's.
+    expect((await login(ip, attacker.mobile, PASSWORD)).status).toBe(200);
+    expectThrottled(await login(ip, victim.mobile));
   });
 });
 

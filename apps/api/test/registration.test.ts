@@ -253,6 +253,13 @@ describe('POST /api/user/register/', () => {
     expect(res.body.data?.fields).toEqual({ sms_code: SMS_MESSAGES.expired });
   });
 
+  it('refuses a username that is a mobile number: at login it would be read as one', async () => {
+    const username = randomMobile();
+    const res = await new Visitor(app).post('/api/user/register/', form({ username }));
+    expect(res.body.data?.fields?.username).toBe(USER_MESSAGES.usernameLooksLikeMobile);
+    expect((await new Visitor(app).get(`/api/username/${username}/`)).body.data).toEqual({ username, count: 1 });
+  });
+
   it.each(['admin', 'Support', 'SYSTEM', 'administrator'])('refuses the reserved username %s', async (username) => {
     const res = await new Visitor(app).post('/api/user/register/', form({ username }));
     expect(res.status).toBe(400);

@@ -47,6 +47,7 @@ describe('every kind of event', () => {
     const registered = await visitor.post<{ id: number }>('/api/user/register/', { ...form, sms_code: code }); // register_ok
     const userId = registered.body.data?.id;
     await visitor.post('/api/user/login/', { account: username, password: PASSWORD }); // login_ok
+    visitor.cookies.delete('device'); // from here on, a browser the account never used
     await visitor.post('/api/user/login/', { account: username, password: 'wrong password' }); // login_failed
     await visitor.post('/api/user/login/', { account: username, password: 'wrong password' }); // login_throttled
     await visitor.get(`/api/mobile/${randomMobile()}/`);

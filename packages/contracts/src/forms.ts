@@ -12,9 +12,8 @@ import {
   smsCodeField,
   Username,
 } from './fields.ts';
-import { USER_MESSAGES } from './messages.ts';
 import { passwordPolicyProblem } from './password-policy.ts';
-import { isReservedUsername } from './reserved-usernames.ts';
+import { usernameProblem } from './reserved-usernames.ts';
 import { type FieldErrors, type FormResult, validateForm } from './validate.ts';
 
 export const UsernameParams = Type.Object({ username: Username });
@@ -43,9 +42,8 @@ export type LoginForm = Static<typeof LoginForm>;
 /** Rules across fields of the register form: no reserved name; the passwords match and obey the policy. */
 function refineRegister(value: Partial<RegisterForm>, fields: FieldErrors): void {
   const { password, password_repeat: repeat } = value;
-  if (value.username !== undefined && !fields.username && isReservedUsername(value.username)) {
-    fields.username = USER_MESSAGES.usernameReserved;
-  }
+  const problem = value.username !== undefined && !fields.username ? usernameProblem(value.username) : null;
+  if (problem) fields.username = problem;
   if (password !== undefined && !fields.password) {
     const problem = passwordPolicyProblem(password, { username: value.username, mobile: value.mobile });
     if (problem) fields.password = problem;

@@ -28,6 +28,7 @@ export const USER_MESSAGES = {
   registered: 'Registration succeeded.',
   usernameTaken: 'This username is already taken.',
   usernameReserved: 'This username is reserved. Please choose another.',
+  usernameLooksLikeMobile: 'A username cannot be a mobile number. Please choose another.',
   mobileTaken: 'This mobile number is already registered. Log in instead.',
 } as const;
 

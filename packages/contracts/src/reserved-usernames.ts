@@ -1,5 +1,8 @@
+import { MOBILE_PATTERN, NORMALIZERS } from './fields.ts';
+import { USER_MESSAGES } from './messages.ts';
+
 // Names the public registration refuses: they would let a visitor pose as the service or its
-// staff. An operator's createsuperuser may still use them (as Django's does). Usernames are
+// staff, or (a username that is a mobile number) be mistaken for another account at login. An operator's createsuperuser may still use them (as Django's does). Usernames are
 // compared case-insensitively, as everywhere else. Names shorter than the 5-character minimum
 // are listed too, so the list stays right if the username rule ever changes.
 export const RESERVED_USERNAMES: readonly string[] = [
@@ -50,4 +53,16 @@ const RESERVED = new Set(RESERVED_USERNAMES.map((name) => name.toLowerCase()));
 
 export function isReservedUsername(username: string): boolean {
   return RESERVED.has(username.trim().toLowerCase());
+}
+
+const MOBILE = new RegExp(MOBILE_PATTERN);
+
+/**
+ * Why the public registration refuses a (well-formed) username, or null. A username shaped like a
+ * mobile number is refused: at login an identifier that looks like a mobile is a mobile.
+ */
+export function usernameProblem(username: string): string | null {
+  if (isReservedUsername(username)) return USER_MESSAGES.usernameReserved;
+  if (MOBILE.test(NORMALIZERS.mobile(username))) return USER_MESSAGES.usernameLooksLikeMobile;
+  return null;
 }

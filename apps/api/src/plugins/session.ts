@@ -77,8 +77,25 @@ export function setDeviceCookie(request: FastifyRequest, reply: FastifyReply, to
     secure: config.session.secure,
   });
 }
-export const deviceCookieOf = (request: FastifyRequest): string | undefined =>
-  request.cookies[request.server.config.login.deviceCookie.name];
+/**
+ * Every value of the device cookie the request carries: a cookie of the same name planted by a
+ * sibling domain must not hide the real one (a parsed cookie jar keeps only the first).
+ */
+export function deviceCookiesOf(request: FastifyRequest): string[] {
+  const name = request.server.config.login.deviceCookie.name;
+  const header = request.headers.cookie ?? '';
+  return header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part.startsWith(`${name}=`))
+    .map((part) => {
+      try {
+        return decodeURIComponent(part.slice(name.length + 1));
+      } catch {
+        return '';
+      }
+    });
+}
 
 /**
  * Keeps a captcha's answer in the session. An anonymous session holds nothing but it and the SMS

@@ -15,7 +15,6 @@ import {
   errorMap,
   failure,
   httpStatus,
-  isReservedUsername,
   type LoginForm,
   LoginForm as LoginFormSchema,
   MOBILE_PATTERN,
@@ -34,6 +33,7 @@ import {
   USER_MESSAGES,
   UsernameParams,
   type UserView,
+  usernameProblem,
   validateRequest,
 } from '@register/contracts';
 import { passwordStrength } from '@register/contracts/password-strength';
@@ -162,7 +162,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       await wait();
       spendAvailabilityCheck();
       const { username } = validated<UsernameParams>(UsernameParams, params);
-      return success({ username, count: findUserByUsername(username) || isReservedUsername(username) ? 1 : 0 });
+      return success({ username, count: findUserByUsername(username) || usernameProblem(username) ? 1 : 0 });
     }),
 
     http.get(url('checkMobile'), async ({ params }) => {

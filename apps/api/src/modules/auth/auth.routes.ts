@@ -2,7 +2,7 @@ import { AUTH_MESSAGES, Code, type LoginForm, ok, routes } from '@register/contr
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { fromContract } from '../../lib/route.ts';
-import { beginUserSession, deviceCookieOf, setDeviceCookie } from '../../plugins/session.ts';
+import { beginUserSession, deviceCookiesOf, setDeviceCookie } from '../../plugins/session.ts';
 import type { AuthService } from './auth.service.ts';
 
 /** Login, logout and the current user: needs the session scope. */
@@ -13,7 +13,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; cookieName: str
       const { account, password } = request.body as LoginForm;
       const { user, deviceToken } = await auth.login(account, password, {
         client: request.client,
-        deviceToken: deviceCookieOf(request),
+        deviceTokens: deviceCookiesOf(request),
       });
       await beginUserSession(request, user.id);
       setDeviceCookie(request, reply, deviceToken);

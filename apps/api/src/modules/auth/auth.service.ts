@@ -11,11 +11,16 @@ import { type LoginThrottle, LoginThrottledError } from './login-throttle.ts';
 
 const MOBILE = new RegExp(MOBILE_PATTERN);
 
-/** The identifier as typed, normalised: a mobile without +86, or a case-folded username. */
+/**
+ * The identifier as typed, normalised, and tagged with its kind: a mobile without +86 (`m:`), or
+ * a case-folded username (`u:`), so a username can never stand for a mobile in a budget's key.
+ */
 function identifierOf(account: string): { identifier: string; mobile: string | null } {
   const mobile = NORMALIZERS.mobile(account);
-  return MOBILE.test(mobile) ? { identifier: mobile, mobile } : { identifier: usernameKey(account), mobile: null };
+  return MOBILE.test(mobile) ? { identifier: `m:${mobile}`, mobile } : { identifier: `u:${usernameKey(account)}`, mobile: null };
 }
+/** Both identifiers of an account, tagged as identifierOf tags them. */
+const identifiersOf = (user: { username: string; mobile: string }) => [`u:${usernameKey(user.username)}`, `m:${user.mobile}`];
 
 export function createAuthService(deps: {
   users: UsersRepository;
@@ -37,17 +42,17 @@ export function createAuthService(deps: {
   return {
     /**
      * One answer (LOGINERR) for an unknown account, a wrong password and an inactive user. On
-     * success, also a new device token for this browser (`deviceToken`: the cookie it sent).
+     * success, also a new device token for this browser (`deviceTokens`: the cookies it sent).
      */
     async login(
       account: string,
       password: string,
-      context: { client: string; deviceToken?: string },
+      context: { client: string; deviceTokens: string[] },
     ): Promise<{ user: UserView; deviceToken: string }> {
       const { client } = context;
       const { identifier, mobile } = identifierOf(account);
       const user = await findUser(account, mobile);
-      const device = user ? devices.verify(context.deviceToken, user.id) : null;
+      const device = user ? devices.verify(context.deviceTokens, user.id) : null;
       const subject = { client, userId: user?.id, mobile: mobile ?? user?.mobile };
       let attempt: Awaited<ReturnType<LoginThrottle['begin']>>;
       try {
@@ -78,7 +83,7 @@ export function createAuthService(deps: {
       // The attempt was no failure: refund it and forget this client's failures for the account
       // (by either of its identifiers). Best effort: the login itself has succeeded.
       await attempt
-        .succeeded([usernameKey(user.username), user.mobile])
+        .succeeded(identifiersOf(user))
         .catch((err: unknown) => log.error({ err }, 'could not refund a successful login attempt'));
       const rehashed = check.rehash ? await passwords.hash(password) : undefined;
       await users.recordLogin(user.id, new Date(clock()), rehashed);

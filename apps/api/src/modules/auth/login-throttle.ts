@@ -7,9 +7,10 @@
 //   LOGIN_MAX_DELAY_SECONDS. The account's free budget is more than one client can spend
 //   (config refuses less), so only many clients reach it.
 // - A device that logged in as the account before (the signed device cookie, OWASP's "device
-//   cookies") skips both delays and has a strict budget of its own instead: an attacker who
-//   keeps an account in its delay, or a noisy neighbour behind the same NAT, never slows the
-//   owner's own browser.
+//   cookies") has a strict budget of its own instead of the three above: an attacker who keeps
+//   an account in its delay, or a noisy neighbour behind the same NAT, never slows the owner's
+//   own browser. A browser the owner never used is a stranger like the attacker: while an
+//   attack goes on, each of its attempts may meet a delay (OWASP's trade-off, stated in README).
 //
 // An attempt is counted before the password is checked, so a parallel burst is counted as it
 // arrives; a refused attempt is not counted again; a success is refunded and clears that
@@ -20,9 +21,9 @@ import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { retrySeconds, windowAt, windowTtl } from '../../lib/windows.ts';
-import type { Backoff, KvStore } from '../../store/kv-store.ts';
+import type { AttemptTicket, Backoff, KvStore } from '../../store/kv-store.ts';
 
-export type LoginBudget = 'pair' | 'device' | 'client' | 'account';
+export type LoginBudget = 'pair' | 'client' | 'account';
 
 export class LoginThrottledError extends AppError {
   readonly budget: LoginBudget;
@@ -57,7 +58,6 @@ export function createLoginThrottle(deps: { store: KvStore; clock: Clock; config
       const window = windowAt(now, windowMs);
       const ttlMs = windowTtl(window);
       const pair = { key: pairKey(identifier, client, window.index), limit: config.maxFailures, ttlMs };
-      const deviceBudget = device && { key: `login:device:${device}:${window.index}`, limit: config.maxFailures, ttlMs };
       const delay = (key: string, free: number): Backoff => ({
         key,
         window: window.index,
@@ -66,29 +66,35 @@ export function createLoginThrottle(deps: { store: KvStore; clock: Clock; config
         maxMs: maxDelayMs,
         ttlMs: ttlMs + maxDelayMs,
       });
-      const budgets = deviceBudget ? [pair, deviceBudget] : [pair];
-      const backoffs = deviceBudget
-        ? []
-        : [
-            delay(`login:client:${client}`, config.maxFailuresPerClient),
-            delay(`login:account:${account}`, config.accountFreeFailures),
-          ];
+      const forget = (tickets: AttemptTicket[], refunds: string[]) => (identifiers: string[]) =>
+        store.forgive(
+          tickets,
+          refunds,
+          identifiers.map((id) => pairKey(id, client, window.index)),
+        );
 
-      const result = await store.attempt(now, budgets, backoffs);
-      if (!result.ok) {
-        if ('backoff' in result.refused) {
-          throw new LoginThrottledError(result.refused.backoff === 0 ? 'client' : 'account', retrySeconds(result.retryMs));
-        }
-        throw new LoginThrottledError(result.refused.budget === 0 ? 'pair' : 'device', retrySeconds(window.remainingMs));
+      // A known device: its own strict budget instead of the pair's and the two delays, so
+      // nothing a neighbour behind the same address does can slow it. Once that budget is spent
+      // (a stolen cookie guessing), the device is a stranger again and takes the common path.
+      if (device) {
+        const budget = { key: `login:device:${device}:${window.index}`, limit: config.maxFailures, ttlMs };
+        const result = await store.attempt(now, [budget], []);
+        if (result.ok) return { succeeded: forget([], [budget.key]) };
       }
-      return {
-        succeeded: (identifiers) =>
-          store.forgive(
-            result.tickets,
-            deviceBudget ? [deviceBudget.key] : [],
-            identifiers.map((id) => pairKey(id, client, window.index)),
-          ),
-      };
+
+      const result = await store.attempt(
+        now,
+        [pair],
+        [
+          delay(`login:client:${client}`, config.maxFailuresPerClient),
+          delay(`login:account:${account}`, config.accountFreeFailures),
+        ],
+      );
+      if (!result.ok) {
+        if ('budget' in result.refused) throw new LoginThrottledError('pair', retrySeconds(window.remainingMs));
+        throw new LoginThrottledError(result.refused.backoff === 0 ? 'client' : 'account', retrySeconds(result.retryMs));
+      }
+      return { succeeded: forget(result.tickets, []) };
     },
   };
 }

@@ -46,6 +46,13 @@ describe('CCP (yuntongxun) SMS client', () => {
   it('fails (SMSERROR) on a non-JSON answer and on a provider that never answers', async () => {
     fake.setMode('garbage');
     await expect(gateway().send(message)).rejects.toThrow(/non-JSON/);
+    // A gateway's JSON error page is not the provider refusing: the text may have gone out.
+    fake.setMode('gateway-timeout');
+    const proxyError = await gateway()
+      .send(message)
+      .catch((e: unknown) => e);
+    expect(proxyError).not.toBeInstanceOf(SmsRejectedError);
+    expect(String(proxyError)).toMatch(/HTTP 504 without a status code/);
     fake.setMode('hang');
     const error = await gateway()
       .send(message)

@@ -69,9 +69,13 @@ export function createCcpGateway(config: Config['sms']['ccp'], clock: Clock): Sm
       } catch {
         throw new Error(`CCP answered HTTP ${response.status} with a non-JSON body`);
       }
-      if (result.statusCode !== '000000') {
-        throw new SmsRejectedError(String(result.statusCode ?? response.status), String(result.statusMsg ?? 'rejected'));
+      if (result.statusCode === '000000') return;
+      // Only the provider itself, answering 2xx with its own status code, says a text was refused.
+      // A proxy's or gateway's error page in front of it (a 504 in JSON) says nothing of the kind.
+      if (response.ok && typeof result.statusCode === 'string') {
+        throw new SmsRejectedError(result.statusCode, String(result.statusMsg ?? 'rejected'));
       }
+      throw new Error(`CCP answered HTTP ${response.status} without a status code`);
     },
   };
 }

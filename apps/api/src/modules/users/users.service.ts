@@ -1,4 +1,4 @@
-import { Code, isReservedUsername, type RegisterForm, USER_MESSAGES, type UserView } from '@register/contracts';
+import { Code, type RegisterForm, USER_MESSAGES, type UserView, usernameProblem } from '@register/contracts';
 import { passwordStrength } from '@register/contracts/password-strength';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, fieldError } from '../../errors.ts';
@@ -25,8 +25,8 @@ export function createUsersService(deps: {
 }) {
   const { users, sms, passwords, events, log } = deps;
   return {
-    /** Reserved names count as taken: nobody can register them through the public API. */
-    countUsername: async (username: string) => (isReservedUsername(username) ? 1 : users.countByUsername(username)),
+    /** Names the registration refuses (reserved, mobile-shaped) count as taken: nobody can register them. */
+    countUsername: async (username: string) => (usernameProblem(username) ? 1 : users.countByUsername(username)),
     countMobile: (mobile: string) => users.countByMobile(mobile),
 
     /** The form has passed the shared field rules (validateRequest, reserved names included) already. */

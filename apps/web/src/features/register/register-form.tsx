@@ -4,7 +4,6 @@ import {
   CAPTCHA_LENGTH,
   Code,
   checkField,
-  isReservedUsername,
   Mobile,
   type RegisterForm as RegisterRequest,
   RegisterForm as RegisterRequestSchema,
@@ -13,6 +12,7 @@ import {
   SmsCodeForm,
   Username,
   type UserView,
+  usernameProblem,
   validateRequest,
   withRegisterRules,
 } from '@register/contracts';
@@ -43,7 +43,7 @@ const validValue = (schema: typeof Username | typeof Mobile, raw: string) => {
 /** A username worth asking the API about: valid, and not reserved (the form's own rule says so). */
 const checkableUsername = (raw: string) => {
   const value = validValue(Username, raw);
-  return value !== null && !isReservedUsername(value) ? value : null;
+  return value !== null && usernameProblem(value) === null ? value : null;
 };
 
 const USERNAME_RULE = fieldRule(Username);

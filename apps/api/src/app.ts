@@ -49,6 +49,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // A hop count becomes the function proxy-addr would use (Fastify's types take no number).
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: config.bodyLimit,
+    // Every request is answered within the deadline (lib/deadline.ts), whatever the backends do.
+    handlerTimeout: config.deadlineMs,
     // Long enough that any over-long username or mobile in a path reaches validation (400), not 404.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 16_384 },
     onProtoPoisoning: 'error',

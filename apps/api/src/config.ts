@@ -42,9 +42,30 @@ export const EnvSchema = Type.Object({
 
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL; unset = embedded PGlite.' })),
   DATABASE_POOL_SIZE: Int(10, 1, 200, 'Connections in the PostgreSQL pool.'),
+  DATABASE_CONNECT_TIMEOUT_MS: Int(
+    1000,
+    100,
+    60_000,
+    'Waiting for a PostgreSQL connection (a new one, or a free one from the pool).',
+  ),
+  DATABASE_QUERY_TIMEOUT_MS: Int(2000, 100, 60_000, 'Client-side timeout of one query: the connection is then destroyed.'),
+  DATABASE_STATEMENT_TIMEOUT_MS: Int(
+    2000,
+    100,
+    60_000,
+    'Server-side statement_timeout (also bounds the wait for a user insert).',
+  ),
   DATA_DIR: Type.String({ default: '.data', description: 'Embedded database directory (relative to the repo root).' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis; unset = in-process store.' })),
   REDIS_KEY_PREFIX: Type.String({ default: 'reg:', maxLength: 64 }),
+  REDIS_CONNECT_TIMEOUT_MS: Int(1000, 100, 60_000, 'Establishing a Redis connection.'),
+  REDIS_COMMAND_TIMEOUT_MS: Int(
+    1000,
+    50,
+    60_000,
+    'One Redis command; a timeout closes the connection (replies can never pair up wrongly).',
+  ),
+  REQUEST_DEADLINE_MS: Int(3000, 200, 120_000, 'Every request is answered within this, whatever the backends do.'),
 
   SESSION_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'Signs session cookies (32+ chars).' })),
   SESSION_TTL_SECONDS: Int(1_209_600, 60, 31_536_000, 'Session lifetime (default 14 days, as Django).'),
@@ -128,7 +149,7 @@ export const EnvSchema = Type.Object({
   CCP_AUTH_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   CCP_APP_ID: Type.Optional(Type.String({ minLength: 1 })),
   CCP_TEMPLATE_ID: Type.String({ default: '1', minLength: 1 }),
-  CCP_TIMEOUT_MS: Int(5000, 100, 60_000, 'Timeout of one call to the SMS provider.'),
+  CCP_TIMEOUT_MS: Int(2000, 100, 60_000, 'Timeout of one call to the SMS provider.'),
 
   ARGON2_MEMORY_KIB: Int(19_456, 19_456, 4_194_304, 'argon2id memory cost (OWASP minimum 19456).'),
   ARGON2_TIME_COST: Int(2, 2, 20, 'argon2id iterations.'),
@@ -144,8 +165,23 @@ export interface Config {
   logLevel: string;
   /** Fastify's trustProxy: false, true (any proxy), a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string;
-  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'embedded'; dir: string };
-  redis: { kind: 'redis'; url: string; keyPrefix: string } | { kind: 'memory'; keyPrefix: string };
+  database:
+    | {
+        kind: 'postgres';
+        url: string;
+        poolSize: number;
+        connectTimeoutMs: number;
+        queryTimeoutMs: number;
+        statementTimeoutMs: number;
+      }
+    | { kind: 'embedded'; dir: string };
+  redis:
+    | { kind: 'redis'; url: string; keyPrefix: string; connectTimeoutMs: number; commandTimeoutMs: number }
+    | { kind: 'memory'; keyPrefix: string };
+  /** Every request is answered within this (register waits for a user insert that has begun). */
+  deadlineMs: number;
+  /** How much longer than the deadline register may wait for an insert that has begun. */
+  insertWaitMs: number;
   session: { secret: string; ttlSeconds: number; anonymousTtlSeconds: number; cookieName: string; secure: boolean };
   allowedOrigins: string[];
   bodyLimit: number;
@@ -305,6 +341,20 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     problems.push('SMS_PER_MOBILE_PER_DAY (per client) cannot exceed SMS_MOBILE_CEILING_PER_DAY (all clients).');
   }
   const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
+  // A backend's timeout must leave room inside the request's deadline, or the deadline (not the
+  // backend's own timeout, which also discards the connection) would answer for it.
+  for (const key of [
+    'DATABASE_CONNECT_TIMEOUT_MS',
+    'DATABASE_QUERY_TIMEOUT_MS',
+    'REDIS_COMMAND_TIMEOUT_MS',
+    'CCP_TIMEOUT_MS',
+  ] as const) {
+    if (env[key] >= env.REQUEST_DEADLINE_MS)
+      problems.push(`${key} must be shorter than REQUEST_DEADLINE_MS (${env.REQUEST_DEADLINE_MS}).`);
+  }
+  if (env.DATABASE_STATEMENT_TIMEOUT_MS > env.DATABASE_QUERY_TIMEOUT_MS) {
+    problems.push('DATABASE_STATEMENT_TIMEOUT_MS cannot exceed DATABASE_QUERY_TIMEOUT_MS: the server gives up first, cleanly.');
+  }
   if (gateway === 'ccp') {
     for (const key of ['CCP_ACCOUNT_SID', 'CCP_AUTH_TOKEN', 'CCP_APP_ID'] as const) {
       if (!env[key]) problems.push(`${key} is required when SMS_GATEWAY=ccp.`);
@@ -318,11 +368,26 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     logLevel: env.LOG_LEVEL,
     trustProxy,
     database: env.DATABASE_URL
-      ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      ? {
+          kind: 'postgres',
+          url: env.DATABASE_URL,
+          poolSize: env.DATABASE_POOL_SIZE,
+          connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+          queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
+          statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+        }
       : { kind: 'embedded', dir: path.resolve(REPO_ROOT, env.DATA_DIR, 'pglite') },
     redis: env.REDIS_URL
-      ? { kind: 'redis', url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
+      ? {
+          kind: 'redis',
+          url: env.REDIS_URL,
+          keyPrefix: env.REDIS_KEY_PREFIX,
+          connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS,
+          commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+        }
       : { kind: 'memory', keyPrefix: env.REDIS_KEY_PREFIX },
+    deadlineMs: env.REQUEST_DEADLINE_MS,
+    insertWaitMs: (env.DATABASE_URL ? env.DATABASE_QUERY_TIMEOUT_MS : env.REQUEST_DEADLINE_MS) + 500,
     session: {
       secret: secret('SESSION_SECRET', DEV_SESSION_SECRET),
       ttlSeconds: env.SESSION_TTL_SECONDS,

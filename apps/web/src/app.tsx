@@ -1,6 +1,6 @@
 // The app shell and its routes. Which page a path shows depends on the session: a logged-in
 // visitor is sent from /login and /register to /, an anonymous one from / to /login.
-import type { UserView } from '@register/contracts';
+import { type Registered, USER_MESSAGES, type UserView } from '@register/contracts';
 import type { ReactNode } from 'react';
 import { HomePage } from './features/home/home-page';
 import { LoginPage } from './features/login/login-page';
@@ -28,6 +28,12 @@ function Routes(): ReactNode {
     signedIn(next);
     navigate('/', { replace: true });
   };
+  // The account exists but the session could not be started: the visitor logs in.
+  const registered = ({ loggedIn, ...next }: Registered) => {
+    if (loggedIn) return enter(next);
+    signedOut(USER_MESSAGES.registeredNotLoggedIn);
+    navigate('/login', { replace: true });
+  };
 
   switch (path) {
     case '/':
@@ -45,7 +51,7 @@ function Routes(): ReactNode {
     case '/login':
       return user ? <Redirect to="/" /> : <LoginPage onLoggedIn={enter} />;
     case '/register':
-      return user ? <Redirect to="/" /> : <RegisterPage onRegistered={enter} />;
+      return user ? <Redirect to="/" /> : <RegisterPage onRegistered={registered} />;
     default:
       return <NotFoundPage />;
   }

@@ -88,6 +88,16 @@ export const SmsSent = Type.Object({
   codeLength: Type.Integer(),
 });
 export const UserView = Type.Object({ id: Type.Integer(), username: Type.String(), mobile: Type.String() });
+/**
+ * What registration answers: the new user, and whether this browser is now logged in (false when
+ * the account was created but the session could not be started: the visitor then logs in).
+ */
+export const Registered = Type.Object({
+  id: Type.Integer(),
+  username: Type.String(),
+  mobile: Type.String(),
+  loggedIn: Type.Boolean(),
+});
 export const OutboxMessage = Type.Object({
   mobile: Type.String(),
   code: Type.String(),
@@ -110,4 +120,5 @@ export type UsernameCount = Static<typeof UsernameCount>;
 export type MobileCount = Static<typeof MobileCount>;
 export type SmsSent = Static<typeof SmsSent>;
 export type UserView = Static<typeof UserView>;
+export type Registered = Static<typeof Registered>;
 export type OutboxMessage = Static<typeof OutboxMessage>;

@@ -26,6 +26,7 @@ export const SMS_MESSAGES = {
 
 export const USER_MESSAGES = {
   registered: 'Registration succeeded.',
+  registeredNotLoggedIn: 'Your account was created. Please log in.',
   usernameTaken: 'This username is already taken.',
   usernameReserved: 'This username is reserved. Please choose another.',
   usernameLooksLikeMobile: 'A username cannot be a mobile number. Please choose another.',
@@ -44,4 +45,10 @@ export const AUTH_MESSAGES = {
 export const RATE_LIMIT_MESSAGES = {
   global: 'Too many requests from your network. Please slow down and try again shortly.',
   availability: 'Too many availability checks from your network. They will resume shortly; you can keep filling in the form.',
+} as const;
+
+/** Server-side failures that are nobody's fault but a backend's: say so, and that a retry helps. */
+export const SERVICE_MESSAGES = {
+  slow: 'The service is slow right now, please retry.',
+  shuttingDown: 'The service is restarting, please retry.',
 } as const;

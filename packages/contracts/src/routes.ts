@@ -9,6 +9,7 @@ import {
   MobileCount,
   MobileParams,
   OutboxMessage,
+  Registered,
   RegisterForm,
   SmsCodeForm,
   SmsSent,
@@ -62,9 +63,9 @@ export const routes = {
   register: {
     method: 'POST',
     path: '/user/register/',
-    summary: 'Creates the account with a valid SMS code and logs it in.',
+    summary: 'Creates the account with a valid SMS code and logs it in (loggedIn: false when only the first worked).',
     body: RegisterForm,
-    data: UserView,
+    data: Registered,
   },
   login: {
     method: 'POST',
@@ -96,6 +97,12 @@ export const routes = {
     path: '/healthz',
     summary: 'Liveness: 200 while the process runs, whatever the backends do. Never rate limited.',
     data: Liveness,
+  },
+  readyz: {
+    method: 'GET',
+    path: '/readyz',
+    summary: 'Readiness: 200 when PostgreSQL and Redis answer within their timeouts, else 503. Never rate limited.',
+    data: HealthStatus,
   },
   devSms: {
     method: 'GET',

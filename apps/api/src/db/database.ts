@@ -27,9 +27,17 @@ export async function openDatabase(config: Config['database'], log: FastifyBaseL
       connectionString: config.url,
       max: config.poolSize,
       // Fail fast when PostgreSQL is down or unreachable instead of queueing requests forever.
-      connectionTimeoutMillis: 2000,
+      connectionTimeoutMillis: config.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
-      statement_timeout: 10_000,
+      // statement_timeout is enforced by the server, so it cannot help when the server or the path
+      // stalls; query_timeout is ours. A query that times out fails with an error, and pg-pool
+      // destroys a connection released with an error: it is never reused, desynchronised.
+      statement_timeout: config.statementTimeoutMs,
+      query_timeout: config.queryTimeoutMs,
+      idle_in_transaction_session_timeout: config.queryTimeoutMs,
+      // A dead peer on an idle connection is noticed by TCP itself, not at the next request.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     // An idle connection killed by a PostgreSQL restart emits 'error' on the pool; unhandled, it
     // would crash the process. The pool replaces the connection by itself.

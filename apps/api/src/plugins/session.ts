@@ -3,7 +3,7 @@
 // availability checks never read or create one.
 import fastifyCookie from '@fastify/cookie';
 import fastifySession, { type SessionStore } from '@fastify/session';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { KvStore } from '../store/kv-store.ts';
 
@@ -19,21 +19,33 @@ declare module 'fastify' {
 
 const key = (sessionId: string) => `sess:${sessionId}`;
 
-/** A stored session that is not JSON (corrupt, or written by something else) counts as none. */
-function parseSession(raw: string | null) {
+/**
+ * A stored session names the id it was stored under. One read under another id (a reply paired
+ * with the wrong command, a value copied between keys) is never used: defence in depth, should
+ * anything ever hand back another key's value.
+ */
+const OWN_ID = '_sid';
+
+/** The stored session, or null when there is none, it is corrupt, or it is not this id's. */
+function parseSession(raw: string | null, sessionId: string, log: FastifyBaseLogger) {
   if (!raw) return null;
   try {
-    return JSON.parse(raw);
-  } catch {
-    return null;
-  }
+    const session = JSON.parse(raw);
+    if (session?.[OWN_ID] === sessionId) return session;
+    log.error('a stored session did not belong to the id it was read for: treated as no session');
+  } catch {}
+  return null;
 }
 
-export function createSessionStore(store: KvStore, ttl: { ms: number; anonymousMs: number }): SessionStore {
+export function createSessionStore(
+  store: KvStore,
+  ttl: { ms: number; anonymousMs: number },
+  log: FastifyBaseLogger,
+): SessionStore {
   return {
     get(sessionId, callback) {
       store.get(key(sessionId)).then(
-        (raw) => callback(null, parseSession(raw)),
+        (raw) => callback(null, parseSession(raw, sessionId, log)),
         (error) => callback(error),
       );
     },
@@ -41,7 +53,7 @@ export function createSessionStore(store: KvStore, ttl: { ms: number; anonymousM
       // An anonymous session only carries a captcha and an SMS code: it lives as long as they
       // can, so a flood of cookieless image requests cannot fill the store for weeks.
       const ms = session.userId === undefined ? ttl.anonymousMs : (session.cookie.originalMaxAge ?? ttl.ms);
-      store.set(key(sessionId), JSON.stringify(session), ms).then(
+      store.set(key(sessionId), JSON.stringify({ ...session, [OWN_ID]: sessionId }), ms).then(
         () => callback(),
         (error) => callback(error),
       );
@@ -127,7 +139,7 @@ export default fp(
     await app.register(fastifySession, {
       secret: session.secret,
       cookieName: session.cookieName,
-      store: createSessionStore(app.store, { ms: ttlMs, anonymousMs: session.anonymousTtlSeconds * 1000 }),
+      store: createSessionStore(app.store, { ms: ttlMs, anonymousMs: session.anonymousTtlSeconds * 1000 }, app.log),
       // No session (and no cookie) until a route stores something in it.
       saveUninitialized: false,
       // Saved only when changed (which renews its lifetime), not at every request.

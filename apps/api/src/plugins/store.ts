@@ -1,5 +1,5 @@
 // The key-value store: Redis (through @fastify/redis) when REDIS_URL is set, else in-process.
-import fastifyRedis from '@fastify/redis';
+import { fastifyRedis } from '@fastify/redis';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
@@ -13,27 +13,25 @@ declare module 'fastify' {
   }
 }
 
-// Start-up waits this long for Redis, then stops with a clear error (@fastify/redis itself would
-// wait for a connection until the plugin timeout). Once running, an outage only costs 503s.
-const READY_TIMEOUT_MS = 5000;
-
-async function waitUntilReady(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`Redis at REDIS_URL is not reachable (waited ${READY_TIMEOUT_MS} ms)`));
-    }, READY_TIMEOUT_MS);
-    const onReady = () => {
-      cleanup();
-      resolve();
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      redis.off('ready', onReady);
-    };
-    redis.on('ready', onReady);
-  });
+/**
+ * A command that timed out may have lost its reply (a proxy or middlebox dropping bytes): every
+ * later reply on that connection would then answer the wrong command, and one user could be
+ * served another's session. So a timeout closes the connection at once; ioredis reconnects in
+ * place (the same instance everyone holds) and, with autoResendUnfulfilledCommands off, sends
+ * nothing that was pending again.
+ */
+function closeOnTimeout(redis: Redis, onClose: () => void): void {
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command, stream) => {
+    const reply = send(command, stream);
+    command.promise.catch((error: unknown) => {
+      if (error instanceof Error && error.message === 'Command timed out' && redis.status === 'ready') {
+        onClose();
+        redis.disconnect(true);
+      }
+    });
+    return reply;
+  }) as Redis['sendCommand'];
 }
 
 export default fp(
@@ -48,10 +46,12 @@ export default fp(
       // and ioredis keeps reconnecting in the background, so service resumes by itself.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-      commandTimeout: 2000,
+      autoResendUnfulfilledCommands: false,
+      connectTimeout: config.connectTimeoutMs,
+      commandTimeout: config.commandTimeoutMs,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     });
+    closeOnTimeout(redis, () => app.log.warn('Redis command timed out: closing the connection'));
     let lastError = '';
     redis.on('error', (err) => {
       // Logged once per distinct error, not at every reconnection attempt.
@@ -62,14 +62,25 @@ export default fp(
       if (lastError) app.log.info('Redis connection restored');
       lastError = '';
     });
-    try {
-      await waitUntilReady(redis);
-    } catch (error) {
-      redis.disconnect();
-      throw error;
-    }
-    await app.register(fastifyRedis, { client: redis, closeClient: false });
+    // @fastify/redis waits for 'ready' before it lets the app start (see its source), so with
+    // Redis down the API could not start at all. Its plugin function is run directly instead:
+    // it decorates app.redis with this one client at once and finishes its wait in the
+    // background. The API starts either way; /readyz says when Redis answers.
+    fastifyRedis(app, { client: redis, closeClient: false }, (err?: Error) => {
+      if (err) app.log.error({ err }, 'Redis refused the connection');
+    });
     app.decorate('store', createRedisStore(redis, config.keyPrefix));
+    // Start-up gives Redis one connect timeout to answer, so the first requests find it ready;
+    // a Redis that is down does not stop the start (it costs 503s until it is back).
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, config.connectTimeoutMs);
+      redis.once('ready', done);
+      function done() {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      }
+    });
     app.addHook('onClose', async () => {
       // QUIT waits for the server; when it is gone, just drop the socket.
       await Promise.race([redis.quit().catch(() => {}), new Promise((r) => setTimeout(r, 500))]);

@@ -12,7 +12,8 @@ export type SessionState =
 interface SessionContextValue {
   session: SessionState;
   signedIn(user: UserView): void;
-  signedOut(): void;
+  /** `notice`: a word for the visitor on the next page (e.g. "your account was created, log in"). */
+  signedOut(notice?: string): void;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -39,7 +40,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({
       session,
       signedIn: (user) => setSession({ status: 'authenticated', user }),
-      signedOut: () => setSession({ status: 'anonymous' }),
+      signedOut: (notice) => setSession(notice ? { status: 'anonymous', problem: notice } : { status: 'anonymous' }),
     }),
     [session],
   );

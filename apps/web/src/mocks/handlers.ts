@@ -214,7 +214,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       const user = createUser({ username: form.username, mobile: form.mobile, password: form.password });
       db.codes.delete(form.mobile);
       db.sessionUserId = user.id;
-      return success(toUserView(user), USER_MESSAGES.registered);
+      return success({ ...toUserView(user), loggedIn: true }, USER_MESSAGES.registered);
     }),
 
     http.post(url('login'), async ({ request }) => {

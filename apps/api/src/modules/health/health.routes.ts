@@ -12,7 +12,7 @@ const within = (promise: Promise<void>) =>
   );
 
 /**
- * GET /health/ (backends) and /healthz (the process): for load balancers and orchestrators;
+ * GET /health/ and /readyz (backends) and /healthz (the process): for load balancers and orchestrators;
  * never rate limited. /health/ is therefore no way to make the backends work: concurrent calls
  * share one check, and a check is reused for HEALTH_CACHE_MS.
  */
@@ -44,13 +44,16 @@ export const healthRoutes: FastifyPluginAsync<{ db: Database; store: KvStore; ca
     config: { rateLimit: false },
     handler: async () => ok({ status: 'ok' as const }),
   });
-  app.route({
-    ...fromContract(routes.health),
-    config: { rateLimit: false },
-    handler: async (_request, reply) => {
-      const status = await current();
-      const healthy = status.database === 'ok' && status.store === 'ok';
-      return reply.code(healthy ? 200 : 503).send(envelopeOf(healthy ? Code.OK : Code.SERVERERR, status));
-    },
-  });
+  // /health/ (kept for the run script, Playwright and docker-compose) and /readyz say the same.
+  for (const route of [routes.health, routes.readyz]) {
+    app.route({
+      ...fromContract(route),
+      config: { rateLimit: false },
+      handler: async (_request, reply) => {
+        const status = await current();
+        const healthy = status.database === 'ok' && status.store === 'ok';
+        return reply.code(healthy ? 200 : 503).send(envelopeOf(healthy ? Code.OK : Code.SERVERERR, status));
+      },
+    });
+  }
 };

@@ -14,7 +14,13 @@ export const smsRoutes: FastifyPluginAsync<{ sms: SmsService }> = async (app, { 
     onRequest: app.limits.sms,
     handler: async (request) => {
       const { mobile, captcha } = request.body as SmsCodeForm;
-      const sent = await sms.sendCode({ sessionId: request.session.sessionId, mobile, captcha, client: request.client });
+      const sent = await sms.sendCode({
+        sessionId: request.session.sessionId,
+        mobile,
+        captcha,
+        client: request.client,
+        signal: request.signal,
+      });
       markSmsSent(request, app.clock());
       return ok(sent, SMS_MESSAGES.sent);
     },

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import { AppError, fieldError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { checkDeadline } from '../../lib/deadline.ts';
 import { type Digest, sameDigest } from '../../lib/digest.ts';
 import { maskMobile, numberBlock } from '../../lib/mobile.ts';
 import { DAY_MS, HOUR_MS, retrySeconds, type Window, windowAt, windowTtl } from '../../lib/windows.ts';
@@ -25,7 +26,8 @@ export interface Requester {
 }
 
 export interface SmsService {
-  sendCode(input: Requester & { mobile: string; captcha: string }): Promise<SmsSent>;
+  /** `signal`: the request's deadline (lib/deadline.ts); past it, nothing is claimed or sent. */
+  sendCode(input: Requester & { mobile: string; captcha: string; signal?: AbortSignal }): Promise<SmsSent>;
   /**
    * Checks a code for a mobile, spending one attempt, and leaves it in place: the caller uses it
    * up with useCode() once nothing else can refuse. Throws PARAMERR (field sms_code) otherwise.
@@ -97,9 +99,10 @@ export function createSmsService(deps: {
   }
 
   return {
-    async sendCode({ sessionId, mobile, captcha: answer, client }) {
+    async sendCode({ sessionId, mobile, captcha: answer, client, signal }) {
       await captcha.consume(sessionId, answer, client);
       if (await isMobileRegistered(mobile)) throw fieldError(Code.DATAEXIST, 'mobile', SMS_MESSAGES.registered);
+      checkDeadline(signal);
 
       // One atomic step claims the cooldown, spends every budget and stores the code, or writes
       // nothing at all: of any number of concurrent requests for one mobile exactly one gets
@@ -136,6 +139,9 @@ export function createSmsService(deps: {
 
       const ttlMinutes = Math.ceil(config.ttlSeconds / 60);
       try {
+        // Past the deadline the visitor was told it failed: no text may leave now (the catch
+        // below undoes the spend, as for any text that certainly did not go out).
+        checkDeadline(signal);
         await gateway.send({ mobile, code, ttlMinutes, text: smsText(code, ttlMinutes) });
       } catch (error) {
         const rejected = error instanceof SmsRejectedError;

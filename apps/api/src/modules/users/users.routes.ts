@@ -46,14 +46,25 @@ export const registerRoutes: FastifyPluginAsync<{
   app.route({
     ...contract,
     schema: { ...contract.schema, body },
+    // The deadline is checked before the user row is inserted; once the insert has begun, the
+    // request waits for it (bounded by the statement timeout) to answer the truth.
+    handlerTimeout: app.config.deadlineMs + app.config.insertWaitMs,
     handler: async (request, reply) => {
-      const user = await opts.users.register(request.body as RegisterForm, {
-        client: request.client,
-        sessionId: request.session.sessionId,
-      });
-      await beginUserSession(request, user.id);
+      const user = await opts.users.register(
+        request.body as RegisterForm,
+        { client: request.client, sessionId: request.session.sessionId },
+        request.signal,
+      );
+      // The account exists: whatever happens to the session now, the answer is a success.
+      try {
+        await beginUserSession(request, user.id);
+      } catch (err) {
+        request.log.warn({ err }, 'registered, but the session could not be started');
+        (request as { session: unknown }).session = null; // nothing half-saved
+        return ok({ ...user, loggedIn: false }, USER_MESSAGES.registeredNotLoggedIn);
+      }
       setDeviceCookie(request, reply, opts.deviceTokenFor(user.id));
-      return ok(user, USER_MESSAGES.registered);
+      return ok({ ...user, loggedIn: true }, USER_MESSAGES.registered);
     },
   });
 };

@@ -5,13 +5,13 @@ import {
   Code,
   checkField,
   Mobile,
+  type Registered,
   type RegisterForm as RegisterRequest,
   RegisterForm as RegisterRequestSchema,
   registerFormSchema,
   SMS_CODE_LENGTH,
   SmsCodeForm,
   Username,
-  type UserView,
   usernameProblem,
   validateRequest,
   withRegisterRules,
@@ -73,7 +73,7 @@ function availabilityStatus(
   }
 }
 
-export function RegisterForm({ onRegistered }: { onRegistered(user: UserView): void }) {
+export function RegisterForm({ onRegistered }: { onRegistered(result: Registered): void }) {
   const [formError, setFormError] = useState<string | null>(null);
   // The server says how long SMS codes are; the sms_code rule follows it after the first send.
   const schema = useRef(RegisterRequestSchema);

@@ -343,14 +343,11 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
   // A backend's timeout must leave room inside the request's deadline, or the deadline (not the
   // backend's own timeout, which also discards the connection) would answer for it.
-  for (const key of [
-    'DATABASE_CONNECT_TIMEOUT_MS',
-    'DATABASE_QUERY_TIMEOUT_MS',
-    'REDIS_COMMAND_TIMEOUT_MS',
-    'CCP_TIMEOUT_MS',
-  ] as const) {
-    if (env[key] >= env.REQUEST_DEADLINE_MS)
+  const timeouts = ['DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_QUERY_TIMEOUT_MS', 'REDIS_COMMAND_TIMEOUT_MS'] as const;
+  for (const key of [...timeouts, ...(gateway === 'ccp' ? (['CCP_TIMEOUT_MS'] as const) : [])]) {
+    if (env[key] >= env.REQUEST_DEADLINE_MS) {
       problems.push(`${key} must be shorter than REQUEST_DEADLINE_MS (${env.REQUEST_DEADLINE_MS}).`);
+    }
   }
   if (env.DATABASE_STATEMENT_TIMEOUT_MS > env.DATABASE_QUERY_TIMEOUT_MS) {
     problems.push('DATABASE_STATEMENT_TIMEOUT_MS cannot exceed DATABASE_QUERY_TIMEOUT_MS: the server gives up first, cleanly.');

@@ -1,10 +1,40 @@
-// A TCP proxy a test can cut and restore, to take a real PostgreSQL or Redis "down" for one app.
+// A loopback TCP proxy between the API and a real PostgreSQL or Redis, for one test app, that
+// can fail the way networks and servers really do:
+//   pass    forward bytes both ways
+//   refuse  drop every connection and refuse new ones (a server that is down)
+//   hold    keep connections open and forward nothing, either way (a stalled server or path:
+//           what TCP does when a peer or a link stops answering)
+//   drop    keep connections open and silently discard bytes (a broken proxy or middlebox)
+//   slow    forward, but every chunk waits `delayMs` first
 import net from 'node:net';
+
+export type ProxyMode = 'pass' | 'refuse' | 'hold' | 'drop' | 'slow';
 
 export async function startTcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<net.Socket>();
   let server: net.Server | null = null;
   let port = 0;
+  let mode: ProxyMode = 'pass';
+  let delayMs = 0;
+  /** Bytes held back while in 'hold', per direction, delivered when traffic resumes. */
+  const held = new Map<net.Socket, Buffer[]>();
+
+  function relay(from: net.Socket, to: net.Socket) {
+    from.on('data', (chunk: Buffer) => {
+      if (mode === 'drop') return;
+      if (mode === 'hold') {
+        const queue = held.get(to) ?? [];
+        queue.push(chunk);
+        held.set(to, queue);
+        return;
+      }
+      if (mode === 'slow') {
+        setTimeout(() => to.writable && to.write(chunk), delayMs);
+        return;
+      }
+      if (to.writable) to.write(chunk);
+    });
+  }
 
   const listen = () =>
     new Promise<void>((resolve) => {
@@ -12,13 +42,19 @@ export async function startTcpProxy(target: { host: string; port: number }) {
         const upstream = net.connect(target.port, target.host);
         for (const s of [client, upstream]) {
           sockets.add(s);
-          s.on('close', () => sockets.delete(s));
+          s.on('close', () => {
+            sockets.delete(s);
+            held.delete(s);
+          });
           s.on('error', () => {
             client.destroy();
             upstream.destroy();
           });
         }
-        client.pipe(upstream).pipe(client);
+        client.on('close', () => upstream.destroy());
+        upstream.on('close', () => client.destroy());
+        relay(client, upstream);
+        relay(upstream, client);
       });
       server = listening;
       listening.listen(port, '127.0.0.1', () => {
@@ -27,22 +63,50 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       });
     });
 
+  async function cut() {
+    const closing = new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+    for (const s of sockets) s.destroy();
+    await closing;
+    server = null;
+  }
+
   await listen();
   return {
     get port() {
       return port;
     },
+    get mode() {
+      return mode;
+    },
+    /** Changes how the proxy treats traffic; 'refuse' also drops every connection. */
+    async setMode(next: ProxyMode, options: { delayMs?: number } = {}) {
+      delayMs = options.delayMs ?? delayMs;
+      if (next === 'refuse') {
+        mode = next;
+        await cut();
+        return;
+      }
+      if (server === null) await listen();
+      mode = next;
+      if (next === 'pass' || next === 'slow') {
+        // Whatever a stall held back now arrives late, as it would on a real network.
+        for (const [to, chunks] of held) for (const chunk of chunks) if (to.writable) to.write(chunk);
+        held.clear();
+      }
+    },
     /** Drops every connection and refuses new ones. */
     async cut() {
-      const closing = new Promise((resolve) => server?.close(resolve));
-      for (const s of sockets) s.destroy();
-      await closing;
-      server = null;
+      mode = 'refuse';
+      await cut();
     },
-    /** Accepts connections again, on the same port. */
-    restore: listen,
+    /** Accepts connections again, on the same port, and forwards traffic. */
+    restore: async () => {
+      mode = 'pass';
+      if (server === null) await listen();
+    },
     async close() {
-      if (server) await this.cut();
+      if (server) await cut();
+      for (const s of sockets) s.destroy();
     },
   };
 }

@@ -52,6 +52,16 @@ export default fp(
       retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     });
     closeOnTimeout(redis, () => app.log.warn('Redis command timed out: closing the connection'));
+    // connectTimeout covers the TCP connect only; the handshake after it (the ready check) has no
+    // timeout of its own, so a path that swallows bytes would leave the client "connecting"
+    // forever. A handshake that does not finish in time closes the connection and starts again.
+    redis.on('connect', () => {
+      const timer = setTimeout(() => {
+        if (redis.status !== 'ready') redis.disconnect(true);
+      }, config.connectTimeoutMs);
+      redis.once('ready', () => clearTimeout(timer));
+      redis.once('close', () => clearTimeout(timer));
+    });
     let lastError = '';
     redis.on('error', (err) => {
       // Logged once per distinct error, not at every reconnection attempt.

@@ -19,6 +19,7 @@ import { availabilityRoutes, registerRoutes } from './modules/users/users.routes
 import clientIdentity from './plugins/client-identity.ts';
 import databasePlugin from './plugins/database.ts';
 import httpHardening from './plugins/http-hardening.ts';
+import lifecycle from './plugins/lifecycle.ts';
 import rateLimit from './plugins/rate-limit.ts';
 import securityEvents from './plugins/security-events.ts';
 import securityHeaders, { SECURITY_HEADERS } from './plugins/security-headers.ts';
@@ -58,7 +59,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Malformed URLs and the like, rejected before any route (and its hooks) runs, get the
     // envelope and the security headers too.
     frameworkErrors: (error, request, reply) => sendError(error, request, reply.headers(SECURITY_HEADERS)),
-    return503OnClosing: true,
+    // Requests arriving while the app closes get our envelope (plugins/lifecycle.ts), not Fastify's.
+    return503OnClosing: false,
     // Requests Node's HTTP parser rejects before Fastify sees them (bad Content-Length, oversized
     // headers) get the envelope too.
     clientErrorHandler: answerClientError,
@@ -101,6 +103,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       { name: 'config' },
     ),
   );
+  await app.register(lifecycle);
   await app.register(storePlugin);
   await app.register(databasePlugin);
   await app.register(clientIdentity);

@@ -66,6 +66,9 @@ export const EnvSchema = Type.Object({
     'One Redis command; a timeout closes the connection (replies can never pair up wrongly).',
   ),
   REQUEST_DEADLINE_MS: Int(3000, 200, 120_000, 'Every request is answered within this, whatever the backends do.'),
+  SHUTDOWN_GRACE_MS: Int(10_000, 100, 600_000, 'On SIGTERM/SIGINT, how long requests in flight may take to finish.'),
+  MAX_EVENT_LOOP_DELAY_MS: Int(1000, 10, 60_000, 'Past this event-loop delay the API answers 503 instead of queueing more work.'),
+  PRESSURE_SAMPLE_INTERVAL_MS: Int(1000, 10, 60_000, 'How often the event-loop delay is sampled.'),
 
   SESSION_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'Signs session cookies (32+ chars).' })),
   SESSION_TTL_SECONDS: Int(1_209_600, 60, 31_536_000, 'Session lifetime (default 14 days, as Django).'),
@@ -182,6 +185,8 @@ export interface Config {
   deadlineMs: number;
   /** How much longer than the deadline register may wait for an insert that has begun. */
   insertWaitMs: number;
+  shutdownGraceMs: number;
+  pressure: { maxEventLoopDelayMs: number; sampleIntervalMs: number };
   session: { secret: string; ttlSeconds: number; anonymousTtlSeconds: number; cookieName: string; secure: boolean };
   allowedOrigins: string[];
   bodyLimit: number;
@@ -385,6 +390,8 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       : { kind: 'memory', keyPrefix: env.REDIS_KEY_PREFIX },
     deadlineMs: env.REQUEST_DEADLINE_MS,
     insertWaitMs: (env.DATABASE_URL ? env.DATABASE_QUERY_TIMEOUT_MS : env.REQUEST_DEADLINE_MS) + 500,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    pressure: { maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS, sampleIntervalMs: env.PRESSURE_SAMPLE_INTERVAL_MS },
     session: {
       secret: secret('SESSION_SECRET', DEV_SESSION_SECRET),
       ttlSeconds: env.SESSION_TTL_SECONDS,

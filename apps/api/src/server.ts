@@ -1,4 +1,5 @@
 // Starts the API: parse config, build the app, listen, and shut down cleanly on a signal.
+import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -28,18 +29,14 @@ app.log.info(
     : `backends: ${backends}`,
 );
 
-let closing = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
-    await app.close();
-    clearTimeout(force);
-    process.exit(0);
-  });
-}
+// SIGTERM / SIGINT: stop accepting connections, answer what arrives meanwhile with a 503 envelope
+// (plugins/lifecycle.ts), let requests in flight finish, close the pool and Redis, exit 0. Past
+// SHUTDOWN_GRACE_MS, exit 1 anyway; a second signal exits at once.
+closeWithGrace({ delay: config.shutdownGraceMs, logger: app.log }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'stopping after an uncaught error');
+  else app.log.info({ signal }, 'shutting down');
+  await app.close();
+});
 
 try {
   const address = await app.listen({ host: config.host, port: config.port });

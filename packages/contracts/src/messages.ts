@@ -51,4 +51,5 @@ export const RATE_LIMIT_MESSAGES = {
 export const SERVICE_MESSAGES = {
   slow: 'The service is slow right now, please retry.',
   shuttingDown: 'The service is restarting, please retry.',
+  busy: 'The service is very busy right now, please retry in a moment.',
 } as const;

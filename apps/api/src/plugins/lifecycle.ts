@@ -1,0 +1,50 @@
+// Overload and shutdown, answered with our envelope rather than by dropping work.
+// - Under pressure (@fastify/under-pressure): past MAX_EVENT_LOOP_DELAY_MS of event-loop delay,
+//   new requests get a 503 with Retry-After at once instead of joining a queue they would time
+//   out in. The liveness route still answers: the process is busy, not dead.
+// - Shutting down (app.close(), which server.ts runs on SIGTERM/SIGINT): the server stops
+//   accepting connections, requests still arriving on open connections get a 503 envelope with
+//   `Connection: close`, and requests in flight finish.
+import underPressure from '@fastify/under-pressure';
+import { Code, SERVICE_MESSAGES } from '@register/contracts';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from '../errors.ts';
+import { retrySeconds } from '../lib/windows.ts';
+
+export default fp(
+  async function lifecycle(app: FastifyInstance) {
+    let closing = false;
+    let sweeper: NodeJS.Timeout | undefined;
+    app.addHook('preClose', async () => {
+      closing = true;
+      // Fastify closes the connections idle at this moment; a keep-alive connection that falls
+      // idle later (its last request answered) would hold the server open until its timeout.
+      sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+    });
+    app.addHook('onClose', async () => clearInterval(sweeper));
+    app.addHook('onRequest', async (_request, reply) => {
+      if (!closing) return;
+      reply.header('connection', 'close');
+      throw new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.shuttingDown, retryAfter: 1 });
+    });
+
+    const { maxEventLoopDelayMs, sampleIntervalMs } = app.config.pressure;
+    await app.register(underPressure, {
+      maxEventLoopDelay: maxEventLoopDelayMs,
+      sampleInterval: sampleIntervalMs,
+      // A rejection goes to the error handler (the envelope); undefined lets the request through.
+      pressureHandler: (request) => {
+        if (request.routeOptions.url?.endsWith('/healthz')) return undefined;
+        return Promise.reject(
+          new AppError(Code.SERVERERR, {
+            status: 503,
+            message: SERVICE_MESSAGES.busy,
+            retryAfter: retrySeconds(sampleIntervalMs),
+          }),
+        );
+      },
+    });
+  },
+  { name: 'lifecycle', dependencies: ['config'] },
+);

@@ -1,0 +1,169 @@
+// The process around the app: a real `node src/server.ts` taking SIGTERM with requests in flight,
+// starting while its backends are down, and an overloaded event loop answering 503s.
+import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { buildTestApp, testConfig, Visitor } from './helper.ts';
+import { startTcpProxy } from './tcp-proxy.ts';
+
+const API_DIR = path.resolve(import.meta.dirname, '..');
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts the API as production would, on this run's servers (env overrides test config). */
+async function startServer(env: Record<string, string>) {
+  const port = await freePort();
+  const config = testConfig();
+  const child = spawn(process.execPath, ['src/server.ts'], {
+    cwd: API_DIR,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      PORT: String(port),
+      DATABASE_URL: inject('databaseUrl'),
+      REDIS_URL: inject('redisUrl'),
+      REDIS_KEY_PREFIX: config.redis.keyPrefix,
+      CAPTCHA_TEST_TEXT: 'ABCD',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const base = `http://127.0.0.1:${port}`;
+  await vi.waitFor(async () => expect((await fetch(`${base}/api/healthz`)).status).toBe(200), { timeout: 20_000, interval: 100 });
+  return { child, base, port, exited };
+}
+
+/** A GET on a given agent, resolving with the complete answer or the socket error. */
+function get(url: string, agent: http.Agent) {
+  return new Promise<{ status: number; body: string; connection?: string } | { error: string }>((resolve) => {
+    http
+      .get(url, { agent }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+        res.on('error', (e) => resolve({ error: e.message }));
+      })
+      .on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
+  });
+}
+
+const running: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+describe('SIGTERM with requests in flight', () => {
+  it('answers all of them completely, answers late arrivals with a 503 envelope, and exits 0', async () => {
+    // Every database round trip takes 300 ms (150 each way), so the requests are still in flight
+    // at SIGTERM; the pool of 10 runs them in two waves.
+    const db = new URL(inject('databaseUrl'));
+    const proxy = await startTcpProxy({ host: db.hostname, port: Number(db.port || 5432) });
+    db.host = `127.0.0.1:${proxy.port}`;
+    const server = await startServer({ DATABASE_URL: db.toString() });
+    running.push(server.child);
+    try {
+      // Warm the pool in pass mode first: opening connections through a slow path would take longer
+      // than the connect timeout, and this test is about shutting down, not about slow backends.
+      await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${server.base}/api/username/warm_${i}/`)));
+      await proxy.setMode('slow', { delayMs: 150 });
+      const agents = Array.from({ length: 20 }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+      const inFlight = agents.map((agent, i) => get(`${server.base}/api/username/inflight_${i}/`, agent));
+      // A second request queued on the first agent's connection reaches the server after SIGTERM.
+      const late = get(`${server.base}/api/username/late_one/`, agents[0] as http.Agent);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      server.child.kill('SIGTERM');
+
+      const answers = await Promise.all(inFlight);
+      expect(answers.filter((a) => 'error' in a)).toEqual([]);
+      for (const answer of answers) {
+        expect(answer).toMatchObject({ status: 200 });
+        expect(JSON.parse((answer as { body: string }).body)).toMatchObject({ errno: '0', data: { count: 0 } });
+      }
+      const lateAnswer = await late;
+      expect(lateAnswer).toMatchObject({ status: 503, connection: 'close' });
+      expect(JSON.parse((lateAnswer as { body: string }).body)).toEqual({
+        errno: '4500',
+        errmsg: 'The service is restarting, please retry.',
+        data: { retryAfter: 1 },
+      });
+      expect(await server.exited).toBe(0);
+      for (const agent of agents) agent.destroy();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('starting', () => {
+  it('starts with Redis and PostgreSQL down, reports not ready, and serves once they are back', async () => {
+    const db = new URL(inject('databaseUrl'));
+    const redis = new URL(inject('redisUrl'));
+    const pgProxy = await startTcpProxy({ host: db.hostname, port: Number(db.port || 5432) });
+    const redisProxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+    db.host = `127.0.0.1:${pgProxy.port}`;
+    redis.host = `127.0.0.1:${redisProxy.port}`;
+    await pgProxy.cut();
+    await redisProxy.cut();
+    const server = await startServer({ DATABASE_URL: db.toString(), REDIS_URL: redis.toString() });
+    running.push(server.child);
+    try {
+      const ready = await fetch(`${server.base}/api/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ errno: '4500', data: { database: 'down', store: 'down' } });
+      expect((await fetch(`${server.base}/api/username/nobody_1/`)).status).toBe(503);
+      await pgProxy.restore();
+      await redisProxy.restore();
+      await vi.waitFor(async () => expect((await fetch(`${server.base}/api/readyz`)).status).toBe(200), {
+        timeout: 5000,
+        interval: 100,
+      });
+      expect((await fetch(`${server.base}/api/username/nobody_1/`)).status).toBe(200);
+      expect((await fetch(`${server.base}/api/image_code/`)).status).toBe(200);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      await pgProxy.close();
+      await redisProxy.close();
+    }
+  });
+});
+
+describe('an overloaded event loop', () => {
+  let app: FastifyInstance;
+  afterAll(() => app?.close());
+
+  it('answers 503 with Retry-After instead of queueing, keeps the liveness route, and recovers', async () => {
+    app = await buildTestApp({ MAX_EVENT_LOOP_DELAY_MS: '20', PRESSURE_SAMPLE_INTERVAL_MS: '200' });
+    const end = Date.now() + 400;
+    while (Date.now() < end) {} // the event loop is stuck for 400 ms
+    await vi.waitFor(
+      async () => {
+        const busy = await new Visitor(app).get('/api/username/busy_one/');
+        expect(busy.status).toBe(503);
+        expect(busy.body).toEqual({
+          errno: '4500',
+          errmsg: 'The service is very busy right now, please retry in a moment.',
+          data: { retryAfter: 1 },
+        });
+      },
+      { timeout: 1000, interval: 10 },
+    );
+    expect((await new Visitor(app).get('/api/healthz')).status).toBe(200);
+    await vi.waitFor(async () => expect((await new Visitor(app).get('/api/username/calm_one/')).status).toBe(200), {
+      timeout: 5000,
+    });
+  });
+});

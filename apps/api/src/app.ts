@@ -25,7 +25,7 @@ import securityEvents from './plugins/security-events.ts';
 import securityHeaders, { SECURITY_HEADERS } from './plugins/security-headers.ts';
 import sessionPlugin from './plugins/session.ts';
 import storePlugin from './plugins/store.ts';
-import { createServices } from './services.ts';
+import { createServices, type Seams } from './services.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,6 +37,11 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** Replaces Date.now() in services (tests move time instead of sleeping). */
   clock?: Clock;
+  /**
+   * Fault-injection seams for tests: wrap the store or the users repository every service uses,
+   * to fail one exact step of a flow and check what it leaves behind.
+   */
+  seams?: Seams;
 }
 
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
@@ -116,7 +121,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sendError(new AppError(Code.NODATA, { message: 'No such endpoint.' }), request, reply),
   );
 
-  const services = createServices(app);
+  if (options.seams?.store) app.store = options.seams.store(app.store);
+  const services = createServices(app, options.seams);
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { db: app.db, store: app.store, cacheMs: config.healthCacheMs });

@@ -9,14 +9,21 @@ import { createCcpGateway } from './modules/sms/ccp.gateway.ts';
 import { createOutboxGateway, type Outbox } from './modules/sms/outbox.gateway.ts';
 import { createSmsService } from './modules/sms/sms.service.ts';
 import { createPasswordHasher } from './modules/users/passwords.ts';
-import { createUsersRepository } from './modules/users/users.repository.ts';
+import { createUsersRepository, type UsersRepository } from './modules/users/users.repository.ts';
+import type { KvStore } from './store/kv-store.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 
-export function createServices(app: FastifyInstance) {
+export interface Seams {
+  store?: (store: KvStore) => KvStore;
+  usersRepository?: (repository: UsersRepository) => UsersRepository;
+}
+
+export function createServices(app: FastifyInstance, seams: Seams = {}) {
   const { config, store, clock, log, events } = app;
   const digest = createDigest(config.codeSecret);
   const passwords = createPasswordHasher(config.argon2);
-  const usersRepository = createUsersRepository(app.db.prisma);
+  const repository = createUsersRepository(app.db.prisma);
+  const usersRepository = seams.usersRepository ? seams.usersRepository(repository) : repository;
 
   const outbox: Outbox | null =
     config.sms.gateway === 'outbox' ? createOutboxGateway({ store, log, clock, logCodes: config.env !== 'production' }) : null;

@@ -55,6 +55,13 @@ const REFUSAL_MESSAGES: Record<SmsBudget, string> = {
   global_day: SMS_MESSAGES.busy,
 };
 
+/**
+ * The undo of an unsent SMS failed (the store itself is failing, which is often why the send
+ * failed): it is tried again a few times in the background, so a brief outage does not leave the
+ * number blocked for the rest of its cooldown. Undo is compare-and-delete, so a late one is safe.
+ */
+const UNDO_RETRIES_MS = [250, 1000, 4000];
+
 export function createSmsService(deps: {
   store: KvStore;
   digest: Digest;
@@ -67,6 +74,14 @@ export function createSmsService(deps: {
   log: FastifyBaseLogger;
 }): SmsService {
   const { store, digest, captcha, gateway, isMobileRegistered, events, clock, config, log } = deps;
+  function retryUndo(undo: () => Promise<void>, attempt = 0): void {
+    const wait = UNDO_RETRIES_MS[attempt];
+    if (wait === undefined) {
+      log.error('could not undo an unsent SMS: its cooldown and budgets stand until they expire');
+      return;
+    }
+    setTimeout(() => undo().catch(() => retryUndo(undo, attempt + 1)), wait).unref();
+  }
   const codeDigest = (mobile: string, code: string) => digest('sms', mobile, code);
   // One code per (mobile, session): another visitor's request for the same number neither
   // replaces it nor can try it. The session id itself is not written into the key.
@@ -151,13 +166,12 @@ export function createSmsService(deps: {
         // cooldown, the budgets and the code all stand; otherwise timeouts would pump texts.
         const notSent = rejected || error instanceof SmsNotSentError || error instanceof AppError;
         if (notSent) {
-          await store
-            .unspend(
-              spending.map((s) => s.budget.key),
-              claim,
-              stored,
-            )
-            .catch((cleanupError: unknown) => log.error({ err: cleanupError }, 'could not undo an unsent SMS'));
+          const undo = () => store.unspend(
+            spending.map((s) => s.budget.key),
+            claim,
+            stored,
+          );
+          await undo().catch(() => retryUndo(undo));
         }
         if (error instanceof AppError) throw error; // the store itself failed (503)
         const reason = rejected ? 'rejected' : notSent ? 'unreachable' : 'unconfirmed';

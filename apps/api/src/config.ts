@@ -57,6 +57,17 @@ export const EnvSchema = Type.Object({
   ),
   DATA_DIR: Type.String({ default: '.data', description: 'Embedded database directory (relative to the repo root).' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis; unset = in-process store.' })),
+  REDIS_CLUSTER_NODES: Type.Optional(
+    Type.String({
+      pattern: '^[^,\\s]+:\\d+(,\\s*[^,\\s]+:\\d+)*$',
+      description: 'Redis Cluster seed nodes, host:port,host:port.',
+    }),
+  ),
+  REDIS_SENTINELS: Type.Optional(
+    Type.String({ pattern: '^[^,\\s]+:\\d+(,\\s*[^,\\s]+:\\d+)*$', description: 'Redis Sentinels, host:port,host:port.' }),
+  ),
+  REDIS_SENTINEL_NAME: Type.String({ default: 'mymaster', minLength: 1, description: 'The master name the sentinels watch.' }),
+  REDIS_PASSWORD: Type.Optional(Type.String({ minLength: 1, description: 'Password for Cluster or Sentinel-managed nodes.' })),
   REDIS_KEY_PREFIX: Type.String({ default: 'reg:', maxLength: 64 }),
   REDIS_CONNECT_TIMEOUT_MS: Int(1000, 100, 60_000, 'Establishing a Redis connection.'),
   REDIS_COMMAND_TIMEOUT_MS: Int(
@@ -179,7 +190,15 @@ export interface Config {
       }
     | { kind: 'embedded'; dir: string };
   redis:
-    | { kind: 'redis'; url: string; keyPrefix: string; connectTimeoutMs: number; commandTimeoutMs: number }
+    | {
+        kind: 'redis';
+        /** One server (url), a Cluster (its seed nodes), or a primary found through Sentinels. */
+        topology: { url: string } | { cluster: HostPort[] } | { sentinels: HostPort[]; name: string };
+        password: string | undefined;
+        keyPrefix: string;
+        connectTimeoutMs: number;
+        commandTimeoutMs: number;
+      }
     | { kind: 'memory'; keyPrefix: string };
   /** Every request is answered within this (register waits for a user insert that has begun). */
   deadlineMs: number;
@@ -226,6 +245,16 @@ export interface Config {
   events: { retentionDays: number; flushMs: number; bufferMax: number; writeTimeoutMs: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
 }
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+const hostPorts = (list: string): HostPort[] =>
+  list.split(',').map((item) => {
+    const at = item.trim().lastIndexOf(':');
+    return { host: item.trim().slice(0, at), port: Number(item.trim().slice(at + 1)) };
+  });
 
 /** A per-client request budget: at most `max` requests per `windowMs`. */
 export interface RequestLimit {
@@ -346,6 +375,15 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     problems.push('SMS_PER_MOBILE_PER_DAY (per client) cannot exceed SMS_MOBILE_CEILING_PER_DAY (all clients).');
   }
   const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
+  const redisChoices = [env.REDIS_URL, env.REDIS_CLUSTER_NODES, env.REDIS_SENTINELS].filter(Boolean).length;
+  if (redisChoices > 1) problems.push('Set only one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS.');
+  const redisTopology: Extract<Config['redis'], { kind: 'redis' }>['topology'] | null = env.REDIS_URL
+    ? { url: env.REDIS_URL }
+    : env.REDIS_CLUSTER_NODES
+      ? { cluster: hostPorts(env.REDIS_CLUSTER_NODES) }
+      : env.REDIS_SENTINELS
+        ? { sentinels: hostPorts(env.REDIS_SENTINELS), name: env.REDIS_SENTINEL_NAME }
+        : null;
   // A backend's timeout must leave room inside the request's deadline, or the deadline (not the
   // backend's own timeout, which also discards the connection) would answer for it.
   const timeouts = ['DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_QUERY_TIMEOUT_MS', 'REDIS_COMMAND_TIMEOUT_MS'] as const;
@@ -379,10 +417,11 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
           statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
         }
       : { kind: 'embedded', dir: path.resolve(REPO_ROOT, env.DATA_DIR, 'pglite') },
-    redis: env.REDIS_URL
+    redis: redisTopology
       ? {
           kind: 'redis',
-          url: env.REDIS_URL,
+          topology: redisTopology,
+          password: env.REDIS_PASSWORD,
           keyPrefix: env.REDIS_KEY_PREFIX,
           connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS,
           commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,

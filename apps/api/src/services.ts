@@ -10,8 +10,8 @@ import { createOutboxGateway, type Outbox } from './modules/sms/outbox.gateway.t
 import { createSmsService } from './modules/sms/sms.service.ts';
 import { createPasswordHasher } from './modules/users/passwords.ts';
 import { createUsersRepository, type UsersRepository } from './modules/users/users.repository.ts';
-import type { KvStore } from './store/kv-store.ts';
 import { createUsersService } from './modules/users/users.service.ts';
+import type { KvStore } from './store/kv-store.ts';
 
 export interface Seams {
   store?: (store: KvStore) => KvStore;

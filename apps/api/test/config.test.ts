@@ -29,7 +29,7 @@ describe('loadConfig', () => {
       COOKIE_SECURE: 'true',
     });
     expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgresql://u@h:5/d' });
-    expect(config.redis).toMatchObject({ kind: 'redis', url: 'redis://h:6' });
+    expect(config.redis).toMatchObject({ kind: 'redis', topology: { url: 'redis://h:6' } });
     expect(config.port).toBe(8080);
     expect(config.session.secure).toBe(true);
   });
@@ -94,6 +94,31 @@ describe('loadConfig', () => {
     const { ALLOWED_ORIGINS: _, ...withoutOrigins } = production;
     expect(() => loadConfig({ ...withoutOrigins, ...ccp, TRUST_PROXY: '1' })).toThrow(
       /ALLOWED_ORIGINS is required in production/,
+    );
+  });
+
+  it('takes one Redis topology: a server, a Cluster or Sentinels', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7001' }).redis).toMatchObject({
+      topology: {
+        cluster: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: '10.0.0.2', port: 7001 },
+        ],
+      },
+    });
+    expect(loadConfig({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'main' }).redis).toMatchObject({
+      topology: { sentinels: [{ host: 's1', port: 26379 }], name: 'main' },
+    });
+    expect(() => loadConfig({ REDIS_URL: 'redis://h:6', REDIS_SENTINELS: 's1:26379' })).toThrow(/only one of REDIS_URL/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'no-port' })).toThrow(/REDIS_CLUSTER_NODES/);
+  });
+
+  it('keeps every backend timeout inside the request deadline', () => {
+    expect(() => loadConfig({ REQUEST_DEADLINE_MS: '1000', DATABASE_QUERY_TIMEOUT_MS: '1500' })).toThrow(
+      /DATABASE_QUERY_TIMEOUT_MS must be shorter than REQUEST_DEADLINE_MS/,
+    );
+    expect(() => loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '2500', DATABASE_QUERY_TIMEOUT_MS: '2000' })).toThrow(
+      /DATABASE_STATEMENT_TIMEOUT_MS cannot exceed/,
     );
   });
 

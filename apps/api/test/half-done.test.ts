@@ -112,7 +112,11 @@ describe('registration', () => {
     try {
       const res = await visitor.post('/api/user/register/', form(mobile, code, username));
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ errno: '0', errmsg: USER_MESSAGES.registeredNotLoggedIn, data: { loggedIn: false, username } });
+      expect(res.body).toMatchObject({
+        errno: '0',
+        errmsg: USER_MESSAGES.registeredNotLoggedIn,
+        data: { loggedIn: false, username },
+      });
     } finally {
       faults.afterCreate = null;
       faults.storeDownAfterCreate = false;
@@ -167,7 +171,9 @@ describe('registration', () => {
       log: app.log,
     });
     const mobile = randomMobile();
-    await expect(users.register(form(mobile, '123456'), { client: '10.0.0.1', sessionId: 's' }, deadline.signal)).rejects.toMatchObject({
+    await expect(
+      users.register(form(mobile, '123456'), { client: '10.0.0.1', sessionId: 's' }, deadline.signal),
+    ).rejects.toMatchObject({
       status: 503,
       message: 'The service is slow right now, please retry.',
     });
@@ -185,7 +191,7 @@ describe('SMS codes', () => {
     const failed = await visitor.requestSmsCode(mobile);
     expect(failed.status).toBe(503);
     // The undo is retried in the background: the number is soon free again, with no text sent.
-    await vi.waitFor(async () => expect(await app.store.get(`sms:cooldown:${mobile}`)).toBeNull(), { timeout: 3000 });
+    await vi.waitFor(async () => expect(await app.store.get(`{sms}:cooldown:${mobile}`)).toBeNull(), { timeout: 3000 });
     expect((await visitor.requestSmsCode(mobile)).status).toBe(200);
   });
 
@@ -215,6 +221,6 @@ describe('SMS codes', () => {
       sms.sendCode({ sessionId: 'deadline-session', mobile, captcha: 'ABCD', client: '10.0.0.2', signal: deadline.signal }),
     ).rejects.toMatchObject({ status: 503 });
     expect(sent).toEqual([]);
-    expect(await app.store.get(`sms:cooldown:${mobile}`)).toBeNull();
+    expect(await app.store.get(`{sms}:cooldown:${mobile}`)).toBeNull();
   });
 });

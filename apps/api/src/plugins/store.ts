@@ -2,7 +2,8 @@
 import { fastifyRedis } from '@fastify/redis';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Config } from '../config.ts';
 import type { KvStore } from '../store/kv-store.ts';
 import { createMemoryStore } from '../store/memory-store.ts';
 import { createRedisStore } from '../store/redis-store.ts';
@@ -34,6 +35,68 @@ function closeOnTimeout(redis: Redis, onClose: () => void): void {
   }) as Redis['sendCommand'];
 }
 
+type RedisConfig = Extract<Config['redis'], { kind: 'redis' }>;
+
+/**
+ * One client for everything (sessions, the store, the rate-limit store), reconnected in place:
+ * a single server, a Cluster, or the primary that Sentinels name (ioredis follows a failover).
+ */
+function connect(config: RedisConfig, app: FastifyInstance): Redis | Cluster {
+  const options: RedisOptions = {
+    // No queueing while disconnected: a request fails at once (503) instead of hanging,
+    // and ioredis keeps reconnecting in the background, so service resumes by itself.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: config.connectTimeoutMs,
+    commandTimeout: config.commandTimeoutMs,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    ...(config.password ? { password: config.password } : {}),
+  };
+  const guard = (node: Redis) => {
+    closeOnTimeout(node, () => app.log.warn('Redis command timed out: closing the connection'));
+    watchHandshake(node, config.connectTimeoutMs);
+  };
+  const { topology } = config;
+  if ('cluster' in topology) {
+    const cluster = new Cluster(topology.cluster, {
+      enableOfflineQueue: false,
+      redisOptions: options,
+      clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+      slotsRefreshTimeout: config.connectTimeoutMs,
+    });
+    // Each node's connection gets the same guards as a single server's.
+    cluster.on('+node', guard);
+    return cluster;
+  }
+  const redis =
+    'url' in topology
+      ? new Redis(topology.url, options)
+      : new Redis({
+          ...options,
+          sentinels: topology.sentinels,
+          name: topology.name,
+          sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
+        });
+  guard(redis);
+  return redis;
+}
+
+/**
+ * connectTimeout covers the TCP connect only; the handshake after it (the ready check) has no
+ * timeout of its own, so a path that swallows bytes would leave the client "connecting" forever.
+ * A handshake that does not finish in time closes the connection and starts again.
+ */
+function watchHandshake(redis: Redis, timeoutMs: number): void {
+  redis.on('connect', () => {
+    const timer = setTimeout(() => {
+      if (redis.status !== 'ready') redis.disconnect(true);
+    }, timeoutMs);
+    redis.once('ready', () => clearTimeout(timer));
+    redis.once('close', () => clearTimeout(timer));
+  });
+}
+
 export default fp(
   async function storePlugin(app: FastifyInstance) {
     const config = app.config.redis;
@@ -41,27 +104,7 @@ export default fp(
       app.decorate('store', createMemoryStore(app.clock));
       return;
     }
-    const redis = new Redis(config.url, {
-      // No queueing while disconnected: a request fails at once (503) instead of hanging,
-      // and ioredis keeps reconnecting in the background, so service resumes by itself.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      autoResendUnfulfilledCommands: false,
-      connectTimeout: config.connectTimeoutMs,
-      commandTimeout: config.commandTimeoutMs,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-    });
-    closeOnTimeout(redis, () => app.log.warn('Redis command timed out: closing the connection'));
-    // connectTimeout covers the TCP connect only; the handshake after it (the ready check) has no
-    // timeout of its own, so a path that swallows bytes would leave the client "connecting"
-    // forever. A handshake that does not finish in time closes the connection and starts again.
-    redis.on('connect', () => {
-      const timer = setTimeout(() => {
-        if (redis.status !== 'ready') redis.disconnect(true);
-      }, config.connectTimeoutMs);
-      redis.once('ready', () => clearTimeout(timer));
-      redis.once('close', () => clearTimeout(timer));
-    });
+    const redis = connect(config, app);
     let lastError = '';
     redis.on('error', (err) => {
       // Logged once per distinct error, not at every reconnection attempt.

@@ -1,5 +1,5 @@
 import { Code } from '@register/contracts';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import type { AttemptResult, AttemptTicket, KvStore, OneTimeCode } from './kv-store.ts';
 
@@ -123,7 +123,7 @@ function unavailable(cause: unknown): AppError {
   return new AppError(Code.SERVERERR, { status: 503, message: 'Service temporarily unavailable, please retry.', cause });
 }
 
-export function createRedisStore(redis: Redis, prefix: string): KvStore {
+export function createRedisStore(redis: Redis | Cluster, prefix: string): KvStore {
   const k = (key: string) => prefix + key;
   async function call<T>(run: () => Promise<T>): Promise<T> {
     try {
@@ -154,7 +154,9 @@ export function createRedisStore(redis: Redis, prefix: string): KvStore {
     consumeCode: (key, digest) => call(async () => (await script(CONSUME_CODE, [key], [digest])) === 1),
     spend: (now, budgets, claim, code) =>
       call(async () => {
-        const keys = [...budgets.map((b) => b.key), claim?.key ?? 'none', code?.key ?? 'none'];
+        // An absent claim or code is stood in for by a key of the same slot (Redis Cluster).
+        const anchor = budgets[0]?.key ?? claim?.key ?? code?.key ?? 'none';
+        const keys = [...budgets.map((b) => b.key), claim?.key ?? anchor, code?.key ?? anchor];
         const args: (string | number)[] = [now, budgets.length, claim ? 1 : 0, code ? 1 : 0];
         for (const b of budgets) args.push(b.limit, b.ttlMs);
         args.push(claim?.token ?? '', claim?.ttlMs ?? 0, code?.digest ?? '', code?.attempts ?? 0, code?.ttlMs ?? 0);
@@ -163,7 +165,8 @@ export function createRedisStore(redis: Redis, prefix: string): KvStore {
       }),
     unspend: (budgetKeys, claim, code) =>
       call(async () => {
-        const keys = [...budgetKeys, claim?.key ?? 'none', code?.key ?? 'none'];
+        const anchor = budgetKeys[0] ?? claim?.key ?? code?.key ?? 'none';
+        const keys = [...budgetKeys, claim?.key ?? anchor, code?.key ?? anchor];
         await script(UNSPEND, keys, [budgetKeys.length, claim?.token ?? '', code?.digest ?? '']);
       }),
     attempt: (now, budgets, backoffs) =>

@@ -38,7 +38,9 @@ export interface LoginAttempt {
   succeeded(identifiers: string[]): Promise<void>;
 }
 
-const pairKey = (identifier: string, client: string, window: number) => `login:pair:${identifier}:${client}:${window}`;
+// The keys of one attempt (pair, client, account, device) are counted in one script: they carry
+// the hash tag {login}, so on Redis Cluster they live in one slot.
+const pairKey = (identifier: string, client: string, window: number) => `{login}:pair:${identifier}:${client}:${window}`;
 
 export function createLoginThrottle(deps: { store: KvStore; clock: Clock; config: Config['login'] }) {
   const { store, clock, config } = deps;
@@ -77,7 +79,7 @@ export function createLoginThrottle(deps: { store: KvStore; clock: Clock; config
       // nothing a neighbour behind the same address does can slow it. Once that budget is spent
       // (a stolen cookie guessing), the device is a stranger again and takes the common path.
       if (device) {
-        const budget = { key: `login:device:${device}:${window.index}`, limit: config.maxFailures, ttlMs };
+        const budget = { key: `{login}:device:${device}:${window.index}`, limit: config.maxFailures, ttlMs };
         const result = await store.attempt(now, [budget], []);
         if (result.ok) return { succeeded: forget([], [budget.key]) };
       }
@@ -86,8 +88,8 @@ export function createLoginThrottle(deps: { store: KvStore; clock: Clock; config
         now,
         [pair],
         [
-          delay(`login:client:${client}`, config.maxFailuresPerClient),
-          delay(`login:account:${account}`, config.accountFreeFailures),
+          delay(`{login}:client:${client}`, config.maxFailuresPerClient),
+          delay(`{login}:account:${account}`, config.accountFreeFailures),
         ],
       );
       if (!result.ok) {

@@ -1,6 +1,7 @@
 import { Code, errorMap, type MobileParams, ok, routes, SMS_MESSAGES, type SmsCodeForm } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
+import { deadlineSignal } from '../../lib/deadline.ts';
 import { fromContract } from '../../lib/route.ts';
 import { markSmsSent } from '../../plugins/session.ts';
 import type { Outbox } from './outbox.gateway.ts';
@@ -12,14 +13,14 @@ export const smsRoutes: FastifyPluginAsync<{ sms: SmsService }> = async (app, { 
     ...fromContract(routes.sendSmsCode),
     config: { rateLimit: false },
     onRequest: app.limits.sms,
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const { mobile, captcha } = request.body as SmsCodeForm;
       const sent = await sms.sendCode({
         sessionId: request.session.sessionId,
         mobile,
         captcha,
         client: request.client,
-        signal: request.signal,
+        signal: deadlineSignal(reply),
       });
       markSmsSent(request, app.clock());
       return ok(sent, SMS_MESSAGES.sent);

@@ -41,8 +41,11 @@ export interface SmsService {
 /** The budgets a send spends, in the order a refusal names them. */
 export type SmsBudget = 'mobile_hour' | 'mobile_day' | 'mobile_ceiling' | 'block_hour' | 'global_hour' | 'global_day';
 
+// Every key one atomic SMS step touches carries the hash tag {sms}: on Redis Cluster a script
+// may only touch keys of one slot. (SMS volume is bounded by these very budgets, so one slot
+// carries it easily.)
 const keys = {
-  cooldown: (mobile: string) => `sms:cooldown:${mobile}`,
+  cooldown: (mobile: string) => `{sms}:cooldown:${mobile}`,
 };
 
 const REFUSAL_MESSAGES: Record<SmsBudget, string> = {
@@ -85,7 +88,7 @@ export function createSmsService(deps: {
   const codeDigest = (mobile: string, code: string) => digest('sms', mobile, code);
   // One code per (mobile, session): another visitor's request for the same number neither
   // replaces it nor can try it. The session id itself is not written into the key.
-  const codeKey = (mobile: string, sessionId: string) => `sms:code:${mobile}:${digest('sms-session', sessionId)}`;
+  const codeKey = (mobile: string, sessionId: string) => `{sms}:code:${mobile}:${digest('sms-session', sessionId)}`;
 
   /**
    * Every budget one send spends. Per mobile, per hour and per day, both counted per (mobile,
@@ -104,12 +107,12 @@ export function createSmsService(deps: {
       budget: { key: `${key}:${window.index}`, limit, ttlMs: windowTtl(window) },
     });
     return [
-      entry('mobile_hour', `sms:hour:${mobile}:${client}`, config.perMobilePerHour, hour),
-      entry('mobile_day', `sms:day:${mobile}:${client}`, config.perMobilePerDay, day),
-      entry('mobile_ceiling', `sms:day:${mobile}`, config.mobileCeilingPerDay, day),
-      entry('block_hour', `sms:block:${numberBlock(mobile)}`, config.perBlockPerHour, hour),
-      entry('global_hour', 'sms:global:hour', config.globalPerHour, hour),
-      entry('global_day', 'sms:global:day', config.globalPerDay, day),
+      entry('mobile_hour', `{sms}:hour:${mobile}:${client}`, config.perMobilePerHour, hour),
+      entry('mobile_day', `{sms}:day:${mobile}:${client}`, config.perMobilePerDay, day),
+      entry('mobile_ceiling', `{sms}:day:${mobile}`, config.mobileCeilingPerDay, day),
+      entry('block_hour', `{sms}:block:${numberBlock(mobile)}`, config.perBlockPerHour, hour),
+      entry('global_hour', '{sms}:global:hour', config.globalPerHour, hour),
+      entry('global_day', '{sms}:global:day', config.globalPerDay, day),
     ];
   }
 
@@ -166,11 +169,12 @@ export function createSmsService(deps: {
         // cooldown, the budgets and the code all stand; otherwise timeouts would pump texts.
         const notSent = rejected || error instanceof SmsNotSentError || error instanceof AppError;
         if (notSent) {
-          const undo = () => store.unspend(
-            spending.map((s) => s.budget.key),
-            claim,
-            stored,
-          );
+          const undo = () =>
+            store.unspend(
+              spending.map((s) => s.budget.key),
+              claim,
+              stored,
+            );
           await undo().catch(() => retryUndo(undo));
         }
         if (error instanceof AppError) throw error; // the store itself failed (503)

@@ -9,6 +9,7 @@ import {
   withRegisterRules,
 } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
+import { deadlineSignal } from '../../lib/deadline.ts';
 import { fromContract } from '../../lib/route.ts';
 import { beginUserSession, setDeviceCookie } from '../../plugins/session.ts';
 import type { UsersService } from './users.service.ts';
@@ -53,7 +54,7 @@ export const registerRoutes: FastifyPluginAsync<{
       const user = await opts.users.register(
         request.body as RegisterForm,
         { client: request.client, sessionId: request.session.sessionId },
-        request.signal,
+        deadlineSignal(reply),
       );
       // The account exists: whatever happens to the session now, the answer is a success.
       try {

@@ -1,0 +1,79 @@
+// The whole registration flow on Redis Cluster and on a Sentinel-managed primary, started here
+// from the machine's redis-server. Every multi-key script must find its keys in one slot (the
+// {sms} and {login} hash tags), and one client must serve sessions, the store and the limits.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, CAPTCHA, PASSWORD, randomMobile, randomUsername, readOutbox, Visitor } from './helper.ts';
+import { hasRedisServer, redisGroup } from './redis-servers.ts';
+
+if (!hasRedisServer)
+  console.warn('redis-topologies: redis-server or redis-cli is not installed here, so these tests are skipped.');
+
+/** Registration, login, /me, the SMS cooldown under concurrency and the login budget. */
+async function exerciseTheFlow(app: FastifyInstance) {
+  const visitor = new Visitor(app);
+  const username = randomUsername('Topo');
+  const mobile = randomMobile();
+  expect((await visitor.register(username, mobile)).status).toBe(200);
+  expect((await visitor.get<{ username: string }>('/api/user/me/')).body.data?.username).toBe(username);
+  expect((await new Visitor(app).post('/api/user/login/', { account: mobile, password: PASSWORD })).status).toBe(200);
+
+  const contested = randomMobile();
+  const visitors = Array.from({ length: 12 }, (_, i) => new Visitor(app, `10.66.0.${i + 1}`));
+  await Promise.all(visitors.map((v) => v.get('/api/image_code/')));
+  const sends = await Promise.all(visitors.map((v) => v.post('/api/sms_code/', { mobile: contested, captcha: CAPTCHA })));
+  expect(sends.map((r) => r.status).sort()).toEqual([200, ...Array(11).fill(429)]);
+  expect(await readOutbox(app, contested)).toMatch(/^\d{6}$/);
+
+  const guesses = await Promise.all(
+    Array.from({ length: 15 }, () =>
+      new Visitor(app, '10.66.1.1').post('/api/user/login/', { account: username, password: 'not it 123' }),
+    ),
+  );
+  expect(guesses.filter((r) => r.status === 401)).toHaveLength(10);
+  expect(guesses.filter((r) => r.status === 429)).toHaveLength(5);
+}
+
+describe.skipIf(!hasRedisServer)('on Redis Cluster (3 masters)', () => {
+  const group = redisGroup();
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    const ports = await group.cluster();
+    app = await buildTestApp({
+      REDIS_URL: undefined,
+      REDIS_CLUSTER_NODES: ports.map((p) => `127.0.0.1:${p}`).join(','),
+      REDIS_CONNECT_TIMEOUT_MS: '2000',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await group.stop();
+  });
+
+  it('runs the whole flow, its atomic scripts included', async () => {
+    await exerciseTheFlow(app);
+    expect((await new Visitor(app).get('/api/readyz')).status).toBe(200);
+  });
+});
+
+describe.skipIf(!hasRedisServer)('on a primary and a replica behind a Sentinel', () => {
+  const group = redisGroup();
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    const { sentinel } = await group.sentinel('regmaster');
+    app = await buildTestApp({
+      REDIS_URL: undefined,
+      REDIS_SENTINELS: `127.0.0.1:${sentinel}`,
+      REDIS_SENTINEL_NAME: 'regmaster',
+      REDIS_CONNECT_TIMEOUT_MS: '2000',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await group.stop();
+  });
+
+  it('finds the primary through the Sentinel and runs the whole flow', async () => {
+    await exerciseTheFlow(app);
+  });
+});

@@ -18,6 +18,7 @@ import { buildTestApp, eventsSpy, PASSWORD, randomMobile, randomUsername, readOu
 /** Backend failures the seams inject; each fires once, at the step the test names. */
 const faults = {
   createFails: false,
+  createAnswerLost: false,
   afterCreate: null as null | (() => void),
   storeDownAfterCreate: false,
   outboxSetFails: 0,
@@ -36,6 +37,11 @@ const seams: Seams = {
       }
       const created = await repository.create(user);
       faults.afterCreate?.();
+      if (faults.createAnswerLost) {
+        faults.createAnswerLost = false;
+        const { AppError } = await import('../src/errors.ts');
+        throw new AppError('4001', { message: 'Database unavailable, please retry.', cause: down() });
+      }
       return created;
     },
   }),
@@ -97,6 +103,27 @@ describe('registration', () => {
     expect(failed.status).toBe(503);
     expect(await usersWith(mobile)).toBe(0);
     expect((await visitor.post('/api/user/register/', form(mobile, code))).status).toBe(200);
+    expect(await usersWith(mobile)).toBe(1);
+  });
+
+  it('PostgreSQL committing the insert but its answer lost: the repeat of that registration answers success', async () => {
+    const visitor = new Visitor(app);
+    const mobile = randomMobile();
+    const username = randomUsername('Lost');
+    await visitor.requestSmsCode(mobile);
+    const code = await readOutbox(app, mobile);
+    faults.createAnswerLost = true;
+    expect((await visitor.post('/api/user/register/', form(mobile, code, username))).status).toBe(503);
+    expect(await usersWith(mobile)).toBe(1); // it was created all the same
+    // The same mobile and code with another password is not that registration: the usual 409.
+    const other = await visitor.post('/api/user/register/', {
+      ...form(mobile, code, username),
+      password: 'another fine passphrase',
+      password_repeat: 'another fine passphrase',
+    });
+    expect(other.status).toBe(409);
+    const repeat = await visitor.post('/api/user/register/', form(mobile, code, username));
+    expect(repeat).toMatchObject({ status: 200, body: { data: { username, mobile, loggedIn: true } } });
     expect(await usersWith(mobile)).toBe(1);
   });
 

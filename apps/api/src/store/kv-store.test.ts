@@ -32,13 +32,17 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(await store.get('once')).toBeNull();
   });
 
-  it('a one-time code allows exactly its attempt budget, even to concurrent guesses', async () => {
+  it('a one-time code allows exactly its budget of wrong tries, even to concurrent guesses', async () => {
     await store.spend(NOW, [], undefined, code('code', 'digest', 5));
-    const claims = await Promise.all(Array.from({ length: 12 }, () => store.claimAttempt('code')));
-    const granted = claims.filter((c) => c !== null);
-    expect(granted).toHaveLength(5);
-    expect(granted.map((c) => c?.attemptsLeft).sort()).toEqual([0, 1, 2, 3, 4]);
-    expect(await store.claimAttempt('code')).toBeNull();
+    const tries = await Promise.all(Array.from({ length: 12 }, () => store.tryCode('code', 'wrong')));
+    expect(tries.map((t) => (t.right ? 'right' : t.attemptsLeft)).sort()).toEqual([0, 1, 2, 3, 4, ...Array(7).fill(null)]);
+    expect(await store.tryCode('code', 'digest')).toEqual({ right: false, attemptsLeft: null });
+  });
+
+  it('the right code spends nothing, however often it is tried', async () => {
+    await store.spend(NOW, [], undefined, code('code-r', 'digest', 2));
+    for (let i = 0; i < 5; i++) expect(await store.tryCode('code-r', 'digest')).toEqual({ right: true });
+    expect(await store.tryCode('code-r', 'wrong')).toEqual({ right: false, attemptsLeft: 1 });
   });
 
   it('a one-time code is consumed by exactly one caller, and only with its digest', async () => {
@@ -46,14 +50,14 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(await store.consumeCode('code2', 'wrong')).toBe(false);
     const results = await Promise.all(Array.from({ length: 5 }, () => store.consumeCode('code2', 'right')));
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await store.claimAttempt('code2')).toBeNull();
+    expect(await store.tryCode('code2', 'right')).toEqual({ right: false, attemptsLeft: null });
   });
 
   it('a new code replaces the previous one and its budget', async () => {
     await store.spend(NOW, [], undefined, code('code3', 'old', 1));
-    await store.claimAttempt('code3');
     await store.spend(NOW, [], undefined, code('code3', 'new', 2));
-    expect(await store.claimAttempt('code3')).toEqual({ digest: 'new', attemptsLeft: 1 });
+    expect(await store.tryCode('code3', 'old')).toEqual({ right: false, attemptsLeft: 1 });
+    expect(await store.tryCode('code3', 'new')).toEqual({ right: true });
   });
 
   it('spend is all or nothing: a full budget or a held claim writes nothing', async () => {
@@ -61,7 +65,7 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(await store.spend(NOW, budgets)).toEqual({ ok: true });
     expect(await store.spend(NOW, budgets, undefined, code('sp:code', 'x'))).toEqual({ ok: false, refused: 1, claimTtlMs: 0 });
     expect(await store.get('sp:a')).toBe('1');
-    expect(await store.claimAttempt('sp:code')).toBeNull();
+    expect(await store.tryCode('sp:code', 'x')).toEqual({ right: false, attemptsLeft: null });
 
     const claim = { key: 'sp:claim', token: 'token', ttlMs: 30_000 };
     expect(await store.spend(NOW, [budgets[0]!], claim)).toEqual({ ok: true });
@@ -97,14 +101,14 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(await store.get('un:a')).toBe('1');
     expect(await store.get('un:missing')).toBeNull();
     expect(await store.get('un:claim')).toBeNull();
-    expect(await store.claimAttempt('un:code')).toBeNull();
+    expect(await store.tryCode('un:code', 'mine')).toEqual({ right: false, attemptsLeft: null });
 
     // A newer request's claim and code are not the caller's to remove.
     await store.spend(NOW, [], { ...claim, token: 'newer' }, code('un:code', 'newer'));
     await store.unspend(['un:a', 'un:a', 'un:a'], claim, { key: 'un:code', digest: 'mine' });
     expect(await store.get('un:a')).toBe('0');
     expect(await store.get('un:claim')).toMatch(/^newer:/);
-    expect(await store.claimAttempt('un:code')).toMatchObject({ digest: 'newer' });
+    expect(await store.tryCode('un:code', 'newer')).toEqual({ right: true });
   });
 
   const backoff = (key: string, over: Partial<Backoff> = {}): Backoff => ({
@@ -189,7 +193,7 @@ describe('memory store expiry', () => {
     expect(await store.get('k')).toBe('v');
     clock.advance(1);
     expect(await store.get('k')).toBeNull();
-    expect(await store.claimAttempt('c')).toBeNull();
+    expect(await store.tryCode('c', 'd')).toEqual({ right: false, attemptsLeft: null });
     expect((await store.spend(clock(), [{ key: 'h', limit: 1, ttlMs: 1000 }])).ok).toBe(true);
   });
 });

@@ -2,12 +2,8 @@
 // Redis (production, tests) and an in-process map (the zero-setup default). Every operation that
 // guards a secret or a limit is atomic in both, so two racing requests can never both win.
 
-export interface OneTimeCode {
-  /** HMAC of the code, as stored. */
-  digest: string;
-  /** Attempts left after the one just claimed. */
-  attemptsLeft: number;
-}
+/** A try of a one-time code: right, wrong (with the attempts left), or no code at all. */
+export type CodeTry = { right: true } | { right: false; attemptsLeft: number } | { right: false; attemptsLeft: null };
 
 /**
  * A fixed-window counter. The caller puts the window's index in the key (see lib/windows.ts), so
@@ -77,11 +73,12 @@ export interface KvStore {
   /** Milliseconds until the key expires, or null when it does not exist. */
   ttl(key: string): Promise<number | null>;
   /**
-   * Spends one attempt and returns the stored digest, or null when there is no code or its budget
-   * is spent (the code is then deleted). The budget is spent before the caller compares, so
-   * concurrent guesses can never make more comparisons than the budget allows.
+   * Compares a digest with the stored code's, in one atomic step: the right one spends nothing
+   * (a visitor who holds the code may repeat a request that failed for another reason); a wrong
+   * one spends an attempt, and the last wrong one deletes the code. Concurrent guesses can never
+   * make more wrong tries than the budget allows. attemptsLeft null: there is no code.
    */
-  claimAttempt(key: string): Promise<OneTimeCode | null>;
+  tryCode(key: string, digest: string): Promise<CodeTry>;
   /** Deletes the code only if it still holds this digest: true for exactly one caller. */
   consumeCode(key: string, digest: string): Promise<boolean>;
 

@@ -83,15 +83,13 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
       const entry = live(key);
       return entry ? entry.expiresAt - clock() : null;
     },
-    async claimAttempt(key) {
+    async tryCode(key, digest) {
       const code = codeOf(key);
-      if (!code) return null;
+      if (!code) return { right: false, attemptsLeft: null };
+      if (code.digest === digest) return { right: true };
       code.left -= 1;
-      if (code.left < 0) {
-        entries.delete(key);
-        return null;
-      }
-      return { digest: code.digest, attemptsLeft: code.left };
+      if (code.left <= 0) entries.delete(key);
+      return { right: false, attemptsLeft: Math.max(code.left, 0) };
     },
     async consumeCode(key, digest) {
       if (codeOf(key)?.digest !== digest) return false;

@@ -1,16 +1,17 @@
 import { Code } from '@register/contracts';
 import type { Cluster, Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
-import type { AttemptResult, AttemptTicket, KvStore, OneTimeCode } from './kv-store.ts';
+import type { AttemptResult, AttemptTicket, CodeTry, KvStore } from './kv-store.ts';
 
 // Lua scripts run atomically in Redis: nothing can interleave between their reads and writes.
 
-const CLAIM_ATTEMPT = `
+const TRY_CODE = `
 local digest = redis.call('HGET', KEYS[1], 'd')
-if not digest then return false end
+if not digest then return -1 end
+if digest == ARGV[1] then return -2 end
 local left = redis.call('HINCRBY', KEYS[1], 'n', -1)
-if left < 0 then redis.call('DEL', KEYS[1]) return false end
-return {digest, left}`;
+if left <= 0 then redis.call('DEL', KEYS[1]) return 0 end
+return left`;
 
 const CONSUME_CODE = `
 if redis.call('HGET', KEYS[1], 'd') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -146,10 +147,11 @@ export function createRedisStore(redis: Redis | Cluster, prefix: string): KvStor
         const ms = await redis.pttl(k(key));
         return ms === -2 ? null : Math.max(ms, 0);
       }),
-    claimAttempt: (key) =>
-      call(async () => {
-        const result = (await script(CLAIM_ATTEMPT, [key], [])) as [string, number] | null;
-        return result ? ({ digest: result[0], attemptsLeft: result[1] } satisfies OneTimeCode) : null;
+    tryCode: (key, digest) =>
+      call(async (): Promise<CodeTry> => {
+        const result = (await script(TRY_CODE, [key], [digest])) as number;
+        if (result === -2) return { right: true };
+        return { right: false, attemptsLeft: result === -1 ? null : result };
       }),
     consumeCode: (key, digest) => call(async () => (await script(CONSUME_CODE, [key], [digest])) === 1),
     spend: (now, budgets, claim, code) =>

@@ -5,7 +5,7 @@ import type { Config } from '../../config.ts';
 import { AppError, fieldError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { checkDeadline } from '../../lib/deadline.ts';
-import { type Digest, sameDigest } from '../../lib/digest.ts';
+import type { Digest } from '../../lib/digest.ts';
 import { maskMobile, numberBlock } from '../../lib/mobile.ts';
 import { DAY_MS, HOUR_MS, retrySeconds, type Window, windowAt, windowTtl } from '../../lib/windows.ts';
 import type { Budget, KvStore } from '../../store/kv-store.ts';
@@ -29,8 +29,9 @@ export interface SmsService {
   /** `signal`: the request's deadline (lib/deadline.ts); past it, nothing is claimed or sent. */
   sendCode(input: Requester & { mobile: string; captcha: string; signal?: AbortSignal }): Promise<SmsSent>;
   /**
-   * Checks a code for a mobile, spending one attempt, and leaves it in place: the caller uses it
-   * up with useCode() once nothing else can refuse. Throws PARAMERR (field sms_code) otherwise.
+   * Checks a code for a mobile (a wrong one spends an attempt, the right one nothing) and leaves
+   * it in place: the caller uses it up with useCode() once nothing else can refuse, so a request
+   * that failed later may be repeated with the same code. Throws PARAMERR (field sms_code) otherwise.
    * Only the session that asked for the code can try it, so nobody else can spend its attempts.
    */
   checkCode(mobile: string, code: string, requester: Requester): Promise<CheckedCode>;
@@ -200,16 +201,16 @@ export function createSmsService(deps: {
 
     async checkCode(mobile, code, { client, sessionId }) {
       const key = codeKey(mobile, sessionId);
-      const claimed = await store.claimAttempt(key);
-      if (!claimed) throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.expired);
-      if (sameDigest(claimed.digest, codeDigest(mobile, code))) return { key, digest: claimed.digest };
-      // The budget is spent: the next claim finds none left and deletes the code.
-      if (claimed.attemptsLeft === 0) {
+      const digest = codeDigest(mobile, code);
+      const tried = await store.tryCode(key, digest);
+      if (tried.right) return { key, digest };
+      if (tried.attemptsLeft === null) throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.expired);
+      if (tried.attemptsLeft === 0) {
         events.record('code_exhausted', { client, mobile });
         throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.exhausted);
       }
-      events.record('code_failed', { client, mobile, detail: { attemptsLeft: claimed.attemptsLeft } });
-      throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.wrong(claimed.attemptsLeft));
+      events.record('code_failed', { client, mobile, detail: { attemptsLeft: tried.attemptsLeft } });
+      throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.wrong(tried.attemptsLeft));
     },
 
     // Compare-and-delete: when the right code races itself, exactly one request wins.

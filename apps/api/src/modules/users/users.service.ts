@@ -6,7 +6,7 @@ import { checkDeadline } from '../../lib/deadline.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
 import type { Requester, SmsService } from '../sms/sms.service.ts';
 import { commonPasswordProblem, type PasswordHasher } from './passwords.ts';
-import { DuplicateUserError, type UserRecord, type UsersRepository } from './users.repository.ts';
+import { DuplicateUserError, type UserRecord, type UsersRepository, usernameKey } from './users.repository.ts';
 
 export const toUserView = (user: UserRecord): UserView => ({ id: user.id, username: user.username, mobile: user.mobile });
 
@@ -25,6 +25,19 @@ export function createUsersService(deps: {
   log: FastifyBaseLogger;
 }) {
   const { users, sms, passwords, events, log } = deps;
+
+  /**
+   * The user this very registration already created, when it is being sent again: an insert
+   * can commit and its answer still be lost (the database or the path failing just then), and
+   * the visitor, told 503, tries again. Same mobile (proven again by a valid code), same
+   * username and a password that verifies: it is theirs, and the repeat answers success, as
+   * the first attempt should have. Anyone else gets the usual 409.
+   */
+  async function sameRegistration(form: RegisterForm): Promise<UserRecord | null> {
+    const existing = await users.findByMobile(form.mobile);
+    if (!existing || usernameKey(existing.username) !== usernameKey(form.username)) return null;
+    return (await passwords.verify(existing.password, form.password)).ok ? existing : null;
+  }
   return {
     /** Names the registration refuses (reserved, mobile-shaped) count as taken: nobody can register them. */
     countUsername: async (username: string) => (usernameProblem(username) ? 1 : users.countByUsername(username)),
@@ -50,6 +63,19 @@ export function createUsersService(deps: {
         users.countByUsername(form.username),
         users.countByMobile(form.mobile),
       ]);
+      if (mobileCount) {
+        const repeated = await sameRegistration(form);
+        if (repeated) {
+          await sms.useCode(checked).catch((err: unknown) => log.warn({ err }, 'could not delete a used SMS code'));
+          events.record('register_ok', {
+            client: requester.client,
+            userId: repeated.id,
+            mobile: repeated.mobile,
+            detail: { repeated: true },
+          });
+          return toUserView(repeated);
+        }
+      }
       if (usernameCount || mobileCount) throw taken({ username: usernameCount > 0, mobile: mobileCount > 0 });
       const strength = passwordStrength(form.password, { username: form.username, mobile: form.mobile });
       if (strength.problem) throw fieldError(Code.PARAMERR, 'password', strength.problem);

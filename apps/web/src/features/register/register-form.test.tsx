@@ -438,6 +438,29 @@ describe('register form: submitting', () => {
     expect(document.title).toBe('Home · Register');
   });
 
+  it('when the account was created but the session could not be started, goes to login with a word', async () => {
+    server.use(
+      http.post('/api/user/register/', () =>
+        HttpResponse.json({
+          errno: Code.OK,
+          errmsg: USER_MESSAGES.registeredNotLoggedIn,
+          data: { id: 42, username: 'carol_99', mobile: FREE_MOBILE, loggedIn: false },
+        }),
+      ),
+    );
+    const { user } = await openRegister();
+    await fillAccount(user);
+    await prepareSmsRequest(user);
+    await user.click(getCodeButton());
+    await screen.findByText(/We sent a 6-digit code/);
+    await user.type(input('SMS code'), await lastSmsCode(FREE_MOBILE));
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Log in' })).toBeInTheDocument();
+    expect(window.location.pathname).toBe('/login');
+    expect(screen.getByRole('status')).toHaveTextContent(USER_MESSAGES.registeredNotLoggedIn);
+  });
+
   it("puts the server's field messages beside their fields (wrong SMS code)", async () => {
     const { user } = await openRegister();
     await fillAccount(user);

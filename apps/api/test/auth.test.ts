@@ -102,6 +102,22 @@ describe('logout and /api/user/me/', () => {
     expect((await new Visitor(app).get('/api/health/')).status).toBe(200);
   });
 
+  it("never serves a session stored under another id: one user's value under another's key is no session", async () => {
+    const alice = new Visitor(app);
+    await alice.post('/api/user/login/', { account: username, password: PASSWORD });
+    const other = new Visitor(app);
+    await other.register(randomUsername('Other'), randomMobile());
+    const idOf = (visitor: Visitor) => {
+      const sid = decodeURIComponent(visitor.cookies.get('sid') ?? '');
+      return sid.slice(0, sid.lastIndexOf('.'));
+    };
+    // As if Redis handed back another key's value (a reply paired with the wrong command).
+    const aliceSession = await app.store.get(`sess:${idOf(alice)}`);
+    await app.store.set(`sess:${idOf(other)}`, aliceSession ?? '', 60_000);
+    expect((await other.get('/api/user/me/')).status).toBe(401);
+    expect((await alice.get<{ username: string }>('/api/user/me/')).body.data?.username).toBe(username);
+  });
+
   it('refuses a forged session cookie', async () => {
     const visitor = new Visitor(app);
     visitor.cookies.set('sid', 'forged.signature');

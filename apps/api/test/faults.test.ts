@@ -120,6 +120,22 @@ describe.each([
   });
 });
 
+describe('a command sent into a stall', () => {
+  it('times out, and never runs once the path is back: its connection was closed, nothing is resent', async () => {
+    const key = `stalled-${randomUsername()}`;
+    await redis.setMode('hold');
+    try {
+      await expect(app.store.set(key, 'late', 60_000)).rejects.toMatchObject({ status: 503 });
+      // The path comes back after the API gave up on that connection: what it held goes nowhere.
+      await vi.waitFor(() => expect(redis.heldBytes).toBe(0));
+    } finally {
+      await redis.setMode('pass');
+    }
+    await vi.waitFor(async () => expect((await new Visitor(app).get('/api/readyz')).status).toBe(200), { timeout: 5000 });
+    expect(await app.store.get(key)).toBeNull();
+  });
+});
+
 describe('lost bytes on a Redis connection', () => {
   it('never answers one user as another, and serves everyone correctly again', async () => {
     const users = await Promise.all(

@@ -72,6 +72,15 @@ export function redisGroup() {
     return port;
   }
   return {
+    /** One plain server. */
+    single: () => start([]),
+    /** SIGSTOP / SIGCONT every server of the group: a stalled server, as TCP sees it. */
+    pause: () => {
+      for (const child of children) child.kill('SIGSTOP');
+    },
+    resume: () => {
+      for (const child of children) child.kill('SIGCONT');
+    },
     /** Three masters, the 16384 slots spread over them; resolves once the cluster state is ok. */
     async cluster(): Promise<number[]> {
       const ports: number[] = [];
@@ -117,7 +126,10 @@ export function redisGroup() {
       return { primary, replica, sentinel };
     },
     async stop() {
-      for (const child of children) child.kill('SIGKILL');
+      for (const child of children) {
+        child.kill('SIGCONT');
+        child.kill('SIGKILL');
+      }
       await Promise.all(
         children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve)))),
       );

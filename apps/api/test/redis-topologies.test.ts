@@ -2,7 +2,7 @@
 // from the machine's redis-server. Every multi-key script must find its keys in one slot (the
 // {sms} and {login} hash tags), and one client must serve sessions, the store and the limits.
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, CAPTCHA, PASSWORD, randomMobile, randomUsername, readOutbox, Visitor } from './helper.ts';
 import { hasRedisServer, redisGroup } from './redis-servers.ts';
 
@@ -75,5 +75,30 @@ describe.skipIf(!hasRedisServer)('on a primary and a replica behind a Sentinel',
 
   it('finds the primary through the Sentinel and runs the whole flow', async () => {
     await exerciseTheFlow(app);
+  });
+});
+
+describe.skipIf(!hasRedisServer)('a stopped redis-server (SIGSTOP)', () => {
+  const group = redisGroup();
+  let app: FastifyInstance;
+  let port = 0;
+  beforeAll(async () => {
+    port = await group.single();
+    app = await buildTestApp({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_COMMAND_TIMEOUT_MS: '300' });
+  }, 60_000);
+  afterAll(async () => {
+    group.resume();
+    await app?.close();
+    await group.stop();
+  });
+
+  it('answers 503 within the command timeout, and serves again by itself when resumed', async () => {
+    const visitor = new Visitor(app);
+    await visitor.register(randomUsername('Stop'), randomMobile());
+    group.pause();
+    const me = await visitor.get('/api/user/me/');
+    expect(me.status).toBe(503);
+    group.resume();
+    await vi.waitFor(async () => expect((await visitor.get('/api/user/me/')).status).toBe(200), { timeout: 5000, interval: 100 });
   });
 });

@@ -78,6 +78,12 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     get mode() {
       return mode;
     },
+    /** Bytes held back by 'hold' for connections still open. */
+    get heldBytes() {
+      let n = 0;
+      for (const chunks of held.values()) for (const chunk of chunks) n += chunk.length;
+      return n;
+    },
     /** Changes how the proxy treats traffic; 'refuse' also drops every connection. */
     async setMode(next: ProxyMode, options: { delayMs?: number } = {}) {
       delayMs = options.delayMs ?? delayMs;

@@ -1,4 +1,6 @@
 // The key-value store: Redis (through @fastify/redis) when REDIS_URL is set, else in-process.
+
+import type { Socket } from 'node:net';
 import { fastifyRedis } from '@fastify/redis';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -28,7 +30,9 @@ function closeOnTimeout(redis: Redis, onClose: () => void): void {
     command.promise.catch((error: unknown) => {
       if (error instanceof Error && error.message === 'Command timed out' && redis.status === 'ready') {
         onClose();
-        redis.disconnect(true);
+        // Destroyed, not ended: ioredis's own disconnect() sends FIN and waits up to 2 s, while
+        // bytes still unsent in our buffer could reach the server later. ioredis reconnects.
+        (redis as unknown as { stream?: Socket }).stream?.destroy();
       }
     });
     return reply;

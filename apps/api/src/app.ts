@@ -18,6 +18,7 @@ import { devOutboxRoutes, smsRoutes } from './modules/sms/sms.routes.ts';
 import { availabilityRoutes, registerRoutes } from './modules/users/users.routes.ts';
 import clientIdentity from './plugins/client-identity.ts';
 import databasePlugin from './plugins/database.ts';
+import deadline from './plugins/deadline.ts';
 import httpHardening from './plugins/http-hardening.ts';
 import lifecycle from './plugins/lifecycle.ts';
 import rateLimit from './plugins/rate-limit.ts';
@@ -55,8 +56,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // A hop count becomes the function proxy-addr would use (Fastify's types take no number).
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: config.bodyLimit,
-    // Every request is answered within the deadline (lib/deadline.ts), whatever the backends do.
-    handlerTimeout: config.deadlineMs,
     // Long enough that any over-long username or mobile in a path reaches validation (400), not 404.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 16_384 },
     onProtoPoisoning: 'error',
@@ -108,6 +107,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       { name: 'config' },
     ),
   );
+  await app.register(deadline);
   await app.register(lifecycle);
   await app.register(storePlugin);
   await app.register(databasePlugin);

@@ -200,10 +200,10 @@ export interface Config {
         commandTimeoutMs: number;
       }
     | { kind: 'memory'; keyPrefix: string };
-  /** Every request is answered within this (register waits for a user insert that has begun). */
+  /** Every request is answered within this, unless it has begun an irrevocable step (lib/deadline.ts). */
   deadlineMs: number;
-  /** How much longer than the deadline register may wait for an insert that has begun. */
-  insertWaitMs: number;
+  /** The bound of one store step after an irrevocable one (a session save): Redis's command timeout. */
+  storeStepMs: number;
   shutdownGraceMs: number;
   pressure: { maxEventLoopDelayMs: number; sampleIntervalMs: number };
   session: { secret: string; ttlSeconds: number; anonymousTtlSeconds: number; cookieName: string; secure: boolean };
@@ -428,7 +428,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
         }
       : { kind: 'memory', keyPrefix: env.REDIS_KEY_PREFIX },
     deadlineMs: env.REQUEST_DEADLINE_MS,
-    insertWaitMs: (env.DATABASE_URL ? env.DATABASE_QUERY_TIMEOUT_MS : env.REQUEST_DEADLINE_MS) + 500,
+    storeStepMs: env.REDIS_COMMAND_TIMEOUT_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     pressure: { maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS, sampleIntervalMs: env.PRESSURE_SAMPLE_INTERVAL_MS },
     session: {

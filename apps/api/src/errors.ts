@@ -1,6 +1,6 @@
 // One error type for everything a service refuses, and the one place that turns any error
 // into the errno/errmsg/data envelope with its HTTP status.
-import { Code, type ErrorData, errorMap, failure, httpStatus, SERVICE_MESSAGES } from '@register/contracts';
+import { Code, type ErrorData, errorMap, failure, httpStatus } from '@register/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface AppErrorOptions {
@@ -49,13 +49,6 @@ const CLIENT_ERRORS: Record<string, { status: number; message: string }> = {
 export function toAppError(error: unknown): { appError: AppError; unexpected: boolean } {
   if (error instanceof AppError) return { appError: error, unexpected: false };
   const e = error as Partial<FastifyError> & { type?: string };
-  // The request's deadline (lib/deadline.ts): a backend was too slow, nothing is unknown about it.
-  if (e.code === 'FST_ERR_HANDLER_TIMEOUT') {
-    return {
-      appError: new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.slow, cause: error }),
-      unexpected: false,
-    };
-  }
   const known = e.code ? CLIENT_ERRORS[e.code] : undefined;
   if (known) return { appError: new AppError(Code.PARAMERR, known), unexpected: false };
   // JSON.parse errors (prototype poisoning, bad syntax) arrive as SyntaxError with statusCode 400.

@@ -13,7 +13,16 @@ import { createUsersRepository } from '../src/modules/users/users.repository.ts'
 import { createUsersService } from '../src/modules/users/users.service.ts';
 import type { Seams } from '../src/services.ts';
 import type { KvStore } from '../src/store/kv-store.ts';
-import { buildTestApp, eventsSpy, PASSWORD, randomMobile, randomUsername, readOutbox, Visitor } from './helper.ts';
+import {
+  buildTestApp,
+  eventsSpy,
+  expiringDeadline,
+  PASSWORD,
+  randomMobile,
+  randomUsername,
+  readOutbox,
+  Visitor,
+} from './helper.ts';
 
 /** Backend failures the seams inject; each fires once, at the step the test names. */
 const faults = {
@@ -175,16 +184,16 @@ describe('registration', () => {
   });
 
   it('past the deadline before the insert, nothing is written', async () => {
-    // The deadline (request.signal) passes while the taken-name check runs; the service checks
-    // it before the insert. Service-level, so the moment is exact rather than timed.
-    const deadline = new AbortController();
+    // The deadline passes while the taken-name check runs; the service checks it before the
+    // insert. Service-level, so the moment is exact rather than timed.
+    const deadline = expiringDeadline();
     const repository = createUsersRepository(app.db.prisma);
     let inserts = 0;
     const users = createUsersService({
       users: {
         ...repository,
         countByMobile: async (mobile) => {
-          deadline.abort();
+          deadline.expire();
           return repository.countByMobile(mobile);
         },
         create: async (user) => {
@@ -198,9 +207,7 @@ describe('registration', () => {
       log: app.log,
     });
     const mobile = randomMobile();
-    await expect(
-      users.register(form(mobile, '123456'), { client: '10.0.0.1', sessionId: 's' }, deadline.signal),
-    ).rejects.toMatchObject({
+    await expect(users.register(form(mobile, '123456'), { client: '10.0.0.1', sessionId: 's' }, deadline)).rejects.toMatchObject({
       status: 503,
       message: 'The service is slow right now, please retry.',
     });
@@ -223,7 +230,7 @@ describe('SMS codes', () => {
   });
 
   it('past the deadline before the claim, nothing is claimed and no text leaves', async () => {
-    const deadline = new AbortController();
+    const deadline = expiringDeadline();
     const events = eventsSpy();
     const digest = createDigest(app.config.codeSecret);
     const captcha = createCaptchaService({ store: app.store, digest, config: app.config.captcha, events });
@@ -234,7 +241,7 @@ describe('SMS codes', () => {
       captcha,
       gateway: { name: 'outbox', send: async ({ mobile }) => void sent.push(mobile) },
       isMobileRegistered: async () => {
-        deadline.abort(); // the deadline passes during the last check before the claim
+        deadline.expire(); // the deadline passes during the last check before the claim
         return false;
       },
       events,
@@ -245,7 +252,7 @@ describe('SMS codes', () => {
     const mobile = randomMobile();
     await captcha.issue('deadline-session');
     await expect(
-      sms.sendCode({ sessionId: 'deadline-session', mobile, captcha: 'ABCD', client: '10.0.0.2', signal: deadline.signal }),
+      sms.sendCode({ sessionId: 'deadline-session', mobile, captcha: 'ABCD', client: '10.0.0.2', deadline }),
     ).rejects.toMatchObject({ status: 503 });
     expect(sent).toEqual([]);
     expect(await app.store.get(`{sms}:cooldown:${mobile}`)).toBeNull();

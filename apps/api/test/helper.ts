@@ -1,11 +1,13 @@
 // Builds the real app (buildApp) against this run's PostgreSQL and Redis, and a Visitor that
 // talks to it like a browser: it keeps cookies between requests.
+
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Envelope, OutboxMessage } from '@register/contracts';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
 import { type BuildOptions, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
+import { type Deadline, slowError } from '../src/lib/deadline.ts';
 import type { EventInput, EventKind, SecurityEvents } from '../src/modules/security-events/events.service.ts';
 
 export const CAPTCHA = 'ABCD';
@@ -139,5 +141,20 @@ export function eventsSpy(): SecurityEvents & { recorded: { kind: EventKind; inp
     flush: async () => {},
     stats: () => ({ recorded: recorded.length, written: 0, dropped: 0, pending: 0 }),
     close: async () => {},
+  };
+}
+
+/** A request deadline that passes when the test says so (services check it before each write). */
+export function expiringDeadline(): Deadline & { expire(): void } {
+  let expired = false;
+  const check = () => {
+    if (expired) throw slowError();
+  };
+  return {
+    check,
+    commit: check,
+    expire() {
+      expired = true;
+    },
   };
 }

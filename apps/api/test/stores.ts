@@ -18,7 +18,13 @@ export const STORE_CASES: StoreCase[] = [
     name: 'redis',
     open: async () => {
       const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
-      return createRedisStore(redis, `${inject('redisPrefix')}${randomBytes(4).toString('hex')}:`);
+      return createRedisStore(redis, {
+        prefix: `${inject('redisPrefix')}${randomBytes(4).toString('hex')}:`,
+        // A reply to the wrong command is a failure of these tests, never silently retried.
+        onProtocolDoubt: (doubt) => {
+          throw doubt;
+        },
+      });
     },
   },
 ];

@@ -1,19 +1,71 @@
-// The request's deadline (REQUEST_DEADLINE_MS) is Fastify's handlerTimeout: at the deadline the
-// client gets a 503 envelope. Fastify cannot stop a handler, so a service checks the deadline
-// before each step that writes or sends: nothing is written, and no SMS leaves, for a request
-// whose client has already been told it failed.
+// A request's deadline (REQUEST_DEADLINE_MS), counted from its arrival: when it passes, the
+// client gets a 503 envelope at once (plugins/deadline.ts sends it). JavaScript cannot stop a
+// handler, so services check the deadline before each step that writes or sends: nothing is
+// written, and no SMS leaves, for a request whose client has already been told it failed.
 //
-// request.signal is no deadline: Fastify also aborts it when the request stream closes, which
-// Node does as soon as a POST body has been read. So routes pass deadlineSignal(reply), a signal
-// of their own that fires when the deadline, counted from the request's start, has passed.
+// One exception: an irrevocable step (an SMS handed to the gateway, the user row's insert)
+// commits the request first. From then on the deadline no longer answers for it: the request
+// runs to its true answer, bounded by the step's own timeout (CCP_TIMEOUT_MS, the database
+// query timeout) and one store command after it, so a text that went out or a user that exists
+// is never reported as a failure.
 import { Code, SERVICE_MESSAGES } from '@register/contracts';
-import type { FastifyReply } from 'fastify';
 import { AppError } from '../errors.ts';
 
-export function deadlineSignal(reply: FastifyReply): AbortSignal {
-  return AbortSignal.timeout(Math.max(0, Math.floor(reply.server.config.deadlineMs - reply.elapsedTime)));
+/** The deadline as services see it (they never see request or reply). */
+export interface Deadline {
+  /** Throws the 503 "slow" error once the deadline has passed. */
+  check(): void;
+  /** Before an irrevocable step: checks, then stops the deadline from answering this request. */
+  commit(): void;
 }
 
-export function checkDeadline(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.slow });
+/** For callers with no request (the CLI, service-level tests). */
+export const noDeadline: Deadline = { check() {}, commit() {} };
+
+export const slowError = () => new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.slow });
+
+export interface RequestDeadline extends Deadline {
+  readonly expired: boolean;
+  /** The answer is on its way (or the client left): the deadline has nothing left to do. */
+  cancel(): void;
+}
+
+/** Calls onExpire once, `ms` from now, unless cancelled or committed first. */
+export function startDeadline(ms: number, onExpire: () => void): RequestDeadline {
+  let expired = false;
+  let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+    expired = true;
+    timer = undefined;
+    onExpire();
+  }, ms);
+  const cancel = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  return {
+    get expired() {
+      return expired;
+    },
+    check() {
+      if (expired) throw slowError();
+    },
+    commit() {
+      if (expired) throw slowError();
+      cancel();
+    },
+    cancel,
+  };
+}
+
+/** Work after an irrevocable step, bounded on its own: rejects with the "slow" error after `ms`. */
+export async function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(slowError()), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

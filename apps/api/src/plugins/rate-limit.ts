@@ -1,5 +1,5 @@
-// Plain per-client request limits, by @fastify/rate-limit on the one shared Redis client (or
-// its in-process store with the embedded defaults): a default budget on every route (404s
+// Plain per-client request limits, by @fastify/rate-limit counting in app.store (the one shared
+// Redis client, or the in-process store with the embedded defaults): a default budget on every route (404s
 // included, through the not-found handler), and named budgets that routes opt into. They fail
 // open (skipOnError): a Redis outage must not take down routes that do not need Redis. The
 // money-guarding SMS budgets and the login policy are our own code (they fail closed).
@@ -10,6 +10,7 @@ import fp from 'fastify-plugin';
 import type { RequestLimit } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { retrySeconds } from '../lib/windows.ts';
+import { rateLimitStore } from './rate-limit-store.ts';
 
 export type LimitName = 'global' | 'availability' | 'captcha' | 'sms';
 
@@ -29,7 +30,7 @@ const MESSAGES: Record<LimitName, string> = {
 
 export default fp(
   async function rateLimit(app: FastifyInstance) {
-    const { limits, redis } = app.config;
+    const { limits } = app.config;
     const refuse = (name: LimitName) => (request: FastifyRequest, context: { ttl: number }) => {
       app.events.record('rate_limited', {
         client: request.client,
@@ -48,8 +49,8 @@ export default fp(
     await app.register(fastifyRateLimit, {
       global: true,
       ...budget('global', limits.global),
-      ...(app.hasDecorator('redis') ? { redis: app.redis } : {}),
-      nameSpace: `${redis.keyPrefix}rl:`,
+      // Counted in app.store (the one Redis client, or in-process), under REDIS_KEY_PREFIX.
+      store: rateLimitStore(app.store, 'rl:'),
       skipOnError: true,
     });
     app.decorate('limits', {

@@ -67,12 +67,34 @@ export function createSessionStore(
   };
 }
 
-/** Logs a user in: a new session id (defeats session fixation) and the full lifetime for its cookie. */
+/**
+ * Logs a user in: a new session id (defeats session fixation) and the full lifetime for its
+ * cookie, saved before the handler answers (see saveSession).
+ */
 export async function beginUserSession(request: FastifyRequest, userId: number): Promise<void> {
   await request.session.regenerate();
   request.session.userId = userId;
   // regenerate() copies the old cookie's options, which may be an anonymous session's short ones.
   request.session.cookie.maxAge = request.server.config.session.ttlSeconds * 1000;
+  await saveSession(request);
+}
+
+/**
+ * Saves the session inside the handler, where its failure can be answered truly and the deadline
+ * still holds, instead of in @fastify/session's onSend hook (which then finds it unchanged and
+ * only sets the cookie): a save failing after an irrevocable step must not turn it into a 503.
+ */
+export async function saveSession(request: FastifyRequest): Promise<void> {
+  await request.session.save();
+  // The request now stands for the saved session. onSend then only sets its cookie; with the
+  // old id still in the jar it would also "clear" the old cookie under a key that the new one
+  // does not replace, sending two Set-Cookie headers of the same name.
+  request.cookies[request.server.config.session.cookieName] = request.session.encryptedSessionId;
+}
+
+/** Drops the request's session after a failed save: onSend then neither retries it nor sets a cookie. */
+export function forgetSession(request: FastifyRequest): void {
+  (request as { session: unknown }).session = null;
 }
 
 /**

@@ -8,7 +8,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { KvStore } from '../store/kv-store.ts';
 import { createMemoryStore } from '../store/memory-store.ts';
-import { createRedisStore } from '../store/redis-store.ts';
+import { createRedisStore, type ProtocolDoubt } from '../store/redis-store.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,11 +17,22 @@ declare module 'fastify' {
 }
 
 /**
+ * Closes a connection at once: its socket is destroyed, not ended (ioredis's own disconnect()
+ * sends FIN and waits up to 2 s, while bytes still unsent in our buffer could reach the server
+ * later). Every command pending on it is rejected, none is sent again
+ * (autoResendUnfulfilledCommands off), and ioredis reconnects in place: the same instance that
+ * everyone holds.
+ */
+function closeConnection(redis: Redis): void {
+  (redis as unknown as { stream?: Socket }).stream?.destroy();
+}
+
+/**
  * A command that timed out may have lost its reply (a proxy or middlebox dropping bytes): every
  * later reply on that connection would then answer the wrong command, and one user could be
- * served another's session. So a timeout closes the connection at once; ioredis reconnects in
- * place (the same instance everyone holds) and, with autoResendUnfulfilledCommands off, sends
- * nothing that was pending again.
+ * served another's session. So a timeout closes the connection. (A reply paired with the wrong
+ * command while traffic never pauses long enough for a timeout is caught by the store's nonces:
+ * see onProtocolDoubt.)
  */
 function closeOnTimeout(redis: Redis, onClose: () => void): void {
   const send = redis.sendCommand.bind(redis);
@@ -30,9 +41,7 @@ function closeOnTimeout(redis: Redis, onClose: () => void): void {
     command.promise.catch((error: unknown) => {
       if (error instanceof Error && error.message === 'Command timed out' && redis.status === 'ready') {
         onClose();
-        // Destroyed, not ended: ioredis's own disconnect() sends FIN and waits up to 2 s, while
-        // bytes still unsent in our buffer could reach the server later. ioredis reconnects.
-        (redis as unknown as { stream?: Socket }).stream?.destroy();
+        closeConnection(redis);
       }
     });
     return reply;
@@ -80,6 +89,9 @@ function connect(config: RedisConfig, app: FastifyInstance): Redis | Cluster {
           ...options,
           sentinels: topology.sentinels,
           name: topology.name,
+          // A Sentinel that stalls (or a path that swallows its bytes) would otherwise leave the
+          // lookup of the primary, and with it the client, waiting forever.
+          sentinelCommandTimeout: config.commandTimeoutMs,
           sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
         });
   guard(redis);
@@ -92,13 +104,20 @@ function connect(config: RedisConfig, app: FastifyInstance): Redis | Cluster {
  * A handshake that does not finish in time closes the connection and starts again.
  */
 function watchHandshake(redis: Redis, timeoutMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
   redis.on('connect', () => {
-    const timer = setTimeout(() => {
+    stop();
+    timer = setTimeout(() => {
+      timer = undefined;
       if (redis.status !== 'ready') redis.disconnect(true);
     }, timeoutMs);
-    redis.once('ready', () => clearTimeout(timer));
-    redis.once('close', () => clearTimeout(timer));
   });
+  redis.on('ready', stop);
+  redis.on('close', stop);
 }
 
 export default fp(
@@ -126,7 +145,12 @@ export default fp(
     fastifyRedis(app, { client: redis, closeClient: false }, (err?: Error) => {
       if (err) app.log.error({ err }, 'Redis refused the connection');
     });
-    app.decorate('store', createRedisStore(redis, config.keyPrefix));
+    const onProtocolDoubt = (doubt: ProtocolDoubt) => {
+      app.log.error({ err: doubt }, 'a Redis reply did not answer its command: closing the connection');
+      // On a Cluster the reply came from one node of them; which one is not known here.
+      for (const node of 'nodes' in redis ? redis.nodes() : [redis]) closeConnection(node);
+    };
+    app.decorate('store', createRedisStore(redis, { prefix: config.keyPrefix, onProtocolDoubt }));
     // Start-up gives Redis one connect timeout to answer, so the first requests find it ready;
     // a Redis that is down does not stop the start (it costs 503s until it is back).
     await new Promise<void>((resolve) => {

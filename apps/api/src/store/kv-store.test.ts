@@ -93,7 +93,7 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(claims.filter((r) => r.ok)).toHaveLength(1);
   });
 
-  it('unspend gives back one unit (never below zero) and removes only its own claim and code', async () => {
+  it('unspend gives back one unit (never below zero) and removes its claim and code, only when its spend ran', async () => {
     const claim = { key: 'un:claim', token: 'mine', ttlMs: 60_000 };
     await store.spend(NOW, [budget('un:a', 5)], claim, code('un:code', 'mine'));
     await store.spend(NOW, [budget('un:a', 5)]);
@@ -103,12 +103,30 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(await store.get('un:claim')).toBeNull();
     expect(await store.tryCode('un:code', 'mine')).toEqual({ right: false, attemptsLeft: null });
 
-    // A newer request's claim and code are not the caller's to remove.
-    await store.spend(NOW, [], { ...claim, token: 'newer' }, code('un:code', 'newer'));
+    // A newer request's counts, claim and code are not the caller's to touch: its own claim is
+    // gone, so nothing proves that its spend is the one those counts hold.
+    await store.spend(NOW, [budget('un:a', 5)], { ...claim, token: 'newer' }, code('un:code', 'newer'));
     await store.unspend(['un:a', 'un:a', 'un:a'], claim, { key: 'un:code', digest: 'mine' });
-    expect(await store.get('un:a')).toBe('0');
+    expect(await store.get('un:a')).toBe('2');
     expect(await store.get('un:claim')).toMatch(/^newer:/);
     expect(await store.tryCode('un:code', 'newer')).toEqual({ right: true });
+  });
+
+  it('an undo that arrives before its spend makes the spend write nothing when it runs late', async () => {
+    // A stalled server runs what its buffer holds once it resumes; the undo, sent on a new
+    // connection, may run first.
+    const claim = { key: 'late:claim', token: 'late', ttlMs: 60_000 };
+    await store.unspend(['late:a'], claim, { key: 'late:code', digest: 'd' });
+    expect(await store.spend(NOW, [budget('late:a', 5)], claim, code('late:code', 'd'))).toEqual({
+      ok: false,
+      refused: -2,
+      claimTtlMs: 0,
+    });
+    expect(await store.get('late:a')).toBeNull();
+    expect(await store.get('late:claim')).toBeNull();
+    expect(await store.tryCode('late:code', 'd')).toEqual({ right: false, attemptsLeft: null });
+    // Another request's spend for the same claim key is not affected by this token's tombstone.
+    expect((await store.spend(NOW, [budget('late:a', 5)], { ...claim, token: 'other' })).ok).toBe(true);
   });
 
   const backoff = (key: string, over: Partial<Backoff> = {}): Backoff => ({

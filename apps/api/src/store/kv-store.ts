@@ -34,8 +34,16 @@ export interface CodeEntry {
   ttlMs: number;
 }
 
-/** Which budget refused (its index), or the claim (-1) with its remaining lifetime. */
+/**
+ * Which budget refused (its index), or the claim (-1) with its remaining lifetime, or (-2) an
+ * undo that ran before this spend did (see unspend).
+ */
 export type SpendResult = { ok: true } | { ok: false; refused: number; claimTtlMs: number };
+
+/** How long an undo's tombstone stops its spend from running late (a stalled server's buffer). */
+export const TOMBSTONE_TTL_MS = 24 * 60 * 60 * 1000;
+/** The tombstone of a claim's token: same hash tag as the claim, so one slot on Redis Cluster. */
+export const tombstoneKey = (claim: { key: string; token: string }) => `${claim.key}:undone:${claim.token}`;
 
 /**
  * A progressive delay (Keycloak's brute-force detector): failures are counted per window, and
@@ -72,6 +80,8 @@ export interface KvStore {
   delete(...keys: string[]): Promise<void>;
   /** Milliseconds until the key expires, or null when it does not exist. */
   ttl(key: string): Promise<number | null>;
+  /** Counts one request in a fixed window that starts with the first: the count and the window's time left. */
+  hit(key: string, windowMs: number): Promise<{ current: number; ttlMs: number }>;
   /**
    * Compares a digest with the stored code's, in one atomic step: the right one spends nothing
    * (a visitor who holds the code may repeat a request that failed for another reason); a wrong
@@ -90,11 +100,13 @@ export interface KvStore {
    */
   spend(now: number, budgets: Budget[], claim?: Claim, code?: CodeEntry): Promise<SpendResult>;
   /**
-   * Undoes a spend that sent nothing, in one atomic step: gives one unit back to each counter,
-   * releases the claim if it still holds `claim.token`, deletes the code if it still holds
-   * `code.digest` (a newer request's claim or code is never touched).
+   * Undoes a spend that sent nothing, in one atomic step. When the claim still holds
+   * `claim.token` (proof that this spend ran): gives one unit back to each counter, releases the
+   * claim, deletes the code if it still holds `code.digest`. Otherwise the spend has not run, or
+   * ran and refused: nothing is touched (a newer request's counts, claim and code are safe), and
+   * a tombstone for the token makes that spend, should it still arrive, write nothing.
    */
-  unspend(budgetKeys: string[], claim?: { key: string; token: string }, code?: { key: string; digest: string }): Promise<void>;
+  unspend(budgetKeys: string[], claim: { key: string; token: string }, code?: { key: string; digest: string }): Promise<void>;
   /**
    * Counts an attempt before its outcome is known: refused (nothing counted) while a backoff
    * blocks or a budget is spent; otherwise counted against every budget and backoff, which may

@@ -2,7 +2,7 @@
 // each operation to completion, so every method is atomic). For trying the service without
 // servers; state is lost at restart and not shared between processes.
 import { type Clock, systemClock } from '../lib/clock.ts';
-import type { KvStore } from './kv-store.ts';
+import { type KvStore, TOMBSTONE_TTL_MS, tombstoneKey } from './kv-store.ts';
 
 interface OneTimeCodeValue {
   digest: string;
@@ -83,6 +83,10 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
       const entry = live(key);
       return entry ? entry.expiresAt - clock() : null;
     },
+    async hit(key, windowMs) {
+      increment(key, windowMs);
+      return { current: count(key), ttlMs: (live(key)?.expiresAt ?? clock()) - clock() };
+    },
     async tryCode(key, digest) {
       const code = codeOf(key);
       if (!code) return { right: false, attemptsLeft: null };
@@ -97,6 +101,7 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
       return true;
     },
     async spend(now, budgets, claim, code) {
+      if (claim && live(tombstoneKey(claim))) return { ok: false, refused: -2, claimTtlMs: 0 };
       if (claim && claimExpiry(claim.key) > now) return { ok: false, refused: -1, claimTtlMs: claimExpiry(claim.key) - now };
       const full = budgets.findIndex((b) => count(b.key) >= b.limit);
       if (full !== -1) return { ok: false, refused: full, claimTtlMs: 0 };
@@ -106,8 +111,12 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
       return { ok: true };
     },
     async unspend(budgetKeys, claim, code) {
+      if (!asString(live(claim.key))?.startsWith(`${claim.token}:`)) {
+        put(tombstoneKey(claim), '1', TOMBSTONE_TTL_MS);
+        return;
+      }
       for (const key of budgetKeys) decrement(key);
-      if (claim && asString(live(claim.key))?.startsWith(`${claim.token}:`)) entries.delete(claim.key);
+      entries.delete(claim.key);
       if (code && codeOf(code.key)?.digest === code.digest) entries.delete(code.key);
     },
     async attempt(now, budgets, backoffs) {

@@ -1,9 +1,32 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Code } from '@register/contracts';
 import type { Cluster, Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
-import type { AttemptResult, AttemptTicket, CodeTry, KvStore } from './kv-store.ts';
+import {
+  type AttemptResult,
+  type AttemptTicket,
+  type CodeTry,
+  type KvStore,
+  TOMBSTONE_TTL_MS,
+  tombstoneKey,
+} from './kv-store.ts';
 
 // Lua scripts run atomically in Redis: nothing can interleave between their reads and writes.
+// Every operation, plain reads and writes included, is one script, and every script answers
+// with a nonce its caller sent (see checked below).
+
+const GET = `return redis.call('GET', KEYS[1])`;
+const SET = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1`;
+const TAKE = `return redis.call('GETDEL', KEYS[1])`;
+const DELETE = `return redis.call('DEL', unpack(KEYS))`;
+const TTL = `return redis.call('PTTL', KEYS[1])`;
+
+// A fixed window counter for the per-client request limits (plugins/rate-limit.ts).
+const HIT = `
+local current = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) ttl = tonumber(ARGV[1]) end
+return {current, ttl}`;
 
 const TRY_CODE = `
 local digest = redis.call('HGET', KEYS[1], 'd')
@@ -34,12 +57,13 @@ local function count(n, at)
 end`;
 
 // A claim's value is "token:expiresAt": its expiry is read by the caller's clock, not Redis's.
-// KEYS: budgets..., claim, code. ARGV: now, budget count, has claim, has code, (limit, ttl) per
-// budget, claim token, claim ttl, code digest, code attempts, code ttl.
+// KEYS: budgets..., claim, code, the claim's tombstone. ARGV: now, budget count, has claim, has
+// code, (limit, ttl) per budget, claim token, claim ttl, code digest, code attempts, code ttl.
 const SPEND = `${BUDGETS}
 local now, n = tonumber(ARGV[1]), tonumber(ARGV[2])
 local claim, code = ARGV[3] == '1', ARGV[4] == '1'
 local a = 4 + 2 * n
+if claim and redis.call('EXISTS', KEYS[n + 3]) == 1 then return {0, -2, 0} end
 if claim then
   local held = redis.call('GET', KEYS[n + 1])
   local expires = held and tonumber(string.match(held, ':(%d+)$'))
@@ -58,14 +82,19 @@ if code then
 end
 return {1, 0, 0}`;
 
-// KEYS: counters..., claim, code. ARGV: counter count, claim token (or ''), code digest (or '').
+// KEYS: counters..., claim, code, the claim's tombstone. ARGV: counter count, claim token, code
+// digest (or ''), tombstone ttl. Undoes only a spend that ran (its claim holds its token).
 const UNSPEND = `
 local n = tonumber(ARGV[1])
+local held = redis.call('GET', KEYS[n + 1])
+if not (held and string.sub(held, 1, #ARGV[2] + 1) == ARGV[2] .. ':') then
+  redis.call('SET', KEYS[n + 3], '1', 'PX', ARGV[4])
+  return 0
+end
 for i = 1, n do
   if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
 end
-local held = redis.call('GET', KEYS[n + 1])
-if ARGV[2] ~= '' and held and string.sub(held, 1, #ARGV[2] + 1) == ARGV[2] .. ':' then redis.call('DEL', KEYS[n + 1]) end
+redis.call('DEL', KEYS[n + 1])
 if ARGV[3] ~= '' and redis.call('HGET', KEYS[n + 2], 'd') == ARGV[3] then redis.call('DEL', KEYS[n + 2]) end
 return 1`;
 
@@ -124,80 +153,159 @@ function unavailable(cause: unknown): AppError {
   return new AppError(Code.SERVERERR, { status: 503, message: 'Service temporarily unavailable, please retry.', cause });
 }
 
-export function createRedisStore(redis: Redis | Cluster, prefix: string): KvStore {
-  const k = (key: string) => prefix + key;
-  async function call<T>(run: () => Promise<T>): Promise<T> {
+interface Script {
+  source: string;
+  sha: string;
+}
+/**
+ * A script whose answer carries the nonce its caller passed as the last argument. A reply whose
+ * request or answer was lost on the way (a proxy dropping bytes) leaves every later reply paired
+ * with the command after its own; the nonce makes the first such pairing visible, whatever
+ * the command, so nobody acts on another command's answer (another user's session).
+ */
+function checked(body: string): Script {
+  const source = `local function run()\n${body}\nend\nreturn {ARGV[#ARGV], run()}`;
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+const scripts = {
+  get: checked(GET),
+  set: checked(SET),
+  take: checked(TAKE),
+  delete: checked(DELETE),
+  ttl: checked(TTL),
+  hit: checked(HIT),
+  tryCode: checked(TRY_CODE),
+  consumeCode: checked(CONSUME_CODE),
+  spend: checked(SPEND),
+  unspend: checked(UNSPEND),
+  attempt: checked(ATTEMPT),
+  forgive: checked(FORGIVE),
+};
+
+export class ProtocolDoubt extends Error {}
+
+/**
+ * `onProtocolDoubt`: a reply did not answer its command. The caller closes the connection, which
+ * rejects every command pending on it; the client reconnects in place.
+ */
+export function createRedisStore(
+  redis: Redis | Cluster,
+  options: { prefix: string; onProtocolDoubt: (error: ProtocolDoubt) => void },
+): KvStore {
+  const k = (key: string) => options.prefix + key;
+  // Unique per call; the random part keeps another process's replies (or a restart's) apart too.
+  const nonceBase = randomBytes(6).toString('base64url');
+  let calls = 0;
+
+  async function evaluate(script: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
-      return await run();
+      return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      // A server that has not seen the script yet (or was restarted) gets its source once.
+      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+      return redis.eval(script.source, keys.length, ...keys, ...args);
+    }
+  }
+  async function run(script: Script, keys: string[], args: (string | number)[] = []): Promise<unknown> {
+    const nonce = `${nonceBase}.${++calls}`;
+    let reply: unknown;
+    try {
+      reply = await evaluate(script, keys.map(k), [...args, nonce]);
     } catch (error) {
       throw unavailable(error);
     }
+    if (!Array.isArray(reply) || reply[0] !== nonce) {
+      const doubt = new ProtocolDoubt('a Redis reply did not answer its command');
+      options.onProtocolDoubt(doubt);
+      throw unavailable(doubt);
+    }
+    return reply[1] ?? null;
   }
-  const script = (lua: string, keys: string[], args: (string | number)[]) =>
-    redis.eval(lua, keys.length, ...keys.map(k), ...args);
 
   return {
     kind: 'redis',
-    get: (key) => call(() => redis.get(k(key))),
-    set: (key, value, ttlMs) => call(async () => void (await redis.set(k(key), value, 'PX', ttlMs))),
-    take: (key) => call(() => redis.getdel(k(key))),
-    delete: (...keys) => call(async () => void (keys.length && (await redis.del(...keys.map(k))))),
-    ttl: (key) =>
-      call(async () => {
-        const ms = await redis.pttl(k(key));
-        return ms === -2 ? null : Math.max(ms, 0);
-      }),
-    tryCode: (key, digest) =>
-      call(async (): Promise<CodeTry> => {
-        const result = (await script(TRY_CODE, [key], [digest])) as number;
-        if (result === -2) return { right: true };
-        return { right: false, attemptsLeft: result === -1 ? null : result };
-      }),
-    consumeCode: (key, digest) => call(async () => (await script(CONSUME_CODE, [key], [digest])) === 1),
-    spend: (now, budgets, claim, code) =>
-      call(async () => {
-        // An absent claim or code is stood in for by a key of the same slot (Redis Cluster).
-        const anchor = budgets[0]?.key ?? claim?.key ?? code?.key ?? 'none';
-        const keys = [...budgets.map((b) => b.key), claim?.key ?? anchor, code?.key ?? anchor];
-        const args: (string | number)[] = [now, budgets.length, claim ? 1 : 0, code ? 1 : 0];
-        for (const b of budgets) args.push(b.limit, b.ttlMs);
-        args.push(claim?.token ?? '', claim?.ttlMs ?? 0, code?.digest ?? '', code?.attempts ?? 0, code?.ttlMs ?? 0);
-        const [ok, refused, ttl] = (await script(SPEND, keys, args)) as [number, number, number];
-        return ok === 1 ? { ok: true } : { ok: false, refused, claimTtlMs: Math.max(ttl, 0) };
-      }),
-    unspend: (budgetKeys, claim, code) =>
-      call(async () => {
-        const anchor = budgetKeys[0] ?? claim?.key ?? code?.key ?? 'none';
-        const keys = [...budgetKeys, claim?.key ?? anchor, code?.key ?? anchor];
-        await script(UNSPEND, keys, [budgetKeys.length, claim?.token ?? '', code?.digest ?? '']);
-      }),
-    attempt: (now, budgets, backoffs) =>
-      call(async (): Promise<AttemptResult> => {
-        const keys = [...budgets.map((b) => b.key), ...backoffs.map((b) => b.key)];
-        const args: (string | number)[] = [now, budgets.length, backoffs.length];
-        for (const b of budgets) args.push(b.limit, b.ttlMs);
-        for (const b of backoffs) args.push(b.window, b.free, b.baseMs, b.maxMs, b.ttlMs);
-        const result = (await script(ATTEMPT, keys, args)) as number[];
-        if (result[0] !== 1) {
-          const [, which, index = 0, ms = 0] = result;
-          return { ok: false, refused: which === 1 ? { backoff: index } : { budget: index }, retryMs: ms };
-        }
-        const tickets: AttemptTicket[] = backoffs.map((b, j) => ({
-          key: b.key,
-          window: b.window,
-          previousBlockedUntil: result[1 + 2 * j] ?? 0,
-          blockedUntil: result[2 + 2 * j] ?? 0,
-        }));
-        return { ok: true, tickets };
-      }),
-    forgive: (tickets, refundKeys, clearKeys) =>
-      call(async () => {
-        const keys = [...tickets.map((t) => t.key), ...refundKeys, ...clearKeys];
-        const args: (string | number)[] = [tickets.length, refundKeys.length];
-        for (const t of tickets) args.push(t.window, t.blockedUntil, t.previousBlockedUntil);
-        await script(FORGIVE, keys, args);
-      }),
-    ping: () => call(async () => void (await redis.ping())),
+    get: async (key) => (await run(scripts.get, [key])) as string | null,
+    set: async (key, value, ttlMs) => void (await run(scripts.set, [key], [value, ttlMs])),
+    take: async (key) => (await run(scripts.take, [key])) as string | null,
+    delete: async (...keys) => void (keys.length && (await run(scripts.delete, keys))),
+    ttl: async (key) => {
+      const ms = (await run(scripts.ttl, [key])) as number;
+      return ms === -2 ? null : Math.max(ms, 0);
+    },
+    hit: async (key, windowMs) => {
+      const [current, ttlMs] = (await run(scripts.hit, [key], [windowMs])) as [number, number];
+      return { current, ttlMs };
+    },
+    tryCode: async (key, digest): Promise<CodeTry> => {
+      const result = (await run(scripts.tryCode, [key], [digest])) as number;
+      if (result === -2) return { right: true };
+      return { right: false, attemptsLeft: result === -1 ? null : result };
+    },
+    consumeCode: async (key, digest) => (await run(scripts.consumeCode, [key], [digest])) === 1,
+    spend: async (now, budgets, claim, code) => {
+      // An absent claim or code is stood in for by a key of the same slot (Redis Cluster).
+      const anchor = budgets[0]?.key ?? claim?.key ?? code?.key ?? 'none';
+      const keys = [
+        ...budgets.map((b) => b.key),
+        claim?.key ?? anchor,
+        code?.key ?? anchor,
+        claim ? tombstoneKey(claim) : anchor,
+      ];
+      const args: (string | number)[] = [now, budgets.length, claim ? 1 : 0, code ? 1 : 0];
+      for (const b of budgets) args.push(b.limit, b.ttlMs);
+      args.push(claim?.token ?? '', claim?.ttlMs ?? 0, code?.digest ?? '', code?.attempts ?? 0, code?.ttlMs ?? 0);
+      const [ok, refused, ttl] = (await run(scripts.spend, keys, args)) as [number, number, number];
+      return ok === 1 ? { ok: true } : { ok: false, refused, claimTtlMs: Math.max(ttl, 0) };
+    },
+    unspend: async (budgetKeys, claim, code) => {
+      const keys = [...budgetKeys, claim.key, code?.key ?? claim.key, tombstoneKey(claim)];
+      await run(scripts.unspend, keys, [budgetKeys.length, claim.token, code?.digest ?? '', TOMBSTONE_TTL_MS]);
+    },
+    attempt: async (now, budgets, backoffs): Promise<AttemptResult> => {
+      const keys = [...budgets.map((b) => b.key), ...backoffs.map((b) => b.key)];
+      const args: (string | number)[] = [now, budgets.length, backoffs.length];
+      for (const b of budgets) args.push(b.limit, b.ttlMs);
+      for (const b of backoffs) args.push(b.window, b.free, b.baseMs, b.maxMs, b.ttlMs);
+      const result = (await run(scripts.attempt, keys, args)) as number[];
+      if (result[0] !== 1) {
+        const [, which, index = 0, ms = 0] = result;
+        return { ok: false, refused: which === 1 ? { backoff: index } : { budget: index }, retryMs: ms };
+      }
+      const tickets: AttemptTicket[] = backoffs.map((b, j) => ({
+        key: b.key,
+        window: b.window,
+        previousBlockedUntil: result[1 + 2 * j] ?? 0,
+        blockedUntil: result[2 + 2 * j] ?? 0,
+      }));
+      return { ok: true, tickets };
+    },
+    forgive: async (tickets, refundKeys, clearKeys) => {
+      const keys = [...tickets.map((t) => t.key), ...refundKeys, ...clearKeys];
+      const args: (string | number)[] = [tickets.length, refundKeys.length];
+      for (const t of tickets) args.push(t.window, t.blockedUntil, t.previousBlockedUntil);
+      await run(scripts.forgive, keys, args);
+    },
+    // Every node must answer: on a Cluster each master holds part of the sessions and limits.
+    ping: async () => {
+      const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+      if (nodes.length === 0) throw unavailable(new Error('no Redis Cluster master is known'));
+      await Promise.all(
+        nodes.map(async (node) => {
+          const nonce = `${nonceBase}.${++calls}`;
+          let reply: unknown;
+          try {
+            reply = await node.ping(nonce);
+          } catch (error) {
+            throw unavailable(error);
+          }
+          if (reply !== nonce) {
+            const doubt = new ProtocolDoubt('a Redis reply did not answer its command');
+            options.onProtocolDoubt(doubt);
+            throw unavailable(doubt);
+          }
+        }),
+      );
+    },
     close: async () => {
       redis.disconnect();
     },

@@ -1,7 +1,7 @@
 import { routes } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { fromContract } from '../../lib/route.ts';
-import { markCaptchaIssued } from '../../plugins/session.ts';
+import { markCaptchaIssued, saveSession } from '../../plugins/session.ts';
 import type { CaptchaService } from './captcha.service.ts';
 
 /** GET /image_code/?rand=: needs the session scope; limited per client (CAPTCHA_LIMIT_MAX). */
@@ -12,8 +12,9 @@ export const captchaRoutes: FastifyPluginAsync<{ captcha: CaptchaService }> = as
     onRequest: app.limits.captcha,
     handler: async (request, reply) => {
       const { image, contentType } = await captcha.issue(request.session.sessionId);
-      // Marking the session modified saves it and sends its cookie with the image.
+      // The session (and its cookie, sent with the image) now holds the captcha.
       markCaptchaIssued(request, app.clock());
+      await saveSession(request);
       return reply.type(contentType).send(image);
     },
   });

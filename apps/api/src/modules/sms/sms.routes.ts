@@ -1,9 +1,9 @@
 import { Code, errorMap, type MobileParams, ok, routes, SMS_MESSAGES, type SmsCodeForm } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../errors.ts';
-import { deadlineSignal } from '../../lib/deadline.ts';
+import { within } from '../../lib/deadline.ts';
 import { fromContract } from '../../lib/route.ts';
-import { markSmsSent } from '../../plugins/session.ts';
+import { forgetSession, markSmsSent, saveSession } from '../../plugins/session.ts';
 import type { Outbox } from './outbox.gateway.ts';
 import type { SmsService } from './sms.service.ts';
 
@@ -13,16 +13,25 @@ export const smsRoutes: FastifyPluginAsync<{ sms: SmsService }> = async (app, { 
     ...fromContract(routes.sendSmsCode),
     config: { rateLimit: false },
     onRequest: app.limits.sms,
-    handler: async (request, reply) => {
+    handler: async (request) => {
       const { mobile, captcha } = request.body as SmsCodeForm;
       const sent = await sms.sendCode({
         sessionId: request.session.sessionId,
         mobile,
         captcha,
         client: request.client,
-        signal: deadlineSignal(reply),
+        deadline: request.deadline,
       });
+      // The text went out: that is the answer, whatever the session does now. The code is bound
+      // to this session's id, which the visitor's cookie (set with the captcha) already names,
+      // so a failed save costs only the session's renewed lifetime.
       markSmsSent(request, app.clock());
+      try {
+        await within(app.config.storeStepMs, saveSession(request));
+      } catch (err) {
+        request.log.warn({ err }, 'SMS sent, but the session could not be saved');
+        forgetSession(request);
+      }
       return ok(sent, SMS_MESSAGES.sent);
     },
   });

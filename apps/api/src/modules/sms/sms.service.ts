@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import { AppError, fieldError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { checkDeadline } from '../../lib/deadline.ts';
+import { type Deadline, noDeadline } from '../../lib/deadline.ts';
 import type { Digest } from '../../lib/digest.ts';
 import { maskMobile, numberBlock } from '../../lib/mobile.ts';
 import { DAY_MS, HOUR_MS, retrySeconds, type Window, windowAt, windowTtl } from '../../lib/windows.ts';
@@ -26,8 +26,11 @@ export interface Requester {
 }
 
 export interface SmsService {
-  /** `signal`: the request's deadline (lib/deadline.ts); past it, nothing is claimed or sent. */
-  sendCode(input: Requester & { mobile: string; captcha: string; signal?: AbortSignal }): Promise<SmsSent>;
+  /**
+   * `deadline`: the request's (lib/deadline.ts). Past it nothing is claimed or sent; handing the
+   * text to the gateway commits the request, which then answers what the gateway did.
+   */
+  sendCode(input: Requester & { mobile: string; captcha: string; deadline?: Deadline }): Promise<SmsSent>;
   /**
    * Checks a code for a mobile (a wrong one spends an attempt, the right one nothing) and leaves
    * it in place: the caller uses it up with useCode() once nothing else can refuse, so a request
@@ -78,13 +81,23 @@ export function createSmsService(deps: {
   log: FastifyBaseLogger;
 }): SmsService {
   const { store, digest, captcha, gateway, isMobileRegistered, events, clock, config, log } = deps;
-  function retryUndo(undo: () => Promise<void>, attempt = 0): void {
-    const wait = UNDO_RETRIES_MS[attempt];
-    if (wait === undefined) {
-      log.error('could not undo an unsent SMS: its cooldown and budgets stand until they expire');
-      return;
-    }
-    setTimeout(() => undo().catch(() => retryUndo(undo, attempt + 1)), wait).unref();
+  /**
+   * Runs an undo; while the store fails it is retried in the background. Undo is idempotent and
+   * compare-and-delete (and plants a tombstone when the spend has not run yet), so a late or
+   * repeated one is safe. Never rejects.
+   */
+  function undoSpend(undo: () => Promise<unknown>, attempt = 0): Promise<void> {
+    return undo().then(
+      () => {},
+      () => {
+        const wait = UNDO_RETRIES_MS[attempt];
+        if (wait === undefined) {
+          log.error('could not undo an unsent SMS: its cooldown and budgets stand until they expire');
+          return;
+        }
+        setTimeout(() => void undoSpend(undo, attempt + 1), wait).unref();
+      },
+    );
   }
   const codeDigest = (mobile: string, code: string) => digest('sms', mobile, code);
   // One code per (mobile, session): another visitor's request for the same number neither
@@ -118,10 +131,10 @@ export function createSmsService(deps: {
   }
 
   return {
-    async sendCode({ sessionId, mobile, captcha: answer, client, signal }) {
+    async sendCode({ sessionId, mobile, captcha: answer, client, deadline = noDeadline }) {
       await captcha.consume(sessionId, answer, client);
       if (await isMobileRegistered(mobile)) throw fieldError(Code.DATAEXIST, 'mobile', SMS_MESSAGES.registered);
-      checkDeadline(signal);
+      deadline.check();
 
       // One atomic step claims the cooldown, spends every budget and stores the code, or writes
       // nothing at all: of any number of concurrent requests for one mobile exactly one gets
@@ -135,12 +148,27 @@ export function createSmsService(deps: {
         token: randomBytes(12).toString('base64url'),
         ttlMs: config.resendSeconds * 1000,
       };
-      const spent = await store.spend(
-        clock(),
-        spending.map((s) => s.budget),
-        claim,
-        { ...stored, attempts: config.maxAttempts, ttlMs: config.ttlSeconds * 1000 },
-      );
+      const undo = () =>
+        store.unspend(
+          spending.map((s) => s.budget.key),
+          claim,
+          stored,
+        );
+      let spent: Awaited<ReturnType<KvStore['spend']>>;
+      try {
+        spent = await store.spend(
+          clock(),
+          spending.map((s) => s.budget),
+          claim,
+          { ...stored, attempts: config.maxAttempts, ttlMs: config.ttlSeconds * 1000 },
+        );
+      } catch (error) {
+        // The outcome is unknown: the script may have run with its reply lost, or may still run
+        // (a stalled server holds it in its buffer). The undo reverts it if it ran, and otherwise
+        // leaves a tombstone that stops it from ever running. Not awaited: the store is failing.
+        void undoSpend(undo);
+        throw error;
+      }
       if (!spent.ok) {
         const refusal = spent.refused === -1 ? null : spending[spent.refused];
         events.record('sms_refused', { client, mobile, detail: { budget: refusal?.name ?? 'cooldown' } });
@@ -159,8 +187,9 @@ export function createSmsService(deps: {
       const ttlMinutes = Math.ceil(config.ttlSeconds / 60);
       try {
         // Past the deadline the visitor was told it failed: no text may leave now (the catch
-        // below undoes the spend, as for any text that certainly did not go out).
-        checkDeadline(signal);
+        // below undoes the spend, as for any text that certainly did not go out). Otherwise the
+        // send commits the request: it answers what the gateway did, in CCP_TIMEOUT_MS at most.
+        deadline.commit();
         await gateway.send({ mobile, code, ttlMinutes, text: smsText(code, ttlMinutes) });
       } catch (error) {
         const rejected = error instanceof SmsRejectedError;
@@ -169,15 +198,7 @@ export function createSmsService(deps: {
         // out. A timeout is different: the text may well have gone out (and cost money), so the
         // cooldown, the budgets and the code all stand; otherwise timeouts would pump texts.
         const notSent = rejected || error instanceof SmsNotSentError || error instanceof AppError;
-        if (notSent) {
-          const undo = () =>
-            store.unspend(
-              spending.map((s) => s.budget.key),
-              claim,
-              stored,
-            );
-          await undo().catch(() => retryUndo(undo));
-        }
+        if (notSent) await undoSpend(undo);
         if (error instanceof AppError) throw error; // the store itself failed (503)
         const reason = rejected ? 'rejected' : notSent ? 'unreachable' : 'unconfirmed';
         events.record('sms_failed', {

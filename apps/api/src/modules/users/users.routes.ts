@@ -9,9 +9,9 @@ import {
   withRegisterRules,
 } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
-import { deadlineSignal } from '../../lib/deadline.ts';
+import { within } from '../../lib/deadline.ts';
 import { fromContract } from '../../lib/route.ts';
-import { beginUserSession, setDeviceCookie } from '../../plugins/session.ts';
+import { beginUserSession, forgetSession, setDeviceCookie } from '../../plugins/session.ts';
 import type { UsersService } from './users.service.ts';
 
 /** GET /username/:username/ and /mobile/:mobile/: no session; one enumeration budget per client for both. */
@@ -47,21 +47,20 @@ export const registerRoutes: FastifyPluginAsync<{
   app.route({
     ...contract,
     schema: { ...contract.schema, body },
-    // The deadline is checked before the user row is inserted; once the insert has begun, the
-    // request waits for it (bounded by the statement timeout) to answer the truth.
-    handlerTimeout: app.config.deadlineMs + app.config.insertWaitMs,
     handler: async (request, reply) => {
       const user = await opts.users.register(
         request.body as RegisterForm,
         { client: request.client, sessionId: request.session.sessionId },
-        deadlineSignal(reply),
+        request.deadline,
       );
-      // The account exists: whatever happens to the session now, the answer is a success.
+      // The account exists: whatever happens to the session now, the answer is a success. The
+      // deadline no longer holds (the insert committed the request), so the session gets one
+      // store command's time of its own; past it the visitor logs in on the next page.
       try {
-        await beginUserSession(request, user.id);
+        await within(app.config.storeStepMs, beginUserSession(request, user.id));
       } catch (err) {
         request.log.warn({ err }, 'registered, but the session could not be started');
-        (request as { session: unknown }).session = null; // nothing half-saved
+        forgetSession(request); // nothing half-saved
         return ok({ ...user, loggedIn: false }, USER_MESSAGES.registeredNotLoggedIn);
       }
       setDeviceCookie(request, reply, opts.deviceTokenFor(user.id));

@@ -2,7 +2,7 @@ import { Code, type RegisterForm, USER_MESSAGES, type UserView, usernameProblem 
 import { passwordStrength } from '@register/contracts/password-strength';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, fieldError } from '../../errors.ts';
-import { checkDeadline } from '../../lib/deadline.ts';
+import { type Deadline, noDeadline } from '../../lib/deadline.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
 import type { Requester, SmsService } from '../sms/sms.service.ts';
 import { commonPasswordProblem, type PasswordHasher } from './passwords.ts';
@@ -43,13 +43,13 @@ export function createUsersService(deps: {
     countUsername: async (username: string) => (usernameProblem(username) ? 1 : users.countByUsername(username)),
     countMobile: (mobile: string) => users.countByMobile(mobile),
 
-    /** The form has passed the shared field rules (validateRequest, reserved names included) already. */
     /**
-     * `signal`: the request's deadline. It is checked before the user row is inserted; once the
-     * insert has begun, registration waits for it (bounded by the statement timeout) and answers
-     * the truth, so a user that exists is never reported as a failure.
+     * The form has passed the shared field rules (reserved names included) already. The insert
+     * is the irrevocable step: it commits the request (lib/deadline.ts) if the deadline has not
+     * passed, and registration then waits for it (bounded by the query timeout) and answers the
+     * truth, so a user that exists is never reported as a failure.
      */
-    async register(form: RegisterForm, requester: Requester, signal?: AbortSignal): Promise<UserView> {
+    async register(form: RegisterForm, requester: Requester, deadline: Deadline = noDeadline): Promise<UserView> {
       const common = commonPasswordProblem(form.password);
       if (common) throw fieldError(Code.PARAMERR, 'password', common);
       // The code comes first (one attempt spent, the code itself kept): what follows, whether the
@@ -81,7 +81,7 @@ export function createUsersService(deps: {
       if (strength.problem) throw fieldError(Code.PARAMERR, 'password', strength.problem);
 
       const passwordHash = await passwords.hash(form.password);
-      checkDeadline(signal);
+      deadline.commit();
       let user: UserRecord;
       try {
         user = await users.create({ username: form.username, mobile: form.mobile, passwordHash });

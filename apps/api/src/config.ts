@@ -78,6 +78,12 @@ export const EnvSchema = Type.Object({
   ),
   REQUEST_DEADLINE_MS: Int(3000, 200, 120_000, 'Every request is answered within this, whatever the backends do.'),
   SHUTDOWN_GRACE_MS: Int(10_000, 100, 600_000, 'On SIGTERM/SIGINT, how long requests in flight may take to finish.'),
+  SHUTDOWN_DRAIN_MS: Int(
+    0,
+    0,
+    600_000,
+    'On SIGTERM, how long /readyz says not ready (and answers close their connections) before the listener closes.',
+  ),
   MAX_EVENT_LOOP_DELAY_MS: Int(1000, 10, 60_000, 'Past this event-loop delay the API answers 503 instead of queueing more work.'),
   PRESSURE_SAMPLE_INTERVAL_MS: Int(1000, 10, 60_000, 'How often the event-loop delay is sampled.'),
 
@@ -205,6 +211,7 @@ export interface Config {
   /** The bound of one store step after an irrevocable one (a session save): Redis's command timeout. */
   storeStepMs: number;
   shutdownGraceMs: number;
+  shutdownDrainMs: number;
   pressure: { maxEventLoopDelayMs: number; sampleIntervalMs: number };
   session: { secret: string; ttlSeconds: number; anonymousTtlSeconds: number; cookieName: string; secure: boolean };
   allowedOrigins: string[];
@@ -430,6 +437,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     deadlineMs: env.REQUEST_DEADLINE_MS,
     storeStepMs: env.REDIS_COMMAND_TIMEOUT_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     pressure: { maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS, sampleIntervalMs: env.PRESSURE_SAMPLE_INTERVAL_MS },
     session: {
       secret: secret('SESSION_SECRET', DEV_SESSION_SECRET),

@@ -31,10 +31,12 @@ app.log.info(
 
 // SIGTERM / SIGINT: stop accepting connections, answer what arrives meanwhile with a 503 envelope
 // (plugins/lifecycle.ts), let requests in flight finish, close the pool and Redis, exit 0. Past
-// SHUTDOWN_GRACE_MS, exit 1 anyway; a second signal exits at once.
-closeWithGrace({ delay: config.shutdownGraceMs, logger: app.log }, async ({ signal, err }) => {
+// SHUTDOWN_GRACE_MS, exit 1 anyway; a second signal exits at once. SIGTERM (an orchestrator's)
+// first drains for SHUTDOWN_DRAIN_MS: not ready, still serving; SIGINT (Ctrl-C) does not wait.
+closeWithGrace({ delay: config.shutdownDrainMs + config.shutdownGraceMs, logger: app.log }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'stopping after an uncaught error');
   else app.log.info({ signal }, 'shutting down');
+  if (signal === 'SIGTERM') await app.drain(config.shutdownDrainMs);
   await app.close();
 });
 

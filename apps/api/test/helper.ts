@@ -60,18 +60,25 @@ export interface Reply<T = unknown> {
   raw: LightMyRequestResponse;
 }
 
-/** A browser-like client: sends and stores cookies like a browser would. */
+/**
+ * A browser-like client: sends and stores cookies like a browser would. By default it talks to
+ * the app through app.inject(); given `http` (the base URL of a listening app) it talks real
+ * HTTP, where Node's own request and socket behaviour (and its timers) are part of the test.
+ */
 export class Visitor {
   readonly cookies = new Map<string, string>();
   private readonly app: FastifyInstance;
   private readonly ip: string;
+  private readonly http: string | undefined;
 
-  constructor(app: FastifyInstance, ip = '127.0.0.1') {
+  constructor(app: FastifyInstance, ip = '127.0.0.1', options: { http?: string } = {}) {
     this.app = app;
     this.ip = ip;
+    this.http = options.http;
   }
 
   async request<T = unknown>(options: InjectOptions): Promise<Reply<T>> {
+    if (this.http) return this.overHttp<T>(options);
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const raw = await this.app.inject({
       remoteAddress: this.ip,
@@ -85,6 +92,35 @@ export class Visitor {
     }
     const isJson = String(raw.headers['content-type'] ?? '').startsWith('application/json');
     return { status: raw.statusCode, body: isJson ? raw.json() : (undefined as never), headers: raw.headers, raw };
+  }
+
+  private async overHttp<T>(options: InjectOptions): Promise<Reply<T>> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(`${this.http}${options.url}`, {
+      method: options.method ?? 'GET',
+      headers: {
+        ...(cookie ? { cookie } : {}),
+        ...(options.payload ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(options.payload ? { body: JSON.stringify(options.payload) } : {}),
+    });
+    for (const header of res.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = header.split(';').map((part) => part.trim());
+      const name = pair.slice(0, pair.indexOf('='));
+      const value = pair.slice(pair.indexOf('=') + 1);
+      const expires = attributes.find((a) => a.toLowerCase().startsWith('expires='));
+      const expired = value === '' || (expires && new Date(expires.slice(8)).getTime() <= Date.now());
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const text = await res.text();
+    const isJson = String(res.headers.get('content-type') ?? '').startsWith('application/json');
+    return {
+      status: res.status,
+      body: isJson ? JSON.parse(text) : (undefined as never),
+      headers: Object.fromEntries(res.headers),
+      raw: undefined as never,
+    };
   }
   get<T = unknown>(url: string) {
     return this.request<T>({ method: 'GET', url });

@@ -107,6 +107,30 @@ describe('SIGTERM with requests in flight', () => {
   });
 });
 
+describe('draining on SIGTERM (SHUTDOWN_DRAIN_MS)', () => {
+  it('reports not ready while still serving, closes connections after their answers, then exits 0', async () => {
+    const server = await startServer({ SHUTDOWN_DRAIN_MS: '1500' });
+    running.push(server.child);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect(await get(`${server.base}/api/readyz`, agent)).toMatchObject({ status: 200 });
+      server.child.kill('SIGTERM');
+      // A load balancer polling readiness stops sending traffic...
+      await vi.waitFor(async () => expect(await get(`${server.base}/api/readyz`, agent)).toMatchObject({ status: 503 }), {
+        timeout: 1000,
+        interval: 20,
+      });
+      // ...while whatever still arrives is served, and its client told to reconnect elsewhere.
+      const served = await get(`${server.base}/api/username/draining_1/`, agent);
+      expect(served).toMatchObject({ status: 200, connection: 'close' });
+      expect(JSON.parse((served as { body: string }).body)).toMatchObject({ errno: '0', data: { count: 0 } });
+      expect(await server.exited).toBe(0);
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
 describe('starting', () => {
   it('starts with Redis and PostgreSQL down, reports not ready, and serves once they are back', async () => {
     const db = new URL(inject('databaseUrl'));

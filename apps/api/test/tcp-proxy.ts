@@ -19,6 +19,25 @@ export async function startTcpProxy(target: { host: string; port: number }) {
   /** Bytes held back while in 'hold', per direction, delivered when traffic resumes. */
   const held = new Map<net.Socket, Buffer[]>();
 
+  /** Chunks delayed by 'slow' and not yet delivered, per destination: later ones queue behind. */
+  const delayed = new Map<net.Socket, { due: number; pending: number }>();
+  /** Delivers in order: TCP never reorders bytes, so neither may a chunk sent after a slow one. */
+  function deliver(to: net.Socket, chunk: Buffer, waitMs: number) {
+    const queue = delayed.get(to);
+    const due = Math.max(Date.now() + waitMs, queue?.due ?? 0);
+    if (!queue && waitMs === 0) {
+      if (to.writable) to.write(chunk);
+      return;
+    }
+    const next = { due, pending: (queue?.pending ?? 0) + 1 };
+    delayed.set(to, next);
+    setTimeout(() => {
+      if (to.writable) to.write(chunk);
+      const current = delayed.get(to);
+      if (current && --current.pending === 0) delayed.delete(to);
+    }, due - Date.now());
+  }
+
   function relay(from: net.Socket, to: net.Socket) {
     from.on('data', (chunk: Buffer) => {
       if (mode === 'drop') return;
@@ -28,11 +47,7 @@ export async function startTcpProxy(target: { host: string; port: number }) {
         held.set(to, queue);
         return;
       }
-      if (mode === 'slow') {
-        setTimeout(() => to.writable && to.write(chunk), delayMs);
-        return;
-      }
-      if (to.writable) to.write(chunk);
+      deliver(to, chunk, mode === 'slow' ? delayMs : 0);
     });
   }
 
@@ -96,7 +111,7 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       mode = next;
       if (next === 'pass' || next === 'slow') {
         // Whatever a stall held back now arrives late, as it would on a real network.
-        for (const [to, chunks] of held) for (const chunk of chunks) if (to.writable) to.write(chunk);
+        for (const [to, chunks] of held) for (const chunk of chunks) deliver(to, chunk, 0);
         held.clear();
       }
     },

@@ -2,6 +2,10 @@
 // - Under pressure (@fastify/under-pressure): past MAX_EVENT_LOOP_DELAY_MS of event-loop delay,
 //   new requests get a 503 with Retry-After at once instead of joining a queue they would time
 //   out in. The liveness route still answers: the process is busy, not dead.
+// - Draining (app.drain(), which server.ts runs on SIGTERM for SHUTDOWN_DRAIN_MS first): the API
+//   still serves, but /readyz says not ready, so a load balancer stops sending new traffic, and
+//   every answer carries `Connection: close`, so keep-alive clients reconnect elsewhere. Nobody
+//   is refused or reset while the balancer catches up.
 // - Shutting down (app.close(), which server.ts runs on SIGTERM/SIGINT): the server stops
 //   accepting connections, requests still arriving on open connections get a 503 envelope with
 //   `Connection: close`, and requests in flight finish.
@@ -12,9 +16,27 @@ import fp from 'fastify-plugin';
 import { AppError } from '../errors.ts';
 import { retrySeconds } from '../lib/windows.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Reports not ready and closes connections after each answer, for `ms`, then resolves. */
+    drain(ms: number): Promise<void>;
+    readonly draining: boolean;
+  }
+}
+
 export default fp(
   async function lifecycle(app: FastifyInstance) {
     let closing = false;
+    let draining = false;
+    app.decorate('draining', {
+      getter: () => draining,
+    });
+    app.decorate('drain', async (ms: number) => {
+      if (ms <= 0) return;
+      draining = true;
+      app.log.info({ ms }, 'draining: not ready, closing connections after their answers');
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    });
     let sweeper: NodeJS.Timeout | undefined;
     app.addHook('preClose', async () => {
       closing = true;
@@ -24,6 +46,7 @@ export default fp(
     });
     app.addHook('onClose', async () => clearInterval(sweeper));
     app.addHook('onRequest', async (_request, reply) => {
+      if (draining) reply.header('connection', 'close');
       if (!closing) return;
       reply.header('connection', 'close');
       throw new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.shuttingDown, retryAfter: 1 });

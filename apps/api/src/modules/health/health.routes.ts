@@ -1,4 +1,4 @@
-import { Code, envelopeOf, type HealthStatus, ok, routes } from '@register/contracts';
+import { Code, envelopeOf, type HealthStatus, ok, routes, SERVICE_MESSAGES } from '@register/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Database } from '../../db/database.ts';
 import { fromContract } from '../../lib/route.ts';
@@ -51,6 +51,8 @@ export const healthRoutes: FastifyPluginAsync<{ db: Database; store: KvStore; ca
       config: { rateLimit: false },
       handler: async (_request, reply) => {
         const status = await current();
+        // Draining before a shutdown: the backends may be fine, this instance is going away.
+        if (app.draining) return reply.code(503).send(envelopeOf(Code.SERVERERR, status, SERVICE_MESSAGES.shuttingDown));
         const healthy = status.database === 'ok' && status.store === 'ok';
         return reply.code(healthy ? 200 : 503).send(envelopeOf(healthy ? Code.OK : Code.SERVERERR, status));
       },

@@ -112,7 +112,7 @@ describe.skipIf(!hasRedisServer)('a Sentinel behind a path that loses bytes', ()
     await proxy.setMode('drop');
     const admin = new Redis({ port: primary, host: '127.0.0.1' });
     try {
-      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
       await vi.waitFor(async () => expect((await visitor.get('/api/user/me/')).status).toBe(503), { timeout: 3000 });
     } finally {
       await proxy.setMode('pass');

@@ -24,28 +24,44 @@ declare module 'fastify' {
  * everyone holds.
  */
 function closeConnection(redis: Redis): void {
-  (redis as unknown as { stream?: Socket }).stream?.destroy();
+  streamOf(redis)?.destroy();
 }
 
 /**
  * A command that timed out may have lost its reply (a proxy or middlebox dropping bytes): every
  * later reply on that connection would then answer the wrong command, and one user could be
- * served another's session. So a timeout closes the connection. (A reply paired with the wrong
- * command while traffic never pauses long enough for a timeout is caught by the store's nonces:
- * see onProtocolDoubt.)
+ * served another's session. So a timeout closes the connection it was sent on, and only that
+ * one: a command stranded on a connection that is already gone must not take down its
+ * successor. (A reply paired with the wrong command while traffic never pauses long enough for
+ * a timeout is caught by the store's nonces: see onProtocolDoubt.)
  */
 function closeOnTimeout(redis: Redis, onClose: () => void): void {
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = ((command, stream) => {
+    const sentOn = streamOf(redis);
     const reply = send(command, stream);
     command.promise.catch((error: unknown) => {
-      if (error instanceof Error && error.message === 'Command timed out' && redis.status === 'ready') {
+      const current = streamOf(redis);
+      if (error instanceof Error && error.message === 'Command timed out' && current && current === sentOn) {
         onClose();
         closeConnection(redis);
       }
     });
     return reply;
   }) as Redis['sendCommand'];
+}
+
+const streamOf = (redis: Redis) => (redis as unknown as { stream?: Socket }).stream;
+
+/**
+ * With autoResendUnfulfilledCommands off, ioredis drops the commands still waiting for a reply
+ * when their connection closes, without settling them: each would wait for its own timeout.
+ * They are rejected at once instead, so a request fails fast and nothing is left pending.
+ */
+function failPendingOnClose(redis: Redis): void {
+  // flushQueue is ioredis's own (private in its types), the one it uses when it gives up.
+  const client = redis as unknown as { flushQueue(error: Error, options: { offlineQueue: boolean }): void };
+  redis.on('close', () => client.flushQueue(new Error('Connection is closed.'), { offlineQueue: false }));
 }
 
 type RedisConfig = Extract<Config['redis'], { kind: 'redis' }>;
@@ -68,6 +84,7 @@ function connect(config: RedisConfig, app: FastifyInstance): Redis | Cluster {
   };
   const guard = (node: Redis) => {
     closeOnTimeout(node, () => app.log.warn('Redis command timed out: closing the connection'));
+    failPendingOnClose(node);
     watchHandshake(node, config.connectTimeoutMs);
   };
   const { topology } = config;

@@ -7,24 +7,38 @@
 //   SOAK_CUT=none          none | redis | postgres: cut that backend in the middle of the run
 //   SOAK_CUT_SECONDS=5     for how long
 //
-// Reported: answers by errno, 5xx answers, users created against registrations answered as
-// successful (they must be equal: nothing half-done), and the API's memory at start and end.
+// Reported: answers by route and errno, 5xx answers, users created against registrations
+// answered as successful (they must be equal: nothing half-done), registrations answered 5xx
+// while their user already existed (checked at once, on a direct connection, before the visitor
+// presses again: a retry must not hide a lie), SMS requests answered 503 that left the number in
+// its cooldown, and the API's memory at start and end.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
+import { applyMigrations, postgresMigrationAdapter } from '../src/db/migrate.ts';
 import { startTcpProxy } from '../test/tcp-proxy.ts';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 20);
 const CUT = (process.env.SOAK_CUT ?? 'none') as 'none' | 'redis' | 'postgres';
 const CUT_SECONDS = Number(process.env.SOAK_CUT_SECONDS ?? 5);
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PORT = '3918';
 const RUN = `soak${Date.now().toString(36)}`;
 /** Mobiles of this run start at a random point, so runs do not collide with earlier users. */
 const MOBILE_OFFSET = Math.floor(Math.random() * 1e9);
+
+// The run gets its own database (migrated, dropped at the end) and Redis key prefix.
+const admin = new pg.Client({ connectionString: ADMIN_URL });
+await admin.connect();
+await admin.query(`CREATE DATABASE "${RUN}"`);
+const DATABASE_URL = Object.assign(new URL(ADMIN_URL), { pathname: `/${RUN}` }).toString();
+const migration = postgresMigrationAdapter(DATABASE_URL);
+await applyMigrations(migration);
+await migration.dropShadow();
 
 const db = new URL(DATABASE_URL);
 const redis = new URL(REDIS_URL);
@@ -61,10 +75,34 @@ function rssMb(pid: number | undefined): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** Direct connections (not through the proxies) to check what the answers claimed. */
+const truth = new pg.Client({ connectionString: DATABASE_URL });
+await truth.connect();
+const truthRedis = new Redis(REDIS_URL, { lazyConnect: true });
+await truthRedis.connect();
+
 const byErrno = new Map<string, number>();
+/** Registrations answered 5xx (or not at all) although their user row was already committed. */
+const createdButRefused = { answered5xx: 0, noAnswer: 0 };
+/** Mobiles whose SMS request was answered 503: "nothing happened", so no cooldown may remain. */
+const smsRefused503: string[] = [];
 let serverErrors = 0;
 let transportErrors = 0;
 const registered = new Set<string>();
+
+/** A route's name in the report: `/__dev/sms/13…/` and the like counted as one. */
+function label(route: string): string {
+  return route.replace(/\d+/g, ':n');
+}
+
+function count(key: string) {
+  byErrno.set(key, (byErrno.get(key) ?? 0) + 1);
+}
+
+async function userExists(username: string): Promise<boolean> {
+  const { rows } = await truth.query('SELECT 1 FROM tb_user WHERE username = $1', [username]);
+  return rows.length > 0;
+}
 
 /** One request, counted by its answer's errno (or "transport" when no answer came). */
 async function call(route: string, jar: Map<string, string>, body?: object) {
@@ -85,14 +123,15 @@ async function call(route: string, jar: Map<string, string>, body?: object) {
     if (res.status >= 500) serverErrors++;
     if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) {
       await res.arrayBuffer();
-      byErrno.set(`${res.status} (image)`, (byErrno.get(`${res.status} (image)`) ?? 0) + 1);
+      count(`${label(route)} ${res.status} (image)`);
       return { status: res.status, errno: '0', data: null };
     }
     const envelope = (await res.json()) as { errno: string; data: Record<string, unknown> | null };
-    byErrno.set(envelope.errno, (byErrno.get(envelope.errno) ?? 0) + 1);
+    count(`${label(route)} ${envelope.errno}`);
     return { status: res.status, errno: envelope.errno, data: envelope.data };
   } catch {
     transportErrors++;
+    count(`${label(route)} (no answer)`);
     return { status: 0, errno: 'transport', data: null };
   }
 }
@@ -105,7 +144,9 @@ async function client(id: number, until: number) {
     const mobile = `1${3 + (id % 7)}${String((MOBILE_OFFSET + n) % 1e9).padStart(9, '0')}`;
     const username = `${RUN}_${n}`;
     if ((await call('/image_code/', jar)).status !== 200) continue;
-    if ((await call('/sms_code/', jar, { mobile, captcha: 'ABCD' })).errno !== '0') continue;
+    const sms = await call('/sms_code/', jar, { mobile, captcha: 'ABCD' });
+    if (sms.status === 503) smsRefused503.push(mobile);
+    if (sms.errno !== '0') continue;
     const outbox = await call(`/__dev/sms/${mobile}/`, jar);
     const code = String(outbox.data?.code ?? '');
     const password = 'correct horse battery';
@@ -114,6 +155,10 @@ async function client(id: number, until: number) {
       const res = await call('/user/register/', jar, { username, password, password_repeat: password, mobile, sms_code: code });
       if (res.errno === '0') registered.add(username);
       if (res.status > 0 && res.status < 500) break;
+      if (await userExists(username)) {
+        if (res.status === 0) createdButRefused.noAnswer++;
+        else createdButRefused.answered5xx++;
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
     await call('/user/me/', jar);
@@ -146,12 +191,13 @@ try {
   await clients;
   const rssEnd = rssMb(api.pid);
 
-  const check = new pg.Client({ connectionString: DATABASE_URL });
-  await check.connect();
   const created = Number(
-    (await check.query('SELECT count(*) FROM tb_user WHERE username LIKE $1', [`${RUN}\\_%`])).rows[0].count,
+    (await truth.query('SELECT count(*) FROM tb_user WHERE username LIKE $1', [`${RUN}\\_%`])).rows[0].count,
   );
-  await check.end();
+  let smsBlockedAfter503 = 0;
+  for (const mobile of smsRefused503) {
+    if (await truthRedis.exists(`${RUN}:{sms}:cooldown:${mobile}`)) smsBlockedAfter503++;
+  }
 
   const total = [...byErrno.values()].reduce((a, b) => a + b, 0) + transportErrors;
   const lines = [
@@ -159,19 +205,33 @@ try {
     '',
     `requests: ${total} (${(total / SECONDS).toFixed(0)}/s), 5xx answers: ${serverErrors}, no answer: ${transportErrors}`,
     '',
-    '| errno | answers |',
+    '| route errno | answers |',
     '|---|---|',
     ...[...byErrno].sort(([a], [b]) => a.localeCompare(b)).map(([errno, count]) => `| ${errno} | ${count} |`),
     '',
     `registrations answered as successful: ${registered.size}; users created: ${created} (${registered.size === created ? 'equal' : 'NOT EQUAL'})`,
+    `registrations answered 5xx although the user existed: ${createdButRefused.answered5xx}; unanswered although it existed: ${createdButRefused.noAnswer}`,
+    `SMS requests answered 503: ${smsRefused503.length}; of them, numbers left in their cooldown: ${smsBlockedAfter503}`,
     `API memory (RSS): ${rssStart.toFixed(0)} MB at start, ${rssEnd.toFixed(0)} MB at end`,
   ];
   console.log(lines.join('\n'));
   fs.writeFileSync(path.resolve(import.meta.dirname, 'soak-results.md'), `${lines.join('\n')}\n`);
-  if (registered.size !== created) process.exitCode = 1;
+  if (registered.size !== created || createdButRefused.answered5xx > 0 || smsBlockedAfter503 > 0) {
+    process.exitCode = 1;
+  }
 } finally {
   api.kill('SIGTERM');
   await new Promise((r) => api.once('exit', r));
+  await truth.end();
+  await admin.query(`DROP DATABASE IF EXISTS "${RUN}" WITH (FORCE)`);
+  await admin.end();
+  for (let cursor = '0'; ; ) {
+    const [next, keys] = await truthRedis.scan(cursor, 'MATCH', `${RUN}:*`, 'COUNT', 1000);
+    if (keys.length) await truthRedis.del(...keys);
+    cursor = next;
+    if (cursor === '0') break;
+  }
+  truthRedis.disconnect();
   await pgProxy.close();
   await redisProxy.close();
 }

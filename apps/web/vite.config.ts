@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, loadEnv, type ProxyOptions } from 'vite';
+import { contractValidators } from './contract-validators.ts';
 
 const DEFAULT_API_URL = 'http://127.0.0.1:3000';
 
@@ -14,7 +15,7 @@ export default defineConfig(({ mode }) => {
   const proxy: Record<string, ProxyOptions> = { '/api': { target: apiUrl, changeOrigin: false, xfwd: true } };
 
   return {
-    plugins: [react()],
+    plugins: [react(), contractValidators()],
     // The password-strength chunk (zxcvbn's dictionaries, ~1.7 MB, 0.85 MB gzipped) is big on
     // purpose and loaded only when the password field is used; everything else stays small.
     build: { chunkSizeWarningLimit: 1800 },

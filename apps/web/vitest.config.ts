@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { contractValidators } from './contract-validators.ts';
 
 // Component tests run the forms against the same MSW handlers as `pnpm dev:mock`, in happy-dom
 // with a same-origin URL (happy-dom sends CORS preflights for cross-origin fetches).
 export default defineConfig({
+  plugins: [contractValidators()],
   test: {
     name: 'web',
     environment: 'happy-dom',

@@ -4,13 +4,13 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Code, errorMap, failure, routes, validateRequest } from '@register/contracts';
+import { Code, errorMap, failure, routes } from '@register/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { TObject } from 'typebox';
 import type { Config } from './config.ts';
 import { AppError, sendError } from './errors.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
+import { contractValidator } from './lib/validation.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { captchaRoutes } from './modules/captcha/captcha.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
@@ -22,6 +22,7 @@ import deadline from './plugins/deadline.ts';
 import httpHardening from './plugins/http-hardening.ts';
 import lifecycle from './plugins/lifecycle.ts';
 import rateLimit from './plugins/rate-limit.ts';
+import redisPlugin from './plugins/redis.ts';
 import securityEvents from './plugins/security-events.ts';
 import securityHeaders, { SECURITY_HEADERS } from './plugins/security-headers.ts';
 import sessionPlugin from './plugins/session.ts';
@@ -88,14 +89,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     response.end(body);
   });
 
-  // Request parts are checked by the same interpreter of the contracts' field schemas as the
-  // SPA's forms: normalised values replace the raw ones; all field errors come back at once.
-  app.setValidatorCompiler(({ schema }) => (data: unknown) => {
-    const result = validateRequest(schema as TObject, data);
-    if (result.ok) return { value: result.value };
-    const message = Object.values(result.fields).join(' ');
-    return { error: new AppError(Code.PARAMERR, { message, fields: result.fields }) };
-  });
+  // Request parts are checked by the contracts' checker, as the SPA's forms are (lib/validation.ts).
+  app.setValidatorCompiler(contractValidator());
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
 
   await app.register(
@@ -109,6 +104,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   await app.register(deadline);
   await app.register(lifecycle);
+  await app.register(redisPlugin);
   await app.register(storePlugin);
   await app.register(databasePlugin);
   await app.register(clientIdentity);
@@ -135,7 +131,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await withSession.register(registerRoutes, {
           users: services.users,
           deviceTokenFor: services.auth.deviceTokenFor,
-          smsCodeLength: config.sms.codeLength,
         });
         await withSession.register(authRoutes, { auth: services.auth, cookieName: config.session.cookieName });
       });

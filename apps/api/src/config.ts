@@ -1,7 +1,7 @@
 // The only reader of process.env. Every variable is declared here with its default, parsed and
 // checked once at start; a bad value stops the process with one clear message naming it.
 import path from 'node:path';
-import { API_PREFIX, DEFAULT_LIMITS, SMS_CODE_LENGTH } from '@register/contracts';
+import { API_PREFIX, DEFAULT_LIMITS } from '@register/contracts';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -16,6 +16,10 @@ const DEV_ORIGINS = ['5173', '4173'].flatMap((port) => [`http://127.0.0.1:${port
 const RENAMED: Record<string, string> = {
   CAPTCHA_PER_IP_PER_MINUTE: 'CAPTCHA_LIMIT_MAX (with CAPTCHA_LIMIT_WINDOW_SECONDS)',
   SMS_PER_IP_PER_HOUR: 'SMS_LIMIT_MAX (with SMS_LIMIT_WINDOW_SECONDS)',
+};
+/** Variables that were removed: setting one stops the API, saying why it no longer applies. */
+const REMOVED: Record<string, string> = {
+  SMS_CODE_LENGTH: 'SMS codes are always 6 digits, as the request schema says',
 };
 
 const Int = (def: number, min: number, max: number, description: string) =>
@@ -126,10 +130,9 @@ export const EnvSchema = Type.Object({
   SMS_LIMIT_WINDOW_SECONDS: Int(3600, 1, 86_400, 'Window of SMS_LIMIT_MAX.'),
 
   SMS_GATEWAY: Type.Optional(Type.Union([Type.Literal('outbox'), Type.Literal('ccp')])),
-  SMS_CODE_LENGTH: Int(SMS_CODE_LENGTH, 4, 8, 'Digits in an SMS code.'),
-  SMS_CODE_TTL_SECONDS: Int(300, 60, 3600, 'Lifetime of an SMS code.'),
-  SMS_RESEND_SECONDS: Int(60, 10, 3600, 'Wait before another code to the same mobile.'),
-  SMS_MAX_ATTEMPTS: Int(5, 1, 20, 'Wrong codes allowed before the code is deleted.'),
+  SMS_CODE_TTL_SECONDS: Int(DEFAULT_LIMITS.smsCodeTtlSeconds, 60, 3600, 'Lifetime of an SMS code.'),
+  SMS_RESEND_SECONDS: Int(DEFAULT_LIMITS.smsResendSeconds, 10, 3600, 'Wait before another code to the same mobile.'),
+  SMS_MAX_ATTEMPTS: Int(DEFAULT_LIMITS.smsMaxAttempts, 1, 20, 'Wrong codes allowed before the code is deleted.'),
   SMS_PER_MOBILE_PER_HOUR: Int(5, 1, 1000, 'SMS codes one client may have sent to one mobile per hour.'),
   SMS_PER_MOBILE_PER_DAY: Int(10, 1, 1000, 'SMS codes one client may have sent to one mobile per day.'),
   SMS_MOBILE_CEILING_PER_DAY: Int(40, 1, 10_000, 'SMS codes one mobile may receive per day, from all clients.'),
@@ -228,7 +231,6 @@ export interface Config {
   captcha: { ttlSeconds: number; format: 'png' | 'jpeg'; testText: string | undefined };
   sms: {
     gateway: 'outbox' | 'ccp';
-    codeLength: number;
     ttlSeconds: number;
     resendSeconds: number;
     maxAttempts: number;
@@ -280,10 +282,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     const value = source[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const renamed = Object.keys(RENAMED).filter((key) => source[key] !== undefined && source[key] !== '');
-  if (renamed.length) {
-    throw new ConfigError(`Invalid configuration:\n${renamed.map((k) => `  ${k} was renamed: use ${RENAMED[k]}.`).join('\n')}`);
-  }
+  const isSet = (key: string) => source[key] !== undefined && source[key] !== '';
+  const retired = [
+    ...Object.keys(RENAMED)
+      .filter(isSet)
+      .map((k) => `  ${k} was renamed: use ${RENAMED[k]}.`),
+    ...Object.keys(REMOVED)
+      .filter(isSet)
+      .map((k) => `  ${k} was removed: ${REMOVED[k]}.`),
+  ];
+  if (retired.length) throw new ConfigError(`Invalid configuration:\n${retired.join('\n')}`);
   const explicitNodeEnv = 'NODE_ENV' in raw; // read before Value.Default fills raw in
   const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, { ...raw }));
   const errors = Value.Errors(EnvSchema, env);
@@ -462,7 +470,6 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     captcha: { ttlSeconds: env.CAPTCHA_TTL_SECONDS, format: env.CAPTCHA_FORMAT, testText: env.CAPTCHA_TEST_TEXT },
     sms: {
       gateway,
-      codeLength: env.SMS_CODE_LENGTH,
       ttlSeconds: env.SMS_CODE_TTL_SECONDS,
       resendSeconds: env.SMS_RESEND_SECONDS,
       maxAttempts: env.SMS_MAX_ATTEMPTS,

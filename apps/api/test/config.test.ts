@@ -37,13 +37,13 @@ describe('loadConfig', () => {
   it('names every bad variable in one error', () => {
     const error = (() => {
       try {
-        loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SESSION_SECRET: 'short', SMS_CODE_LENGTH: '12' });
+        loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SESSION_SECRET: 'short', SMS_RESEND_SECONDS: '0' });
       } catch (e) {
         return e as Error;
       }
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    for (const name of ['PORT', 'DATABASE_URL', 'SESSION_SECRET', 'SMS_CODE_LENGTH']) expect(error?.message).toContain(name);
+    for (const name of ['PORT', 'DATABASE_URL', 'SESSION_SECRET', 'SMS_RESEND_SECONDS']) expect(error?.message).toContain(name);
   });
 
   it('in production: requires secrets and a real SMS provider, and refuses the dev outbox and test captchas', () => {
@@ -132,6 +132,7 @@ describe('loadConfig', () => {
   it('refuses the renamed limit variables instead of silently ignoring them', () => {
     expect(() => loadConfig({ SMS_PER_IP_PER_HOUR: '5' })).toThrow(/SMS_PER_IP_PER_HOUR was renamed: use SMS_LIMIT_MAX/);
     expect(() => loadConfig({ CAPTCHA_PER_IP_PER_MINUTE: '5' })).toThrow(/CAPTCHA_LIMIT_MAX/);
+    expect(() => loadConfig({ SMS_CODE_LENGTH: '4' })).toThrow(/SMS_CODE_LENGTH was removed: SMS codes are always 6 digits/);
   });
 
   it('keeps the login and SMS budgets consistent: no budget one client alone could spend for everyone', () => {

@@ -29,6 +29,22 @@ describe('bad input', () => {
     expect(res.body).toMatchObject({ errno: '4103', errmsg: expect.any(String) });
   });
 
+  it("wrong JSON types get each field's own message, as JSON Schema says (no coercion: 6 digits as a number are no code)", async () => {
+    const res = await post(
+      JSON.stringify({ username: 12345, password: true, password_repeat: null, mobile: 13800138000, sms_code: 123456 }),
+      'application/json',
+      '/api/user/register/',
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.data?.fields).toEqual({
+      username: 'Username must be 5-20 letters, digits or underscores.',
+      password: 'Password must be 8-128 characters.',
+      password_repeat: 'The two passwords do not match.',
+      mobile: 'Enter an 11-digit mainland China mobile number, e.g. 13800138000.',
+      sms_code: 'The SMS code is 6 digits.',
+    });
+  });
+
   it('an unknown content type: 415', async () => {
     for (const type of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x']) {
       const res = await post('mobile=1', type);

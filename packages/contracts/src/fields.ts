@@ -1,13 +1,14 @@
-// The rule for every user-typed field: one TypeBox schema each, read by the API's route
-// validation and by the SPA's form validation (validate.ts interprets them), so the two can
-// never disagree. `errorMessage` is shown for any violation of the field's rule; `x-normalize`
-// names how raw input is cleaned before it is checked (see NORMALIZERS).
+// The rule for every user-typed field: one TypeBox schema each, plain JSON Schema that TypeBox's
+// compiler checks (check.ts) in the API's route validation and in the SPA's form validation, so
+// the two can never disagree. Two annotations, which JSON Schema ignores, say how a person meets
+// the rule: `errorMessage` is shown for any violation of it, and `x-normalize` names how raw
+// input is cleaned before it is checked (see NORMALIZERS).
 import { Type } from 'typebox';
+import { PASSWORD_MAX, PASSWORD_MESSAGES, PASSWORD_MIN } from './password-policy.ts';
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_]{5,20}$';
 export const MOBILE_PATTERN = '^1[3-9]\\d{9}$';
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 128;
+/** Digits in an SMS code: fixed, so the schema says exactly what a code is. */
 export const SMS_CODE_LENGTH = 6;
 export const CAPTCHA_LENGTH = 4;
 
@@ -43,7 +44,7 @@ export const Password = Type.String({
   minLength: PASSWORD_MIN,
   maxLength: PASSWORD_MAX,
   'x-normalize': 'none',
-  errorMessage: `Password must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters.`,
+  errorMessage: PASSWORD_MESSAGES.length,
 });
 
 export const PasswordRepeat = Type.String({
@@ -53,17 +54,14 @@ export const PasswordRepeat = Type.String({
   errorMessage: 'The two passwords do not match.',
 });
 
-export function smsCodeField(length: number = SMS_CODE_LENGTH) {
-  return Type.String({
-    title: 'SMS code',
-    pattern: `^\\d{${length}}$`,
-    minLength: length,
-    maxLength: length,
-    'x-normalize': 'trim',
-    errorMessage: `The SMS code is ${length} digits.`,
-  });
-}
-export const SmsCode = smsCodeField();
+export const SmsCode = Type.String({
+  title: 'SMS code',
+  pattern: `^\\d{${SMS_CODE_LENGTH}}$`,
+  minLength: SMS_CODE_LENGTH,
+  maxLength: SMS_CODE_LENGTH,
+  'x-normalize': 'trim',
+  errorMessage: `The SMS code is ${SMS_CODE_LENGTH} digits.`,
+});
 
 export const CaptchaAnswer = Type.String({
   title: 'Image code',

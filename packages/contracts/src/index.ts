@@ -1,12 +1,15 @@
+export * from './check.ts';
 export * from './codes.ts';
 export * from './envelope.ts';
 export * from './fields.ts';
-export * from './forms.ts';
 export * from './limits.ts';
 export * from './messages.ts';
 export * from './password-policy.ts';
 export * from './reserved-usernames.ts';
 export * from './routes.ts';
-export * from './validate.ts';
-// password-strength.ts is imported by its own path (@register/contracts/password-strength): it
+export * from './rules.ts';
+export * from './schemas.ts';
+// Imported by their own paths: compile.ts (@register/contracts/compile) and standalone.ts
+// (@register/contracts/standalone) carry TypeBox's compiler, which the SPA never ships (its build
+// generates standalone checks); password-strength.ts (@register/contracts/password-strength)
 // carries zxcvbn's dictionaries, which the SPA loads lazily.

@@ -11,6 +11,10 @@ export const DEFAULT_LIMITS = {
   /** Availability checks (username and mobile together) per client per window. */
   availabilityMax: 60,
   availabilityWindowSeconds: 60,
+  /** Lifetime of an SMS code, the wait before another one to the same mobile, wrong codes allowed. */
+  smsCodeTtlSeconds: 300,
+  smsResendSeconds: 60,
+  smsMaxAttempts: 5,
 } as const;
 
 /** zxcvbn scores below this are refused (0 too guessable ... 4 very unguessable). */

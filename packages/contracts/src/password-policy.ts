@@ -1,8 +1,13 @@
-// Django's default password validators, as rules both the form and the API apply.
-// MinimumLengthValidator lives in the Password field schema; CommonPasswordValidator needs a
-// 49k-word list, so it runs on the server only (apps/api/src/modules/users/common-passwords.ts).
+// The password policy, in one place: Django's default validators, as rules both the form and
+// the API apply. The length bounds are the Password field schema's (fields.ts reads them from
+// here); CommonPasswordValidator needs a 49k-word list, too big for the SPA, so the policy takes
+// it as a function (CommonPasswordCheck) that only the API supplies.
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
 
 export const PASSWORD_MESSAGES = {
+  length: `Password must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters.`,
   numeric: 'This password is entirely numeric.',
   similar: (what: string) => `The password is too similar to the ${what}.`,
   common: 'This password is too common.',
@@ -40,10 +45,18 @@ function tooSimilar(password: string, value: string): boolean {
   return false;
 }
 
+/** True for a password on the leaked-password list (the API's; the SPA has none). */
+export type CommonPasswordCheck = (password: string) => boolean;
+
 /** The first policy problem of a password that already has a valid length, or null. */
-export function passwordPolicyProblem(password: string, attributes: { username?: string; mobile?: string }): string | null {
+export function passwordPolicyProblem(
+  password: string,
+  attributes: { username?: string; mobile?: string },
+  isCommon?: CommonPasswordCheck,
+): string | null {
   if (/^\d+$/.test(password)) return PASSWORD_MESSAGES.numeric;
   if (attributes.username && tooSimilar(password, attributes.username)) return PASSWORD_MESSAGES.similar('username');
   if (attributes.mobile && tooSimilar(password, attributes.mobile)) return PASSWORD_MESSAGES.similar('mobile number');
+  if (isCommon?.(password)) return PASSWORD_MESSAGES.common;
   return null;
 }

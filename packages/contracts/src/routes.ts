@@ -1,22 +1,23 @@
 // One table of every endpoint: the API registers its routes from it, the SPA's client and the
 // mock API call and answer them from it.
 import { type TObject, type TSchema, Type } from 'typebox';
+import { type CrossFieldRule, registerRules } from './rules.ts';
 import {
   HealthStatus,
   ImageCodeQuery,
   Liveness,
-  LoginForm,
+  LoginBody,
   MobileCount,
   MobileParams,
   OutboxMessage,
+  RegisterBody,
   Registered,
-  RegisterForm,
-  SmsCodeForm,
+  SmsCodeBody,
   SmsSent,
   UsernameCount,
   UsernameParams,
   UserView,
-} from './forms.ts';
+} from './schemas.ts';
 
 export const API_PREFIX = '/api';
 
@@ -28,8 +29,13 @@ export interface RouteSpec {
   params?: TObject;
   querystring?: TObject;
   body?: TObject;
+  /** Rules across the body's fields, run after its schema by the same checker (rules.ts). */
+  // biome-ignore lint/suspicious/noExplicitAny: each route's rule is typed by its own body.
+  rules?: CrossFieldRule<any>;
   /** The success envelope's `data`; absent for the captcha image. */
   data?: TSchema;
+  /** Statuses whose envelope carries that `data` (default: 200 only; health answers 503 with it too). */
+  dataStatuses?: readonly number[];
 }
 
 export const routes = {
@@ -57,21 +63,22 @@ export const routes = {
     method: 'POST',
     path: '/sms_code/',
     summary: "Spends the session's captcha and texts a verification code to the mobile.",
-    body: SmsCodeForm,
+    body: SmsCodeBody,
     data: SmsSent,
   },
   register: {
     method: 'POST',
     path: '/user/register/',
     summary: 'Creates the account with a valid SMS code and logs it in (loggedIn: false when only the first worked).',
-    body: RegisterForm,
+    body: RegisterBody,
+    rules: registerRules,
     data: Registered,
   },
   login: {
     method: 'POST',
     path: '/user/login/',
     summary: 'Logs in with a username or mobile number and a password.',
-    body: LoginForm,
+    body: LoginBody,
     data: UserView,
   },
   logout: {
@@ -91,6 +98,7 @@ export const routes = {
     path: '/health/',
     summary: 'Liveness of the database and the store: 200 when both answer, else 503.',
     data: HealthStatus,
+    dataStatuses: [200, 503],
   },
   healthz: {
     method: 'GET',
@@ -103,6 +111,7 @@ export const routes = {
     path: '/readyz',
     summary: 'Readiness: 200 when PostgreSQL and Redis answer within their timeouts, else 503. Never rate limited.',
     data: HealthStatus,
+    dataStatuses: [200, 503],
   },
   devSms: {
     method: 'GET',

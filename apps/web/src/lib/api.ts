@@ -7,11 +7,11 @@ import {
   errorMap,
   fillPath,
   isCode,
-  type LoginForm,
-  type RegisterForm,
+  type LoginBody,
+  type RegisterBody,
   type RouteName,
   routes,
-  type SmsCodeForm,
+  type SmsCodeBody,
 } from '@register/contracts';
 import type { Static, TObject, TSchema } from 'typebox';
 
@@ -160,9 +160,9 @@ export function captchaUrl(rand: string): string {
 export const api = {
   checkUsername: (username: string, options?: RequestOptions) => request('checkUsername', { params: { username } }, options),
   checkMobile: (mobile: string, options?: RequestOptions) => request('checkMobile', { params: { mobile } }, options),
-  sendSmsCode: (body: SmsCodeForm, options?: RequestOptions) => request('sendSmsCode', { body }, options),
-  register: (body: RegisterForm, options?: RequestOptions) => request('register', { body }, options),
-  login: (body: LoginForm, options?: RequestOptions) => request('login', { body }, options),
+  sendSmsCode: (body: SmsCodeBody, options?: RequestOptions) => request('sendSmsCode', { body }, options),
+  register: (body: RegisterBody, options?: RequestOptions) => request('register', { body }, options),
+  login: (body: LoginBody, options?: RequestOptions) => request('login', { body }, options),
   logout: (options?: RequestOptions) => request('logout', {}, options),
   me: (options?: RequestOptions) => request('me', {}, options),
 };

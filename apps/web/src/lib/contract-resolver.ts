@@ -1,23 +1,25 @@
-// react-hook-form validation by the contracts: the very interpreter (validateRequest) and field
-// schemas the API validates with, so a message shown before submitting is the one the API
-// would answer, and values are normalised (trimmed, +86 removed) the same way.
-import { validateRequest } from '@register/contracts';
+// react-hook-form validation by the contracts: the very checker (TypeBox's compiler, our field
+// messages, the route's cross-field rules) the API validates with, so a message shown before
+// submitting is the one the API would answer, and values are normalised (trimmed, +86 removed)
+// the same way (lib/checker.ts).
+import type { CrossFieldRule } from '@register/contracts';
 import type { FieldError, FieldErrors, FieldValues, Resolver } from 'react-hook-form';
 import type { TObject } from 'typebox';
+import { checkRequest } from './checker';
 
 /** The error type of messages from the contracts (server messages are set with type 'server'). */
 export const CONTRACT_ERROR = 'contract';
 
 /**
- * A resolver for a contract form schema. Pass a function when the schema can change (the
- * register form's SMS code length follows the server's answer). Keys the schema does not know
- * (e.g. the captcha answer, sent by another request) are left out of the submitted values.
+ * A resolver for a request schema and its route's rules. Keys the schema does not know (e.g. the
+ * captcha answer, sent by another request) are left out of the submitted values.
  */
 export function contractResolver<TValues extends FieldValues, TOutput>(
-  schema: TObject | (() => TObject),
+  schema: TObject,
+  rules?: CrossFieldRule<TOutput>,
 ): Resolver<TValues, unknown, TOutput> {
   return (values) => {
-    const result = validateRequest<TOutput>(typeof schema === 'function' ? schema() : schema, values);
+    const result = checkRequest<TOutput>(schema, values, rules);
     if (result.ok) return { values: result.value, errors: {} };
     const errors: Record<string, FieldError> = {};
     for (const [name, message] of Object.entries(result.fields)) errors[name] = { type: CONTRACT_ERROR, message };

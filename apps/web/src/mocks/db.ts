@@ -14,8 +14,12 @@ export const MOCK_SEED_USERS = [
   { username: 'bob_smith', mobile: '13700137000' },
 ] as const;
 
-/** The API's defaults (apps/api config): code length, lifetimes and the attempt budget. */
-export const MOCK_SMS = { codeLength: 6, ttlSeconds: 300, resendSeconds: 60, maxAttempts: 5 } as const;
+/** The API's defaults (contracts' DEFAULT_LIMITS): lifetimes and the attempt budget. */
+export const MOCK_SMS = {
+  ttlSeconds: DEFAULT_LIMITS.smsCodeTtlSeconds,
+  resendSeconds: DEFAULT_LIMITS.smsResendSeconds,
+  maxAttempts: DEFAULT_LIMITS.smsMaxAttempts,
+} as const;
 /** The API's default login and availability budgets (contracts' DEFAULT_LIMITS), simplified to one client. */
 export const MOCK_LOGIN = {
   maxFailures: DEFAULT_LIMITS.loginMaxFailures,

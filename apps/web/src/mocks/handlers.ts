@@ -6,35 +6,37 @@
 //   taken mobiles     13800138000, 13900139000, 13700137000
 //   captcha answer    MOCK (any case), single-use like the real one
 //   SMS code          random; GET /api/__dev/sms/<mobile>/ returns it (and dev:mock logs it)
+
+import { checks } from 'virtual:contract-validators';
 import {
   API_PREFIX,
   AUTH_MESSAGES,
   CAPTCHA_MESSAGES,
   Code,
+  type CrossFieldRule,
+  checkerFrom,
   envelopeOf,
   errorMap,
   failure,
   httpStatus,
-  type LoginForm,
-  LoginForm as LoginFormSchema,
+  LoginBody,
   MOBILE_PATTERN,
   MobileParams,
   NORMALIZERS,
   ok,
-  PASSWORD_MESSAGES,
   RATE_LIMIT_MESSAGES,
-  type RegisterForm,
-  RegisterForm as RegisterFormSchema,
+  REQUEST_SCHEMAS,
+  RegisterBody,
+  type RequestChecker,
   type RouteName,
   routes,
+  SMS_CODE_LENGTH,
   SMS_MESSAGES,
-  type SmsCodeForm,
-  SmsCodeForm as SmsCodeFormSchema,
+  SmsCodeBody,
   USER_MESSAGES,
   UsernameParams,
   type UserView,
   usernameProblem,
-  validateRequest,
 } from '@register/contracts';
 import { passwordStrength } from '@register/contracts/password-strength';
 import { type AnyHandler, delay, HttpResponse, http } from 'msw';
@@ -56,6 +58,13 @@ import {
 
 /** A handful of the API's 49k common passwords: enough to show the server-only rule. */
 const COMMON_PASSWORDS = new Set(['password', 'password1', 'qwertyuiop', 'iloveyou', 'sunshine1', 'football']);
+const requestSchemaName = (schema: TObject) => {
+  const name = (Object.keys(REQUEST_SCHEMAS) as (keyof typeof REQUEST_SCHEMAS)[]).find((n) => REQUEST_SCHEMAS[n] === schema);
+  if (!name) throw new Error('not one of the contracts’ request schemas');
+  return name;
+};
+/** The rules' context as the API supplies it, with the mock's short list. */
+const RULE_CONTEXT = { isCommonPassword: (password: string) => COMMON_PASSWORDS.has(password.toLowerCase()) };
 
 const url = (name: RouteName) => API_PREFIX + routes[name].path;
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
@@ -81,9 +90,15 @@ function refuse(code: Code, { message = errorMap[code], fields, retryAfter }: Re
 
 const fieldRefusal = (code: Code, field: string, message: string) => refuse(code, { message, fields: { [field]: message } });
 
-/** Validates a request part with the same interpreter the API uses; throws the 400 answer. */
-function validated<T>(schema: TObject, input: unknown): T {
-  const result = validateRequest<T>(schema, input);
+const checkers = new WeakMap<TObject, RequestChecker<unknown>>();
+/** Validates a request part with the same checks (and route rules) the API uses; throws the 400 answer. */
+function validated<T>(schema: TObject, input: unknown, rules?: CrossFieldRule<T>): T {
+  let check = checkers.get(schema) as RequestChecker<T> | undefined;
+  if (!check) {
+    check = checkerFrom<T>(schema, checks[requestSchemaName(schema)], rules, RULE_CONTEXT);
+    checkers.set(schema, check as RequestChecker<unknown>);
+  }
+  const result = check(input);
   if (result.ok) return result.value;
   throw refuse(Code.PARAMERR, { message: Object.values(result.fields).join(' '), fields: result.fields });
 }
@@ -174,7 +189,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
 
     http.post(url('sendSmsCode'), async ({ request }) => {
       await wait();
-      const { mobile, captcha } = validated<SmsCodeForm>(SmsCodeFormSchema, await jsonBody(request));
+      const { mobile, captcha } = validated<SmsCodeBody>(SmsCodeBody, await jsonBody(request));
       consumeCaptcha(captcha);
       if (findUserByMobile(mobile)) throw fieldRefusal(Code.DATAEXIST, 'mobile', SMS_MESSAGES.registered);
       const now = Date.now();
@@ -184,7 +199,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
         const message = SMS_MESSAGES.cooldown(retryAfter);
         throw refuse(Code.THROTTLED, { message, fields: { mobile: message }, retryAfter });
       }
-      const code = randomCode(MOCK_SMS.codeLength);
+      const code = randomCode(SMS_CODE_LENGTH);
       db.cooldownUntil.set(mobile, now + MOCK_SMS.resendSeconds * 1000);
       db.codes.set(mobile, { code, attemptsLeft: MOCK_SMS.maxAttempts, expiresAt: now + MOCK_SMS.ttlSeconds * 1000 });
       const minutes = Math.ceil(MOCK_SMS.ttlSeconds / 60);
@@ -195,20 +210,18 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
         sentAt: new Date(now).toISOString(),
       });
       return success(
-        { expiresIn: MOCK_SMS.ttlSeconds, resendIn: MOCK_SMS.resendSeconds, codeLength: MOCK_SMS.codeLength },
+        { expiresIn: MOCK_SMS.ttlSeconds, resendIn: MOCK_SMS.resendSeconds, codeLength: SMS_CODE_LENGTH },
         SMS_MESSAGES.sent,
       );
     }),
 
     http.post(url('register'), async ({ request }) => {
       await wait();
-      const form = validated<RegisterForm>(RegisterFormSchema, await jsonBody(request));
-      if (COMMON_PASSWORDS.has(form.password.toLowerCase())) {
-        throw fieldRefusal(Code.PARAMERR, 'password', PASSWORD_MESSAGES.common);
-      }
+      const form = validated<RegisterBody>(RegisterBody, await jsonBody(request), routes.register.rules);
+      // As on the API: the code first, then whether the names are taken, then the strength.
+      checkSmsCode(form.mobile, form.sms_code);
       const taken = { username: Boolean(findUserByUsername(form.username)), mobile: Boolean(findUserByMobile(form.mobile)) };
       if (taken.username || taken.mobile) throw takenRefusal(taken);
-      checkSmsCode(form.mobile, form.sms_code);
       const strength = passwordStrength(form.password, { username: form.username, mobile: form.mobile });
       if (strength.problem) throw fieldRefusal(Code.PARAMERR, 'password', strength.problem);
       const user = createUser({ username: form.username, mobile: form.mobile, password: form.password });
@@ -219,7 +232,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
 
     http.post(url('login'), async ({ request }) => {
       await wait();
-      const { account, password } = validated<LoginForm>(LoginFormSchema, await jsonBody(request));
+      const { account, password } = validated<LoginBody>(LoginBody, await jsonBody(request));
       const mobile = NORMALIZERS.mobile(account);
       const isMobile = new RegExp(MOBILE_PATTERN).test(mobile);
       const accountKey = isMobile ? mobile : account.toLowerCase();

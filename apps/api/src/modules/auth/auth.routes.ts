@@ -1,16 +1,19 @@
-import { AUTH_MESSAGES, Code, type LoginForm, ok, routes } from '@register/contracts';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AUTH_MESSAGES, Code, ok, routes } from '@register/contracts';
 import { AppError } from '../../errors.ts';
 import { fromContract } from '../../lib/route.ts';
 import { beginUserSession, deviceCookiesOf, setDeviceCookie } from '../../plugins/session.ts';
 import type { AuthService } from './auth.service.ts';
 
 /** Login, logout and the current user: needs the session scope. */
-export const authRoutes: FastifyPluginAsync<{ auth: AuthService; cookieName: string }> = async (app, { auth, cookieName }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; cookieName: string }> = async (
+  app,
+  { auth, cookieName },
+) => {
   app.route({
     ...fromContract(routes.login),
     handler: async (request, reply) => {
-      const { account, password } = request.body as LoginForm;
+      const { account, password } = request.body;
       const { user, deviceToken } = await auth.login(account, password, {
         client: request.client,
         deviceTokens: deviceCookiesOf(request),

@@ -1,11 +1,11 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { routes } from '@register/contracts';
-import type { FastifyPluginAsync } from 'fastify';
 import { fromContract } from '../../lib/route.ts';
 import { markCaptchaIssued, saveSession } from '../../plugins/session.ts';
 import type { CaptchaService } from './captcha.service.ts';
 
 /** GET /image_code/?rand=: needs the session scope; limited per client (CAPTCHA_LIMIT_MAX). */
-export const captchaRoutes: FastifyPluginAsync<{ captcha: CaptchaService }> = async (app, { captcha }) => {
+export const captchaRoutes: FastifyPluginAsyncTypebox<{ captcha: CaptchaService }> = async (app, { captcha }) => {
   app.route({
     ...fromContract(routes.imageCode),
     config: { rateLimit: false },

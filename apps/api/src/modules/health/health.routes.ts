@@ -1,5 +1,5 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Code, envelopeOf, type HealthStatus, ok, routes, SERVICE_MESSAGES } from '@register/contracts';
-import type { FastifyPluginAsync } from 'fastify';
 import type { Database } from '../../db/database.ts';
 import { fromContract } from '../../lib/route.ts';
 import type { KvStore } from '../../store/kv-store.ts';
@@ -16,7 +16,7 @@ const within = (promise: Promise<void>) =>
  * never rate limited. /health/ is therefore no way to make the backends work: concurrent calls
  * share one check, and a check is reused for HEALTH_CACHE_MS.
  */
-export const healthRoutes: FastifyPluginAsync<{ db: Database; store: KvStore; cacheMs: number }> = async (
+export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Database; store: KvStore; cacheMs: number }> = async (
   app,
   { db, store, cacheMs },
 ) => {

@@ -1,5 +1,5 @@
-import { Code, errorMap, type MobileParams, ok, routes, SMS_MESSAGES, type SmsCodeForm } from '@register/contracts';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Code, errorMap, ok, routes, SMS_MESSAGES } from '@register/contracts';
 import { AppError } from '../../errors.ts';
 import { within } from '../../lib/deadline.ts';
 import { fromContract } from '../../lib/route.ts';
@@ -8,13 +8,13 @@ import type { Outbox } from './outbox.gateway.ts';
 import type { SmsService } from './sms.service.ts';
 
 /** POST /sms_code/: needs the session scope (the captcha lives there); limited per client (SMS_LIMIT_MAX). */
-export const smsRoutes: FastifyPluginAsync<{ sms: SmsService }> = async (app, { sms }) => {
+export const smsRoutes: FastifyPluginAsyncTypebox<{ sms: SmsService }> = async (app, { sms }) => {
   app.route({
     ...fromContract(routes.sendSmsCode),
     config: { rateLimit: false },
     onRequest: app.limits.sms,
     handler: async (request) => {
-      const { mobile, captcha } = request.body as SmsCodeForm;
+      const { mobile, captcha } = request.body;
       const sent = await sms.sendCode({
         sessionId: request.session.sessionId,
         mobile,
@@ -38,11 +38,11 @@ export const smsRoutes: FastifyPluginAsync<{ sms: SmsService }> = async (app, { 
 };
 
 /** GET /__dev/sms/:mobile/: registered only with the outbox gateway, which config refuses in production. */
-export const devOutboxRoutes: FastifyPluginAsync<{ outbox: Outbox }> = async (app, { outbox }) => {
+export const devOutboxRoutes: FastifyPluginAsyncTypebox<{ outbox: Outbox }> = async (app, { outbox }) => {
   app.route({
     ...fromContract(routes.devSms),
     handler: async (request) => {
-      const { mobile } = request.params as MobileParams;
+      const { mobile } = request.params;
       const message = await outbox.last(mobile);
       if (!message) throw new AppError(Code.NODATA, { message: `${errorMap[Code.NODATA]}: no message to this mobile.` });
       return ok(message);

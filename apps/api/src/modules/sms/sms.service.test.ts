@@ -15,7 +15,6 @@ import { createSmsService } from './sms.service.ts';
 
 const SMS_CONFIG: Config['sms'] = {
   gateway: 'outbox',
-  codeLength: 6,
   ttlSeconds: 300,
   resendSeconds: 60,
   maxAttempts: 5,

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { Code, SMS_MESSAGES, type SmsSent } from '@register/contracts';
+import { Code, SMS_CODE_LENGTH, SMS_MESSAGES, type SmsSent } from '@register/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import { AppError, fieldError } from '../../errors.ts';
@@ -140,7 +140,7 @@ export function createSmsService(deps: {
       // nothing at all: of any number of concurrent requests for one mobile exactly one gets
       // through (the seed's get-then-setex let them all), and a refusal leaves no cooldown or
       // count behind. The claim holds this request's own token, so only it can release it.
-      const code = String(randomInt(0, 10 ** config.codeLength)).padStart(config.codeLength, '0');
+      const code = String(randomInt(0, 10 ** SMS_CODE_LENGTH)).padStart(SMS_CODE_LENGTH, '0');
       const stored = { key: codeKey(mobile, sessionId), digest: codeDigest(mobile, code) };
       const spending = budgets(mobile, client);
       const claim = {
@@ -217,7 +217,7 @@ export function createSmsService(deps: {
         throw new AppError(rejected ? Code.SMSFAIL : Code.SMSERROR, { cause: error });
       }
       events.record('sms_sent', { client, mobile, detail: { gateway: gateway.name } });
-      return { expiresIn: config.ttlSeconds, resendIn: config.resendSeconds, codeLength: config.codeLength };
+      return { expiresIn: config.ttlSeconds, resendIn: config.resendSeconds, codeLength: SMS_CODE_LENGTH };
     },
 
     async checkCode(mobile, code, { client, sessionId }) {

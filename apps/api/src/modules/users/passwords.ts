@@ -1,5 +1,5 @@
 // Passwords are kept only as argon2id PHC strings (OWASP parameters or stronger, from config).
-import { PASSWORD_MESSAGES } from '@register/contracts';
+import type { CommonPasswordCheck } from '@register/contracts';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import argon2, { type HashOptions } from 'argon2';
 import type { Config } from '../../config.ts';
@@ -8,9 +8,8 @@ import type { Config } from '../../config.ts';
 // this list has 49k. Shorter entries are already refused by the length rule.
 const COMMON = new Set(dictionary['passwords-common'].filter((p) => p.length >= 8).map((p) => p.toLowerCase()));
 
-export function commonPasswordProblem(password: string): string | null {
-  return COMMON.has(password.toLowerCase()) ? PASSWORD_MESSAGES.common : null;
-}
+/** The policy's common-password rule (contracts' password-policy.ts), with the server's list. */
+export const isCommonPassword: CommonPasswordCheck = (password) => COMMON.has(password.toLowerCase());
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;

@@ -1,27 +1,18 @@
-import {
-  type MobileParams,
-  ok,
-  type RegisterForm,
-  registerFormSchema,
-  routes,
-  USER_MESSAGES,
-  type UsernameParams,
-  withRegisterRules,
-} from '@register/contracts';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ok, routes, USER_MESSAGES } from '@register/contracts';
 import { within } from '../../lib/deadline.ts';
 import { fromContract } from '../../lib/route.ts';
 import { beginUserSession, forgetSession, setDeviceCookie } from '../../plugins/session.ts';
 import type { UsersService } from './users.service.ts';
 
 /** GET /username/:username/ and /mobile/:mobile/: no session; one enumeration budget per client for both. */
-export const availabilityRoutes: FastifyPluginAsync<{ users: UsersService }> = async (app, { users }) => {
+export const availabilityRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = async (app, { users }) => {
   const limited = { config: { rateLimit: false }, onRequest: app.limits.availability } as const;
   app.route({
     ...fromContract(routes.checkUsername),
     ...limited,
     handler: async (request) => {
-      const { username } = request.params as UsernameParams;
+      const { username } = request.params;
       return ok({ username, count: await users.countUsername(username) });
     },
   });
@@ -29,27 +20,22 @@ export const availabilityRoutes: FastifyPluginAsync<{ users: UsersService }> = a
     ...fromContract(routes.checkMobile),
     ...limited,
     handler: async (request) => {
-      const { mobile } = request.params as MobileParams;
+      const { mobile } = request.params;
       return ok({ mobile, count: await users.countMobile(mobile) });
     },
   });
 };
 
 /** POST /user/register/: creates the user and logs it in with a fresh session id. */
-export const registerRoutes: FastifyPluginAsync<{
+export const registerRoutes: FastifyPluginAsyncTypebox<{
   users: UsersService;
   deviceTokenFor: (userId: number) => string;
-  smsCodeLength: number;
 }> = async (app, opts) => {
-  const contract = fromContract(routes.register);
-  // The SMS code length is configurable; the body schema follows it (same rules otherwise).
-  const body = withRegisterRules(registerFormSchema(opts.smsCodeLength));
   app.route({
-    ...contract,
-    schema: { ...contract.schema, body },
+    ...fromContract(routes.register),
     handler: async (request, reply) => {
       const user = await opts.users.register(
-        request.body as RegisterForm,
+        request.body,
         { client: request.client, sessionId: request.session.sessionId },
         request.deadline,
       );

@@ -1,11 +1,11 @@
-import { Code, type RegisterForm, USER_MESSAGES, type UserView, usernameProblem } from '@register/contracts';
+import { Code, type RegisterBody, USER_MESSAGES, type UserView, usernameProblem } from '@register/contracts';
 import { passwordStrength } from '@register/contracts/password-strength';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, fieldError } from '../../errors.ts';
 import { type Deadline, noDeadline } from '../../lib/deadline.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
 import type { Requester, SmsService } from '../sms/sms.service.ts';
-import { commonPasswordProblem, type PasswordHasher } from './passwords.ts';
+import type { PasswordHasher } from './passwords.ts';
 import { DuplicateUserError, type UserRecord, type UsersRepository, usernameKey } from './users.repository.ts';
 
 export const toUserView = (user: UserRecord): UserView => ({ id: user.id, username: user.username, mobile: user.mobile });
@@ -33,7 +33,7 @@ export function createUsersService(deps: {
    * username and a password that verifies: it is theirs, and the repeat answers success, as
    * the first attempt should have. Anyone else gets the usual 409.
    */
-  async function sameRegistration(form: RegisterForm): Promise<UserRecord | null> {
+  async function sameRegistration(form: RegisterBody): Promise<UserRecord | null> {
     const existing = await users.findByMobile(form.mobile);
     if (!existing || usernameKey(existing.username) !== usernameKey(form.username)) return null;
     return (await passwords.verify(existing.password, form.password)).ok ? existing : null;
@@ -49,9 +49,7 @@ export function createUsersService(deps: {
      * passed, and registration then waits for it (bounded by the query timeout) and answers the
      * truth, so a user that exists is never reported as a failure.
      */
-    async register(form: RegisterForm, requester: Requester, deadline: Deadline = noDeadline): Promise<UserView> {
-      const common = commonPasswordProblem(form.password);
-      if (common) throw fieldError(Code.PARAMERR, 'password', common);
+    async register(form: RegisterBody, requester: Requester, deadline: Deadline = noDeadline): Promise<UserView> {
       // The code comes first (one attempt spent, the code itself kept): what follows, whether the
       // names are taken and the strength estimate (up to ~0.1 s of CPU), is only for a visitor
       // who holds a valid code for this mobile in this session, so this route is no cheaper way

@@ -1,6 +1,6 @@
 // Log in with a username or a mobile number. The API answers every kind of wrong account or
 // password the same way (so accounts cannot be probed): that answer is a form-level alert.
-import { Code, type LoginForm as LoginRequest, LoginForm as LoginRequestSchema, type UserView } from '@register/contracts';
+import { Code, LoginBody, type UserView } from '@register/contracts';
 import { useState } from 'react';
 import { type Path, useForm } from 'react-hook-form';
 import { FormAlert } from '../../components/form-alert';
@@ -9,18 +9,18 @@ import { ApiError, api } from '../../lib/api';
 import { contractResolver, visibleError } from '../../lib/contract-resolver';
 import { formatDuration } from '../../lib/format';
 
-const resolver = contractResolver<LoginRequest, LoginRequest>(LoginRequestSchema);
-const FIELD_ORDER: (keyof LoginRequest)[] = ['account', 'password'];
+const resolver = contractResolver<LoginBody, LoginBody>(LoginBody);
+const FIELD_ORDER: (keyof LoginBody)[] = ['account', 'password'];
 
 export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) {
   const [formError, setFormError] = useState<string | null>(null);
-  const { register, handleSubmit, setError, getValues, formState } = useForm<LoginRequest>({
+  const { register, handleSubmit, setError, getValues, formState } = useForm<LoginBody>({
     mode: 'onTouched',
     defaultValues: { account: '', password: '' },
     resolver,
   });
   const { errors, isSubmitting, isSubmitted } = formState;
-  const errorFor = (name: keyof LoginRequest) => visibleError(errors[name], getValues(name), isSubmitted);
+  const errorFor = (name: keyof LoginBody) => visibleError(errors[name], getValues(name), isSubmitted);
 
   const submit = handleSubmit(async (values) => {
     setFormError(null);
@@ -34,7 +34,7 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) 
       }
       const fields = FIELD_ORDER.filter((name) => error.fields[name]);
       fields.forEach((name, index) => {
-        setError(name as Path<LoginRequest>, { type: 'server', message: error.fields[name] }, { shouldFocus: index === 0 });
+        setError(name as Path<LoginBody>, { type: 'server', message: error.fields[name] }, { shouldFocus: index === 0 });
       });
       if (fields.length > 0) return;
       const wait = error.errno === Code.THROTTLED && error.retryAfter ? ` Try again in ${formatDuration(error.retryAfter)}.` : '';

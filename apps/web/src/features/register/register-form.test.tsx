@@ -1,6 +1,5 @@
 import {
   Code,
-  checkField,
   DEFAULT_LIMITS,
   Mobile,
   PasswordRepeat,
@@ -9,8 +8,10 @@ import {
   USER_MESSAGES,
   Username,
 } from '@register/contracts';
+import { requestChecker } from '@register/contracts/compile';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
+import { type TSchema, Type } from 'typebox';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { db, MOCK_CAPTCHA_ANSWER } from '../../mocks/db';
 import { server } from '../../mocks/server';
@@ -21,10 +22,10 @@ const FREE_MOBILE = '13612345678';
 const PASSWORD = 'Blue-harbour-77';
 
 /** The contract's message for a bad value: the test expects exactly what the API would say. */
-const messageFor = (schema: Parameters<typeof checkField>[0], raw: string) => {
-  const result = checkField(schema, raw);
-  if (!('error' in result)) throw new Error(`${raw} is valid`);
-  return result.error;
+const messageFor = (schema: TSchema, raw: string) => {
+  const result = requestChecker(Type.Object({ value: schema }))({ value: raw });
+  if (result.ok || !result.fields.value) throw new Error(`${raw} is valid`);
+  return result.fields.value;
 };
 
 /** The text of the element(s) an input names in aria-describedby. */
@@ -213,7 +214,7 @@ describe('register form: availability', () => {
     const { user } = await openRegister();
     await user.type(input('Username'), 'Alice_1');
     await user.tab();
-    expect(await screen.findByText('This username is already registered.')).toBeInTheDocument();
+    expect(await screen.findByText(USER_MESSAGES.usernameTaken)).toBeInTheDocument();
     expect(input('Username')).toHaveAttribute('aria-invalid', 'true');
 
     await user.clear(input('Username'));
@@ -269,7 +270,7 @@ describe('register form: availability', () => {
     releaseSlow();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(screen.getByText('fast_name is available.')).toBeInTheDocument();
-    expect(screen.queryByText('This username is already registered.')).not.toBeInTheDocument();
+    expect(screen.queryByText(USER_MESSAGES.usernameTaken)).not.toBeInTheDocument();
   });
 });
 

@@ -1,58 +1,47 @@
 // The registration form: the seed's fields, validated by the contracts' rules as the visitor
-// goes, with live availability, the captcha-guarded SMS code and the server's field messages.
+// goes, with live availability and the server's field messages. The captcha and the SMS code
+// are their own block (sms-verification.tsx).
 import {
-  CAPTCHA_LENGTH,
   Code,
-  checkField,
   Mobile,
+  RegisterBody,
   type Registered,
-  type RegisterForm as RegisterRequest,
-  RegisterForm as RegisterRequestSchema,
-  registerFormSchema,
-  SMS_CODE_LENGTH,
-  SmsCodeForm,
+  routes,
+  USER_MESSAGES,
   Username,
   usernameProblem,
-  validateRequest,
-  withRegisterRules,
 } from '@register/contracts';
-import { useMemo, useRef, useState } from 'react';
+import { useState } from 'react';
 import { type Path, useForm, useWatch } from 'react-hook-form';
 import { FormAlert } from '../../components/form-alert';
 import { type FieldStatus, TextField } from '../../components/text-field';
 import { ApiError, api } from '../../lib/api';
+import { validFieldValue } from '../../lib/checker';
 import { contractResolver, visibleError } from '../../lib/contract-resolver';
 import { fieldRule } from '../../lib/field-rule';
-import { CaptchaImage } from './captcha-image';
 import { PasswordStrength } from './password-strength-meter';
+import { SmsVerification } from './sms-verification';
 import { type Availability, useAvailability } from './use-availability';
-import { useCaptcha } from './use-captcha';
 import { loadPasswordStrength, usePasswordStrength } from './use-password-strength';
-import { useSmsCode } from './use-sms-code';
 
 /** What the inputs hold: the register request plus the captcha answer (sent with the SMS request). */
-export type RegisterValues = RegisterRequest & { captcha: string };
+export type RegisterValues = RegisterBody & { captcha: string };
 
 const EMPTY: RegisterValues = { username: '', password: '', password_repeat: '', mobile: '', captcha: '', sms_code: '' };
 const FIELD_ORDER: (keyof RegisterValues)[] = ['username', 'password', 'password_repeat', 'mobile', 'captcha', 'sms_code'];
 
-const validValue = (schema: typeof Username | typeof Mobile, raw: string) => {
-  const result = checkField(schema, raw);
-  return 'value' in result ? result.value : null;
-};
+const resolver = contractResolver<RegisterValues, RegisterBody>(RegisterBody, routes.register.rules);
+
 /** A username worth asking the API about: valid, and not reserved (the form's own rule says so). */
 const checkableUsername = (raw: string) => {
-  const value = validValue(Username, raw);
+  const value = validFieldValue(Username, raw);
   return value !== null && usernameProblem(value) === null ? value : null;
 };
 
 const USERNAME_RULE = fieldRule(Username);
 const MOBILE_RULE = fieldRule(Mobile);
 
-const TAKEN_MESSAGES = {
-  username: 'This username is already registered.',
-  mobile: 'This mobile number is already registered. Log in instead.',
-} as const;
+const TAKEN_MESSAGES = { username: USER_MESSAGES.usernameTaken, mobile: USER_MESSAGES.mobileTaken } as const;
 
 /** The availability answer as the field's message, when it is about the value now in the field. */
 function availabilityStatus(
@@ -75,24 +64,20 @@ function availabilityStatus(
 
 export function RegisterForm({ onRegistered }: { onRegistered(result: Registered): void }) {
   const [formError, setFormError] = useState<string | null>(null);
-  // The server says how long SMS codes are; the sms_code rule follows it after the first send.
-  const schema = useRef(RegisterRequestSchema);
-  const schemaCodeLength = useRef(SMS_CODE_LENGTH);
-  const resolver = useMemo(() => contractResolver<RegisterValues, RegisterRequest>(() => schema.current), []);
 
-  const form = useForm<RegisterValues, unknown, RegisterRequest>({ mode: 'onTouched', defaultValues: EMPTY, resolver });
-  const { register, handleSubmit, setError, clearErrors, setFocus, setValue, getValues, getFieldState, trigger, control } = form;
+  const form = useForm<RegisterValues, unknown, RegisterBody>({ mode: 'onTouched', defaultValues: EMPTY, resolver });
+  const { register, handleSubmit, setError, clearErrors, setFocus, getValues, getFieldState, trigger, control } = form;
   const { errors, isSubmitting, isSubmitted } = form.formState;
   const errorFor = (name: keyof RegisterValues) => visibleError(errors[name], getValues(name), isSubmitted);
-  const [username, mobile, password, passwordRepeat, captcha] = useWatch({
+  const [username, mobile, password, passwordRepeat] = useWatch({
     control,
-    name: ['username', 'mobile', 'password', 'password_repeat', 'captcha'],
+    name: ['username', 'mobile', 'password', 'password_repeat'],
   });
 
   const usernameCheck = useAvailability((value, signal) => api.checkUsername(value, { signal }));
   const mobileCheck = useAvailability((value, signal) => api.checkMobile(value, { signal }));
   const validUsername = checkableUsername(username);
-  const validMobile = validValue(Mobile, mobile);
+  const validMobile = validFieldValue(Mobile, mobile);
   const usernameStatus = availabilityStatus(usernameCheck.status, validUsername, 'username');
   const mobileStatus = availabilityStatus(mobileCheck.status, validMobile, 'mobile');
   // A check that could not be made (offline, or paused by the API's limit) does not block the
@@ -101,9 +86,6 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
     (mobileCheck.status.state === 'available' || mobileCheck.status.state === 'failed') &&
     mobileCheck.status.value === validMobile;
   const strength = usePasswordStrength(password, { username, mobile: validMobile ?? undefined });
-
-  const captchaImage = useCaptcha();
-  const sms = useSmsCode();
 
   /** Puts each server message beside its field; true when at least one found a field. */
   function showFieldErrors(fields: Readonly<Record<string, string>>): boolean {
@@ -126,32 +108,6 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
     const stillTyping = first.startsWith(repeat) && repeat.length < first.length;
     if (stillTyping && !getFieldState('password_repeat').isTouched) clearErrors('password_repeat');
     else void trigger('password_repeat');
-  }
-
-  async function requestSmsCode() {
-    setFormError(null);
-    const request = validateRequest<SmsCodeForm>(SmsCodeForm, { mobile: getValues('mobile'), captcha: getValues('captcha') });
-    if (!request.ok) {
-      showFieldErrors(request.fields);
-      return;
-    }
-    const outcome = await sms.send(request.value);
-    // The answer was spent, right or wrong: a new picture and an empty box for the next try.
-    setValue('captcha', '');
-    captchaImage.refresh();
-    if (outcome.ok) {
-      if (outcome.codeLength !== schemaCodeLength.current) {
-        schemaCodeLength.current = outcome.codeLength;
-        schema.current = withRegisterRules(registerFormSchema(outcome.codeLength));
-      }
-      setFocus('sms_code');
-      return;
-    }
-    const { error } = outcome;
-    if (error.errno === Code.DATAEXIST && error.fields.mobile) mobileCheck.markTaken(request.value.mobile);
-    // A cooldown is no fault of the mobile field: its message goes beside the button instead.
-    const fields = error.errno === Code.THROTTLED ? {} : error.fields;
-    if (!showFieldErrors(fields)) setFocus('captcha');
   }
 
   const submit = handleSubmit(async (values) => {
@@ -180,7 +136,6 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
   });
 
   const repeatMatches = passwordRepeat !== '' && passwordRepeat === password && !errors.password_repeat;
-  const canRequestCode = validMobile !== null && mobileUsable && captcha.trim() !== '' && sms.ready;
 
   return (
     <form className="form" noValidate onSubmit={submit} aria-describedby="register-form-note">
@@ -242,51 +197,20 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
         status={mobileStatus}
         hint={MOBILE_RULE.text}
         {...register('mobile', {
-          onChange: (event) => mobileCheck.schedule(validValue(Mobile, event.target.value)),
+          onChange: (event) => mobileCheck.schedule(validFieldValue(Mobile, event.target.value)),
           onBlur: (event) => {
-            mobileCheck.checkNow(validValue(Mobile, event.target.value));
+            mobileCheck.checkNow(validFieldValue(Mobile, event.target.value));
             revalidateIfTouched('password');
           },
         })}
       />
 
-      <TextField
-        id="captcha"
-        label="Image code"
-        className="field-captcha"
-        autoComplete="off"
-        autoCapitalize="characters"
-        spellCheck={false}
-        maxLength={CAPTCHA_LENGTH}
-        error={errorFor('captcha')}
-        addon={<CaptchaImage src={captchaImage.src} onRefresh={captchaImage.refresh} />}
-        {...register('captcha')}
-      />
-
-      <TextField
-        id="sms_code"
-        label="SMS code"
-        autoComplete="one-time-code"
-        inputMode="numeric"
-        maxLength={sms.codeLength}
-        error={errorFor('sms_code')}
-        status={sms.status}
-        hint={
-          sms.remaining > 0 || canRequestCode
-            ? null
-            : 'To get a code, enter an available mobile number and the image code, then press “Get code”.'
-        }
-        addon={
-          <button
-            type="button"
-            className="button button-secondary sms-button"
-            disabled={!canRequestCode}
-            onClick={() => void requestSmsCode()}
-          >
-            {sms.remaining > 0 ? `Resend in ${sms.remaining} s` : 'Get code'}
-          </button>
-        }
-        {...register('sms_code')}
+      <SmsVerification
+        form={form}
+        mobileReady={validMobile !== null && mobileUsable}
+        errorFor={errorFor}
+        showFieldErrors={showFieldErrors}
+        onMobileTaken={mobileCheck.markTaken}
       />
 
       <button type="submit" className="button button-primary" disabled={isSubmitting} aria-busy={isSubmitting || undefined}>

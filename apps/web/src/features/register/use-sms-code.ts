@@ -1,43 +1,39 @@
 // The "Get code" request and its aftermath: the resend countdown (from the server's resendIn,
 // or its retryAfter on a 429) and the message shown under the SMS code input.
-import { Code, SMS_CODE_LENGTH, type SmsCodeForm } from '@register/contracts';
+import { Code, type SmsCodeBody } from '@register/contracts';
 import { useState } from 'react';
 import type { FieldStatus } from '../../components/text-field';
 import { ApiError, api } from '../../lib/api';
 import { formatDuration, maskMobile } from '../../lib/format';
 import { useCountdown } from './use-countdown';
 
-export type SmsOutcome = { ok: true; codeLength: number } | { ok: false; error: ApiError };
+export type SmsOutcome = { ok: true } | { ok: false; error: ApiError };
 
 export interface SmsCodeRequest {
   /** No request in flight and no countdown running. */
   ready: boolean;
   /** Seconds until "Get code" may be pressed again. */
   remaining: number;
-  /** Digits the code has (the server's codeLength, once known). */
-  codeLength: number;
   status: FieldStatus | null;
-  send(request: SmsCodeForm): Promise<SmsOutcome>;
+  send(request: SmsCodeBody): Promise<SmsOutcome>;
 }
 
 export function useSmsCode(): SmsCodeRequest {
   const countdown = useCountdown();
   const [sending, setSending] = useState(false);
   const [status, setStatus] = useState<FieldStatus | null>(null);
-  const [codeLength, setCodeLength] = useState(SMS_CODE_LENGTH);
 
-  async function send(request: SmsCodeForm): Promise<SmsOutcome> {
+  async function send(request: SmsCodeBody): Promise<SmsOutcome> {
     setSending(true);
     setStatus(null);
     try {
       const sent = await api.sendSmsCode(request);
       countdown.start(sent.resendIn);
-      setCodeLength(sent.codeLength);
       setStatus({
         tone: 'success',
         text: `We sent a ${sent.codeLength}-digit code to ${maskMobile(request.mobile)}. It is valid for ${formatDuration(sent.expiresIn)}.`,
       });
-      return { ok: true, codeLength: sent.codeLength };
+      return { ok: true };
     } catch (caught) {
       if (!(caught instanceof ApiError)) console.error(caught);
       const error =
@@ -55,5 +51,5 @@ export function useSmsCode(): SmsCodeRequest {
     }
   }
 
-  return { ready: !sending && countdown.remaining === 0, remaining: countdown.remaining, codeLength, status, send };
+  return { ready: !sending && countdown.remaining === 0, remaining: countdown.remaining, status, send };
 }

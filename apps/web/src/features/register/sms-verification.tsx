@@ -1,0 +1,63 @@
+// The image code and the SMS code, with the "Get code" button between them: the part of the
+// register form that proves the mobile number (its logic is use-sms-verification.ts).
+import { CAPTCHA_LENGTH, SMS_CODE_LENGTH } from '@register/contracts';
+import { useWatch } from 'react-hook-form';
+import { TextField } from '../../components/text-field';
+import { CaptchaImage } from './captcha-image';
+import { type SmsVerificationOptions, useSmsVerification } from './use-sms-verification';
+
+interface Props extends SmsVerificationOptions {
+  /** The mobile field holds a valid number not known to be registered. */
+  mobileReady: boolean;
+  errorFor(name: 'captcha' | 'sms_code'): string | undefined;
+}
+
+export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
+  const { captchaImage, sms, requestCode } = useSmsVerification(options);
+  const { register, control } = options.form;
+  const captcha = useWatch({ control, name: 'captcha' });
+  const canRequestCode = mobileReady && captcha.trim() !== '' && sms.ready;
+
+  return (
+    <>
+      <TextField
+        id="captcha"
+        label="Image code"
+        className="field-captcha"
+        autoComplete="off"
+        autoCapitalize="characters"
+        spellCheck={false}
+        maxLength={CAPTCHA_LENGTH}
+        error={errorFor('captcha')}
+        addon={<CaptchaImage src={captchaImage.src} onRefresh={captchaImage.refresh} />}
+        {...register('captcha')}
+      />
+
+      <TextField
+        id="sms_code"
+        label="SMS code"
+        autoComplete="one-time-code"
+        inputMode="numeric"
+        maxLength={SMS_CODE_LENGTH}
+        error={errorFor('sms_code')}
+        status={sms.status}
+        hint={
+          sms.remaining > 0 || canRequestCode
+            ? null
+            : 'To get a code, enter an available mobile number and the image code, then press “Get code”.'
+        }
+        addon={
+          <button
+            type="button"
+            className="button button-secondary sms-button"
+            disabled={!canRequestCode}
+            onClick={() => void requestCode()}
+          >
+            {sms.remaining > 0 ? `Resend in ${sms.remaining} s` : 'Get code'}
+          </button>
+        }
+        {...register('sms_code')}
+      />
+    </>
+  );
+}

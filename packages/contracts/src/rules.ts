@@ -1,0 +1,35 @@
+// Rules across the fields of one request, named in the route table next to its schema and run
+// by the same checker (check.ts) on the server and in the SPA's form resolver, after the field
+// rules, on the fields that passed them.
+import { type CommonPasswordCheck, passwordPolicyProblem } from './password-policy.ts';
+import { usernameProblem } from './reserved-usernames.ts';
+import type { RegisterBody } from './schemas.ts';
+
+/** Messages by field name (`_` for the request as a whole). */
+export type FieldErrors = Record<string, string>;
+/** On failure, `partial` holds the normalised values of the fields that passed. */
+export type CheckResult<T> = { ok: true; value: T } | { ok: false; fields: FieldErrors; partial: Partial<T> };
+
+/** What only one side can supply: the API passes its leaked-password list, the SPA nothing. */
+export interface RuleContext {
+  isCommonPassword?: CommonPasswordCheck;
+}
+
+/** Adds a message to `fields` for each problem it finds; never replaces a field rule's message. */
+export type CrossFieldRule<T> = (value: Partial<T>, fields: FieldErrors, context: RuleContext) => void;
+
+export const PASSWORDS_DIFFER = 'The two passwords do not match.';
+
+/** Registration: no reserved name; the password obeys the policy; the two passwords match. */
+export const registerRules: CrossFieldRule<RegisterBody> = (value, fields, context) => {
+  const { username, password, password_repeat: repeat, mobile } = value;
+  const reserved = username !== undefined && !fields.username ? usernameProblem(username) : null;
+  if (reserved) fields.username = reserved;
+  if (password !== undefined && !fields.password) {
+    const problem = passwordPolicyProblem(password, { username, mobile }, context.isCommonPassword);
+    if (problem) fields.password = problem;
+  }
+  if (password !== undefined && repeat !== undefined && repeat !== password && !fields.password_repeat) {
+    fields.password_repeat = PASSWORDS_DIFFER;
+  }
+};

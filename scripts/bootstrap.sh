@@ -21,4 +21,4 @@ if ! node_ok || ! pnpm_ok; then
   npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$ROOT/.tools" "$pkg@24" pnpm@12 >&2 || { return 1 2>/dev/null || exit 1; }
   export PATH="$TOOLS:$PATH"
 fi
-echo "bootstrap: node $(node -v), pnpm $(pnpm -v)" >&2
+[ -n "${BOOTSTRAP_QUIET:-}" ] || echo "bootstrap: node $(node -v), pnpm $(pnpm -v)" >&2

@@ -3,10 +3,14 @@
 //   pnpm dev     API with --watch + Vite's dev server with hot reload
 // PORT (API, default 3000), WEB_PORT (default 5173) and WEB_HOST (default 127.0.0.1) pick the
 // addresses; everything else (DATABASE_URL, REDIS_URL, ...) goes to the API as documented.
+// A .env at the root, when present, fills in what the environment leaves unset (as for the API).
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
+const envFile = path.join(root, '.env');
+if (process.env.NODE_ENV !== 'test' && fs.existsSync(envFile)) process.loadEnvFile(envFile);
 const dev = process.argv.includes('--dev');
 const apiPort = process.env.PORT ?? '3000';
 const webPort = process.env.WEB_PORT ?? '5173';
@@ -69,6 +73,23 @@ start(vite, [dev ? 'dev' : 'preview', '--port', webPort, '--strictPort', '--host
   API_URL: apiUrl,
 });
 const shown = webHost === '0.0.0.0' ? 'localhost' : webHost;
-console.log(
-  `\n  Registration service ready: open http://${shown}:${webPort}/register\n  (API at ${apiUrl}/api/ ; Ctrl-C stops both)\n`,
-);
+const web = `http://${shown}:${webPort}`;
+const production = process.env.NODE_ENV === 'production';
+const outbox = (process.env.SMS_GATEWAY ?? (production ? 'ccp' : 'outbox')) === 'outbox';
+const captchaText = process.env.CAPTCHA_TEST_TEXT;
+const lines = [
+  '',
+  '  Registration service ready',
+  `    the form      ${web}/register`,
+  `    the API       ${apiUrl}/api/  (its route table; /api/health/ for the backends)`,
+];
+if (!production) {
+  lines.push(
+    captchaText
+      ? `    captcha       every image's answer is ${captchaText} (CAPTCHA_TEST_TEXT)`
+      : '    captcha       to try the form without reading images: CAPTCHA_TEST_TEXT=ABCD bash scripts/run.sh',
+  );
+  if (outbox) lines.push(`    SMS codes     ${web}/api/__dev/sms/<mobile>/  (the dev outbox: no SMS leaves this machine)`);
+}
+lines.push('  Ctrl-C stops both.', '');
+console.log(lines.join('\n'));

@@ -102,6 +102,8 @@ test.describe('registration', () => {
     await page.getByRole('button', { name: 'Get code' }).click();
     const button = page.getByRole('button', { name: /Resend in \d+ s/ });
     await expect(button).toBeDisabled();
+    // The dev outbox note exists in development builds only; this is the production build.
+    await expect(page.getByText(/dev outbox/)).toHaveCount(0);
     const first = Number((await button.textContent())?.match(/\d+/)?.[0]);
     expect(first).toBeGreaterThan(50);
     expect(first).toBeLessThanOrEqual(60);

@@ -7,12 +7,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Code, errorMap, failure, routes } from '@register/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import pretty from 'pino-pretty';
 import type { Config } from './config.ts';
 import { AppError, sendError } from './errors.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { contractValidator } from './lib/validation.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { captchaRoutes } from './modules/captcha/captcha.routes.ts';
+import { docsRoutes } from './modules/docs/docs.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { devOutboxRoutes, smsRoutes } from './modules/sms/sms.routes.ts';
 import { availabilityRoutes, registerRoutes } from './modules/users/users.routes.ts';
@@ -53,6 +55,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: {
       level: config.logLevel,
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+      // In the main thread (no transport worker), so a line is written before the process exits.
+      ...(config.logFormat === 'pretty' ? { stream: pretty({ translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true }) } : {}),
     },
     // A hop count becomes the function proxy-addr would use (Fastify's types take no number).
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
@@ -121,6 +125,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const services = createServices(app, options.seams);
   await app.register(
     async (api) => {
+      await api.register(docsRoutes, { mountedAt: config.prefix, withOutbox: services.outbox !== null });
       await api.register(healthRoutes, { db: app.db, store: app.store, cacheMs: config.healthCacheMs });
       await api.register(availabilityRoutes, { users: services.users });
       if (services.outbox) await api.register(devOutboxRoutes, { outbox: services.outbox });

@@ -3,6 +3,7 @@
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
+import { loadEnvFile } from './env-file.ts';
 import { createDigest } from './lib/digest.ts';
 import { EVENTS_USAGE, eventsCommand, UsageError } from './modules/security-events/events.command.ts';
 import { createEventsRepository } from './modules/security-events/events.repository.ts';
@@ -12,6 +13,7 @@ const USAGE = `usage: pnpm cli <command>
 commands:
   events    the security event log (pnpm cli events --help)`;
 
+loadEnvFile();
 const [command, ...args] = process.argv.slice(2);
 if (!command || command === '--help' || command === 'help') {
   console.log(USAGE);

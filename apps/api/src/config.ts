@@ -7,7 +7,8 @@ import { Value } from 'typebox/value';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
-// Used only outside production, where they are refused; they keep `pnpm start` zero-config.
+// Used only outside production and only on a loopback HOST, where they keep `pnpm start`
+// zero-config; anywhere else they are refused.
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
 const DEV_CODE_SECRET = 'dev-only-code-secret-change-me-0123456789abcd';
 /** Outside production, browsers may POST from the SPA's dev server (5173) and `vite preview` (4173). */
@@ -36,6 +37,11 @@ export const EnvSchema = Type.Object({
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
+  ),
+  LOG_FORMAT: Type.Optional(
+    Type.Union([Type.Literal('pretty'), Type.Literal('json')], {
+      description: 'pretty (pino-pretty, the default in development) or json (one object per line, the default otherwise).',
+    }),
   ),
   TRUST_PROXY: Type.Optional(
     Type.String({
@@ -186,6 +192,8 @@ export interface Config {
   port: number;
   prefix: string;
   logLevel: string;
+  /** Human-readable lines (development) or JSON lines (production, tests, log shippers). */
+  logFormat: 'pretty' | 'json';
   /** Fastify's trustProxy: false, true (any proxy), a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string;
   database:
@@ -353,15 +361,26 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   if (production && secureCookies && trustProxy === false) {
     problems.push('COOKIE_SECURE needs TLS: set TRUST_PROXY to your TLS-terminating proxy (or COOKIE_SECURE=false).');
   }
+  // Whatever NODE_ENV says (a .env file included), the development relaxations (public
+  // secrets, the SMS outbox and its /api/__dev/ routes, a fixed captcha) exist only while the
+  // API listens on loopback, where nobody else can reach them.
+  const loopback = LOOPBACK.has(env.HOST);
   const secret = (name: 'SESSION_SECRET' | 'CODE_SECRET', dev: string) => {
     const value = env[name];
     if (value) return value;
     if (production) problems.push(`${name} is required in production (32+ random characters).`);
+    else if (!loopback)
+      problems.push(`${name} is required when HOST (${env.HOST}) is not loopback: the development one is public.`);
     return dev;
   };
   const gateway = env.SMS_GATEWAY ?? (production ? 'ccp' : 'outbox');
   if (production && gateway === 'outbox') {
     problems.push('SMS_GATEWAY=outbox exposes SMS codes through /__dev/sms and is refused in production.');
+  } else if (!loopback && gateway === 'outbox') {
+    problems.push(`SMS_GATEWAY=outbox exposes SMS codes through /__dev/sms: only on a loopback HOST, not ${env.HOST}.`);
+  }
+  if (!production && !loopback && env.CAPTCHA_TEST_TEXT) {
+    problems.push(`CAPTCHA_TEST_TEXT makes every captcha trivial: only on a loopback HOST, not ${env.HOST}.`);
   }
   // The embedded defaults are for trying the service: their limits and sessions live in one
   // process (and the in-process rate-limit store forgets under pressure), their data on one disk.
@@ -421,6 +440,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     port: env.PORT,
     prefix: env.API_PREFIX,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     trustProxy,
     database: env.DATABASE_URL
       ? {

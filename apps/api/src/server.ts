@@ -2,6 +2,9 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { loadEnvFile } from './env-file.ts';
+
+loadEnvFile();
 
 let config: ReturnType<typeof loadConfig>;
 try {

@@ -81,6 +81,18 @@ describe('logout and /api/user/me/', () => {
     expect(res.body).toEqual({ errno: '4101', errmsg: 'User not logged in', data: null });
   });
 
+  it('/api/user/session/ answers a visitor with 200 and data: null, a logged-in user with the user', async () => {
+    const visitor = new Visitor(app);
+    const anonymous = await visitor.get('/api/user/session/');
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body).toEqual({ errno: '0', errmsg: 'Success', data: null });
+    expect(anonymous.headers['set-cookie']).toBeUndefined(); // asking starts no session
+    await visitor.post('/api/user/login/', { account: username, password: PASSWORD });
+    expect((await visitor.get('/api/user/session/')).body.data).toMatchObject({ username, mobile });
+    await visitor.post('/api/user/logout/');
+    expect((await visitor.get('/api/user/session/')).body.data).toBeNull();
+  });
+
   it('logout ends the session server-side, so an old cookie is useless', async () => {
     const visitor = new Visitor(app);
     await visitor.post('/api/user/login/', { account: username, password: PASSWORD });

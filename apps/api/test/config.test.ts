@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { loadEnvFile } from '../src/env-file.ts';
 
 const production = {
   NODE_ENV: 'production',
@@ -67,7 +72,34 @@ describe('loadConfig', () => {
 
   it('fails closed: no NODE_ENV on a public interface is refused', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/NODE_ENV is not set/);
-    expect(loadConfig({ HOST: '0.0.0.0', NODE_ENV: 'development' }).host).toBe('0.0.0.0');
+  });
+
+  it('keeps the development relaxations on loopback, whatever NODE_ENV (or a .env) says', () => {
+    const secrets = { SESSION_SECRET: 's'.repeat(32), CODE_SECRET: 'c'.repeat(32) };
+    for (const NODE_ENV of ['development', 'test']) {
+      const message = (() => {
+        try {
+          loadConfig({ HOST: '0.0.0.0', NODE_ENV, CAPTCHA_TEST_TEXT: 'ABCD' });
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return '';
+      })();
+      for (const expected of [
+        /SESSION_SECRET is required when HOST \(0\.0\.0\.0\) is not loopback/,
+        /CODE_SECRET is required when HOST/,
+        /SMS_GATEWAY=outbox exposes SMS codes through \/__dev\/sms: only on a loopback HOST/,
+        /CAPTCHA_TEST_TEXT makes every captcha trivial: only on a loopback HOST/,
+      ]) {
+        expect(message).toMatch(expected);
+      }
+    }
+    // Real secrets and a real provider: a deliberate development instance on a network is allowed.
+    const config = loadConfig({ HOST: '0.0.0.0', NODE_ENV: 'development', ...secrets, SMS_GATEWAY: 'ccp', ...ccp });
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.session.secret).toBe(secrets.SESSION_SECRET);
+    // On loopback the development defaults stay zero-config.
+    expect(loadConfig({ HOST: '127.0.0.1', CAPTCHA_TEST_TEXT: 'ABCD' }).sms.gateway).toBe('outbox');
   });
 
   it('wants the SMS provider to time out before the resend wait ends', () => {
@@ -158,5 +190,37 @@ describe('loadConfig', () => {
 
   it('refuses argon2 parameters weaker than OWASP', () => {
     expect(() => loadConfig({ ARGON2_MEMORY_KIB: '4096' })).toThrow(/ARGON2_MEMORY_KIB/);
+  });
+});
+
+describe('.env', () => {
+  it('.env.example, copied as it is, is the embedded default it says it is', () => {
+    const example = parseEnv(fs.readFileSync(path.resolve(import.meta.dirname, '../../../.env.example'), 'utf8'));
+    const config = loadConfig(example);
+    expect(config.database.kind).toBe('embedded');
+    expect(config.redis.kind).toBe('memory');
+    expect(config.sms.gateway).toBe('outbox');
+    expect(config).toEqual(loadConfig({ NODE_ENV: 'development' }));
+  });
+
+  it('fills in what the environment leaves unset, never overrides it, and is not read by the tests', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'envfile-')), '.env');
+    fs.writeFileSync(file, 'ENVFILE_PROBE_A=from-file\nENVFILE_PROBE_B=from-file # a comment\n');
+    const saved = process.env.NODE_ENV;
+    process.env.ENVFILE_PROBE_B = 'from-environment';
+    try {
+      expect(loadEnvFile(file)).toBeNull(); // NODE_ENV=test
+      expect(process.env.ENVFILE_PROBE_A).toBeUndefined();
+      process.env.NODE_ENV = 'development';
+      expect(loadEnvFile(file)).toBe(file);
+      expect(process.env.ENVFILE_PROBE_A).toBe('from-file');
+      expect(process.env.ENVFILE_PROBE_B).toBe('from-environment');
+      expect(loadEnvFile(path.join(path.dirname(file), 'missing.env'))).toBeNull();
+    } finally {
+      process.env.NODE_ENV = saved;
+      delete process.env.ENVFILE_PROBE_A;
+      delete process.env.ENVFILE_PROBE_B;
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
   });
 });

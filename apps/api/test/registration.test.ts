@@ -1,6 +1,6 @@
 // The seed's registration flow through HTTP, against the real PostgreSQL and Redis.
 
-import { CAPTCHA_MESSAGES, SMS_MESSAGES, USER_MESSAGES } from '@register/contracts';
+import { CAPTCHA_MESSAGES, routes, SMS_MESSAGES, USER_MESSAGES } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, CAPTCHA, manualClock, PASSWORD, randomMobile, randomUsername, readOutbox, Visitor } from './helper.ts';
@@ -10,6 +10,18 @@ beforeAll(async () => {
   app = await buildTestApp();
 });
 afterAll(() => app.close());
+
+describe('GET /api/', () => {
+  it('answers, with and without the slash, with every route of the table and its summary', async () => {
+    for (const url of ['/api/', '/api']) {
+      const res = await new Visitor(app).get(url);
+      expect(res.status).toBe(200);
+      const listed = (res.body.data as { routes: { method: string; path: string; summary: string }[] }).routes;
+      expect(listed).toContainEqual({ method: 'POST', path: '/api/user/register/', summary: routes.register.summary });
+      expect(listed.map((r) => `${r.method} ${r.path}`)).toEqual(Object.values(routes).map((r) => `${r.method} /api${r.path}`));
+    }
+  });
+});
 
 describe('GET /api/image_code/', () => {
   it('answers a PNG that is never cached, and starts a session for its answer', async () => {

@@ -1,6 +1,7 @@
 import { act, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { db, MOCK_SEED_USERS } from './mocks/db';
+import { server } from './mocks/server';
 import { renderApp } from './test/render-app';
 
 /** The mock's single session: as if the visitor had logged in before opening the page. */
@@ -11,10 +12,20 @@ function logInAs(username: string) {
 }
 
 describe('routing and the session', () => {
-  it('sends an anonymous visitor from / to /login', async () => {
-    renderApp('/');
-    expect(await screen.findByRole('heading', { level: 1, name: 'Log in' })).toBeInTheDocument();
-    expect(window.location.pathname).toBe('/login');
+  it('sends an anonymous visitor from / to /login, with no failed request on the way', async () => {
+    const statuses: number[] = [];
+    const record = ({ response }: { response: Response }) => void statuses.push(response.status);
+    server.events.on('response:mocked', record);
+    try {
+      renderApp('/');
+      expect(await screen.findByRole('heading', { level: 1, name: 'Log in' })).toBeInTheDocument();
+      expect(window.location.pathname).toBe('/login');
+      // The session question is a 200 for a visitor too: a page load logs nothing red.
+      expect(statuses.length).toBeGreaterThan(0);
+      expect(statuses.filter((status) => status >= 400)).toEqual([]);
+    } finally {
+      server.events.removeListener('response:mocked', record);
+    }
   });
 
   it.each(['/register', '/login'])('sends a logged-in visitor from %s to /', async (path) => {

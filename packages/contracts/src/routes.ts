@@ -3,6 +3,7 @@
 import { type TObject, type TSchema, Type } from 'typebox';
 import { type CrossFieldRule, registerRules } from './rules.ts';
 import {
+  ApiIndex,
   HealthStatus,
   ImageCodeQuery,
   Liveness,
@@ -39,6 +40,12 @@ export interface RouteSpec {
 }
 
 export const routes = {
+  index: {
+    method: 'GET',
+    path: '/',
+    summary: 'This API: every route, with its method, path and summary.',
+    data: ApiIndex,
+  },
   imageCode: {
     method: 'GET',
     path: '/image_code/',
@@ -91,6 +98,12 @@ export const routes = {
     method: 'GET',
     path: '/user/me/',
     summary: 'The logged-in user, or 401 SESSIONERR.',
+    data: UserView,
+  },
+  session: {
+    method: 'GET',
+    path: '/user/session/',
+    summary: "The logged-in user, or data: null for a visitor (200 either way): a page's question, never an error.",
     data: UserView,
   },
   health: {

@@ -64,6 +64,11 @@ export const HealthStatus = Type.Object({
   backends: Type.Object({ database: Type.String(), store: Type.String() }),
 });
 export type HealthStatus = Static<typeof HealthStatus>;
+/** The API's own index: the route table, as GET /api/ answers it. */
+export const ApiIndex = Type.Object({
+  routes: Type.Array(Type.Object({ method: Type.String(), path: Type.String(), summary: Type.String() })),
+});
+export type ApiIndex = Static<typeof ApiIndex>;
 /** Liveness: the process answers (no backend is asked). */
 export const Liveness = Type.Object({ status: Type.Literal('ok') });
 

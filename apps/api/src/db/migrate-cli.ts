@@ -4,8 +4,11 @@ import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { ConfigError, loadConfig } from '../config.ts';
+import { loadEnvFile } from '../env-file.ts';
+import { ensureDatabase } from './ensure-database.ts';
 import { applyMigrations, createMigration, postgresMigrationAdapter } from './migrate.ts';
 
+loadEnvFile();
 const [command, name = 'migration'] = process.argv.slice(2);
 let database: ReturnType<typeof loadConfig>['database'];
 try {
@@ -28,6 +31,17 @@ if (database.kind !== 'postgres') {
   process.exit(2);
 }
 
+// One line for any failure (a server that refuses, a wrong password), never a stack trace.
+const fail = (error: unknown): never => {
+  const message = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
+  console.error(`Cannot migrate ${redacted(database.url)}: ${message}`);
+  process.exit(1);
+};
+if (command === 'deploy') {
+  const created = await ensureDatabase(database.url).catch(fail);
+  if (created) console.log(`Created database ${new URL(database.url).pathname.slice(1)}.`);
+}
+
 const adapter = postgresMigrationAdapter(database.url);
 try {
   if (command === 'deploy') {
@@ -40,7 +54,16 @@ try {
     console.error('usage: migrate-cli.ts deploy | create <name>');
     process.exit(2);
   }
+} catch (error) {
+  fail(error);
 } finally {
-  await adapter.dropShadow();
+  await adapter.dropShadow().catch(() => {});
 }
 process.exit(0);
+
+/** The URL without its password, for messages. */
+function redacted(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}

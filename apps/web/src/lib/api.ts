@@ -12,6 +12,7 @@ import {
   type RouteName,
   routes,
   type SmsCodeBody,
+  type UserView,
 } from '@register/contracts';
 import type { Static, TObject, TSchema } from 'typebox';
 
@@ -165,4 +166,6 @@ export const api = {
   login: (body: LoginBody, options?: RequestOptions) => request('login', { body }, options),
   logout: (options?: RequestOptions) => request('logout', {}, options),
   me: (options?: RequestOptions) => request('me', {}, options),
+  /** The logged-in user, or null for a visitor (no error either way). */
+  session: (options?: RequestOptions) => request('session', {}, options) as Promise<UserView | null>,
 };

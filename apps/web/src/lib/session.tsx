@@ -1,6 +1,7 @@
-// Who is logged in, fetched once at start-up (GET /user/me/) and then kept up to date by the
-// pages that log in, register and log out. Guards read it to send visitors to the right page.
-import { Code, type UserView } from '@register/contracts';
+// Who is logged in, fetched once at start-up (GET /user/session/: a visitor is a 200 with null,
+// so an ordinary page load logs no error) and then kept up to date by the pages that log in,
+// register and log out. Guards read it to send visitors to the right page.
+import type { UserView } from '@register/contracts';
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
 import { ApiError, api, isAbortError } from './api';
 
@@ -23,13 +24,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const controller = new AbortController();
-    api.me({ signal: controller.signal }).then(
-      (user) => setSession({ status: 'authenticated', user }),
+    api.session({ signal: controller.signal }).then(
+      (user) => setSession(user ? { status: 'authenticated', user } : { status: 'anonymous' }),
       (error: unknown) => {
         if (isAbortError(error)) return;
-        // 401 SESSIONERR is the ordinary "nobody is logged in"; anything else is worth a word.
-        const quiet = error instanceof ApiError && error.errno === Code.SESSIONERR;
-        const problem = quiet ? undefined : error instanceof ApiError ? error.message : 'Could not check your session.';
+        const problem = error instanceof ApiError ? error.message : 'Could not check your session.';
         setSession({ status: 'anonymous', problem });
       },
     );

@@ -263,6 +263,18 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       return success(null, AUTH_MESSAGES.loggedOut);
     }),
 
+    http.get(url('session'), async () => {
+      await wait();
+      const user = findUserById(db.sessionUserId);
+      return success(user ? toUserView(user) : null);
+    }),
+
+    http.get(url('index'), () =>
+      success({
+        routes: Object.values(routes).map(({ method, path, summary }) => ({ method, path: API_PREFIX + path, summary })),
+      }),
+    ),
+
     http.get(url('me'), async () => {
       await wait();
       const user = findUserById(db.sessionUserId);

@@ -103,6 +103,8 @@ async function scenario(call: Call): Promise<ReturnType<typeof comparable>[]> {
     return step('POST', '/api/sms_code/', { mobile, captcha });
   };
 
+  await step('GET', '/api/');
+  await step('GET', '/api/user/session/');
   await step('GET', '/api/username/parity_1/');
   await step('GET', '/api/username/admin/');
   await step('GET', '/api/mobile/12345/');
@@ -122,7 +124,9 @@ async function scenario(call: Call): Promise<ReturnType<typeof comparable>[]> {
   await step('POST', '/api/user/register/', { ...user, password: 'abcdefgh', password_repeat: 'abcdefgh', sms_code: code });
   await step('POST', '/api/user/register/', { ...user, sms_code: code });
   await step('GET', '/api/user/me/');
+  await step('GET', '/api/user/session/');
   await step('POST', '/api/user/logout/');
+  await step('GET', '/api/user/session/');
   await step('GET', '/api/user/me/');
   await step('POST', '/api/user/login/', {});
   await step('POST', '/api/user/login/', { account: user.username, password: 'Wrong-harbour-77' });

@@ -33,6 +33,15 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; cookieNa
     },
   });
 
+  // The SPA's "who is here?" on every page load: a visitor is an answer, not an error.
+  app.route({
+    ...fromContract(routes.session),
+    handler: async (request) => {
+      const userId = request.session.userId;
+      return ok(userId === undefined ? null : await auth.currentUser(userId));
+    },
+  });
+
   app.route({
     ...fromContract(routes.me),
     handler: async (request) => {

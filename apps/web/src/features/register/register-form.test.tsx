@@ -365,6 +365,17 @@ describe('register form: SMS code', () => {
     expect(sources.size).toBe(3);
   });
 
+  it('in a development build, links to the dev outbox that holds the code just sent', async () => {
+    const { user } = await openRegister();
+    expect(screen.queryByRole('link', { name: /dev outbox/ })).not.toBeInTheDocument();
+    await prepareSmsRequest(user);
+    await user.click(getCodeButton());
+    const link = await screen.findByRole('link', { name: 'See the code in the dev outbox' });
+    expect(link).toHaveAttribute('href', `/api/__dev/sms/${FREE_MOBILE}/`);
+    const outbox = await fetch(link.getAttribute('href') ?? '').then((r) => r.json());
+    expect(outbox.data.code).toMatch(/^\d{6}$/);
+  });
+
   it('counts down from the server\'s resendIn after a send, then offers "Get code" again', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const { user } = await openRegister({ advanceTimers: vi.advanceTimersByTime });

@@ -1,10 +1,27 @@
 // The image code and the SMS code, with the "Get code" button between them: the part of the
 // register form that proves the mobile number (its logic is use-sms-verification.ts).
-import { CAPTCHA_LENGTH, SMS_CODE_LENGTH } from '@register/contracts';
+import { API_PREFIX, CAPTCHA_LENGTH, fillPath, routes, SMS_CODE_LENGTH } from '@register/contracts';
 import { useWatch } from 'react-hook-form';
 import { TextField } from '../../components/text-field';
 import { CaptchaImage } from './captcha-image';
 import { type SmsVerificationOptions, useSmsVerification } from './use-sms-verification';
+
+/**
+ * Development builds only (`pnpm dev`, `dev:mock`): where the dev SMS outbox shows the code, so
+ * trying the form needs no log reading. A production build compiles this away.
+ */
+function DevOutboxNote({ mobile }: { mobile: string }) {
+  const href = `${API_PREFIX}${fillPath(routes.devSms.path, { mobile })}`;
+  return (
+    <p className="form-note dev-note">
+      Development: no SMS leaves this machine.{' '}
+      <a href={href} target="_blank" rel="noreferrer">
+        See the code in the dev outbox
+      </a>
+      .
+    </p>
+  );
+}
 
 interface Props extends SmsVerificationOptions {
   /** The mobile field holds a valid number not known to be registered. */
@@ -58,6 +75,7 @@ export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
         }
         {...register('sms_code')}
       />
+      {import.meta.env.DEV && sms.sentTo ? <DevOutboxNote mobile={sms.sentTo} /> : null}
     </>
   );
 }

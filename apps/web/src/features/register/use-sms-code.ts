@@ -15,6 +15,8 @@ export interface SmsCodeRequest {
   /** Seconds until "Get code" may be pressed again. */
   remaining: number;
   status: FieldStatus | null;
+  /** The mobile the last code went to, once one was sent. */
+  sentTo: string | null;
   send(request: SmsCodeBody): Promise<SmsOutcome>;
 }
 
@@ -22,6 +24,7 @@ export function useSmsCode(): SmsCodeRequest {
   const countdown = useCountdown();
   const [sending, setSending] = useState(false);
   const [status, setStatus] = useState<FieldStatus | null>(null);
+  const [sentTo, setSentTo] = useState<string | null>(null);
 
   async function send(request: SmsCodeBody): Promise<SmsOutcome> {
     setSending(true);
@@ -29,6 +32,7 @@ export function useSmsCode(): SmsCodeRequest {
     try {
       const sent = await api.sendSmsCode(request);
       countdown.start(sent.resendIn);
+      setSentTo(request.mobile);
       setStatus({
         tone: 'success',
         text: `We sent a ${sent.codeLength}-digit code to ${maskMobile(request.mobile)}. It is valid for ${formatDuration(sent.expiresIn)}.`,
@@ -51,5 +55,5 @@ export function useSmsCode(): SmsCodeRequest {
     }
   }
 
-  return { ready: !sending && countdown.remaining === 0, remaining: countdown.remaining, status, send };
+  return { ready: !sending && countdown.remaining === 0, remaining: countdown.remaining, status, sentTo, send };
 }

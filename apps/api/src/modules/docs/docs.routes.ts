@@ -1,0 +1,17 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ok, type RouteName, routes } from '@register/contracts';
+import { fromContract } from '../../lib/route.ts';
+
+/** GET /api/ (`mountedAt`: the API prefix; `prefix` would be Fastify's own option): the API's base URL answers, with its route table (the dev outbox only when it runs). */
+export const docsRoutes: FastifyPluginAsyncTypebox<{ mountedAt: string; withOutbox: boolean }> = async (
+  app,
+  { mountedAt, withOutbox },
+) => {
+  const listed = (Object.keys(routes) as RouteName[])
+    .filter((name) => withOutbox || name !== 'devSms')
+    .map((name) => ({ method: routes[name].method, path: `${mountedAt}${routes[name].path}`, summary: routes[name].summary }));
+  app.route({
+    ...fromContract(routes.index),
+    handler: async () => ok({ routes: listed }),
+  });
+};

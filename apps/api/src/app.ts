@@ -56,7 +56,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       level: config.logLevel,
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
       // In the main thread (no transport worker), so a line is written before the process exits.
-      ...(config.logFormat === 'pretty' ? { stream: pretty({ translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true }) } : {}),
+      ...(config.logFormat === 'pretty'
+        ? { stream: pretty({ translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true }) }
+        : {}),
     },
     // A hop count becomes the function proxy-addr would use (Fastify's types take no number).
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,

@@ -4,7 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Code, errorMap, failure, routes } from '@register/contracts';
+import { Code, errorMap, failure, REQUEST_MESSAGES, routes } from '@register/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import pretty from 'pino-pretty';
@@ -81,11 +81,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
   // CONNECT (a proxy tunnel) never reaches Fastify; without this Node just drops the socket.
   app.server.on('connect', (_request, socket: Duplex) =>
-    writeRaw(socket, 405, 'CONNECT is not supported.', { allow: 'GET, POST' }),
+    writeRaw(socket, 405, REQUEST_MESSAGES.noConnect, { allow: 'GET, POST' }),
   );
   // Likewise an Expect header other than 100-continue, which Node would answer with a bare 417.
   app.server.on('checkExpectation', (_request, response) => {
-    const body = JSON.stringify(failure(Code.PARAMERR, 'Unsupported Expect header.'));
+    const body = JSON.stringify(failure(Code.PARAMERR, REQUEST_MESSAGES.badExpect));
     response.writeHead(417, {
       ...SECURITY_HEADERS,
       'content-type': 'application/json; charset=utf-8',
@@ -120,7 +120,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(rateLimit);
   // Unknown paths spend the default per-client budget too: guessing URLs is not free.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) =>
-    sendError(new AppError(Code.NODATA, { message: 'No such endpoint.' }), request, reply),
+    sendError(new AppError(Code.NODATA, { message: REQUEST_MESSAGES.noEndpoint }), request, reply),
   );
 
   if (options.seams?.store) app.store = options.seams.store(app.store);
@@ -164,9 +164,9 @@ function writeRaw(socket: Duplex, status: number, message: string, extra: Record
 }
 
 function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  if (error.code === 'HPE_HEADER_OVERFLOW') writeRaw(socket, 431, 'Malformed HTTP request.');
-  else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') writeRaw(socket, 408, 'The request took too long to arrive.');
-  else writeRaw(socket, 400, 'Malformed HTTP request.');
+  if (error.code === 'HPE_HEADER_OVERFLOW') writeRaw(socket, 431, REQUEST_MESSAGES.malformedHttp);
+  else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') writeRaw(socket, 408, REQUEST_MESSAGES.tooSlow);
+  else writeRaw(socket, 400, REQUEST_MESSAGES.malformedHttp);
 }
 
 /** A known path with the wrong method answers 405 METHERR with an Allow header, not 404. */

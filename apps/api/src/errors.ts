@@ -1,6 +1,6 @@
 // One error type for everything a service refuses, and the one place that turns any error
 // into the errno/errmsg/data envelope with its HTTP status.
-import { Code, type ErrorData, errorMap, failure, httpStatus } from '@register/contracts';
+import { Code, type ErrorData, errorMap, failure, httpStatus, REQUEST_MESSAGES } from '@register/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface AppErrorOptions {
@@ -37,13 +37,13 @@ export function fieldError(code: Code, field: string, message: string, status?: 
 
 /** Fastify's own errors that are the client's fault, answered as PARAMERR with their status. */
 const CLIENT_ERRORS: Record<string, { status: number; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, message: 'Request body is too large.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, message: 'Unsupported content type: send JSON or a urlencoded form.' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, message: 'Malformed JSON body.' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, message: 'Empty JSON body.' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, message: 'Content-Length does not match the body.' },
-  FST_ERR_BAD_URL: { status: 400, message: 'Malformed URL.' },
-  FST_ERR_ASYNC_CONSTRAINT: { status: 400, message: 'Bad request.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, message: REQUEST_MESSAGES.tooLarge },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, message: REQUEST_MESSAGES.unsupportedType },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, message: REQUEST_MESSAGES.malformedJson },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, message: REQUEST_MESSAGES.emptyJson },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, message: REQUEST_MESSAGES.badLength },
+  FST_ERR_BAD_URL: { status: 400, message: REQUEST_MESSAGES.badUrl },
+  FST_ERR_ASYNC_CONSTRAINT: { status: 400, message: REQUEST_MESSAGES.badRequest },
 };
 
 export function toAppError(error: unknown): { appError: AppError; unexpected: boolean } {
@@ -53,7 +53,7 @@ export function toAppError(error: unknown): { appError: AppError; unexpected: bo
   if (known) return { appError: new AppError(Code.PARAMERR, known), unexpected: false };
   // JSON.parse errors (prototype poisoning, bad syntax) arrive as SyntaxError with statusCode 400.
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const message = e.statusCode === 413 ? 'Request body is too large.' : 'Bad request.';
+    const message = e.statusCode === 413 ? REQUEST_MESSAGES.tooLarge : REQUEST_MESSAGES.badRequest;
     return { appError: new AppError(Code.PARAMERR, { status: e.statusCode, message }), unexpected: false };
   }
   return { appError: new AppError(Code.SERVERERR, { cause: error }), unexpected: true };

@@ -47,6 +47,24 @@ export const RATE_LIMIT_MESSAGES = {
   availability: 'Too many availability checks from your network. They will resume shortly; you can keep filling in the form.',
 } as const;
 
+/** Requests refused before any route's rules: the request itself is malformed. */
+export const REQUEST_MESSAGES = {
+  tooLarge: 'Request body is too large.',
+  unsupportedType: 'Unsupported content type: send JSON or a urlencoded form.',
+  malformedJson: 'Malformed JSON body.',
+  emptyJson: 'Empty JSON body.',
+  badLength: 'Content-Length does not match the body.',
+  badUrl: 'Malformed URL.',
+  badRequest: 'Bad request.',
+  malformedHttp: 'Malformed HTTP request.',
+  tooSlow: 'The request took too long to arrive.',
+  noConnect: 'CONNECT is not supported.',
+  badExpect: 'Unsupported Expect header.',
+  noEndpoint: 'No such endpoint.',
+  /** The dev outbox has sent nothing to this mobile. */
+  noOutboxMessage: 'No data: no message to this mobile.',
+} as const;
+
 /** Server-side failures that are nobody's fault but a backend's: say so, and that a retry helps. */
 export const SERVICE_MESSAGES = {
   slow: 'The service is slow right now, please retry.',

@@ -44,6 +44,9 @@ export interface ApiErrorInit {
 }
 
 /** Any failed call: a refusal by the API (its envelope), an unexpected answer, or no answer. */
+/** What the SPA says when something failed that no answer explains (a bug, not the API's refusal). */
+export const UNEXPECTED_ERROR = 'Something went wrong. Please try again.';
+
 export class ApiError extends Error {
   override name = 'ApiError';
   readonly errno: Code;

@@ -25,6 +25,7 @@ import {
   NORMALIZERS,
   ok,
   RATE_LIMIT_MESSAGES,
+  REQUEST_MESSAGES,
   REQUEST_SCHEMAS,
   RegisterBody,
   type RequestChecker,
@@ -107,7 +108,7 @@ async function jsonBody(request: Request): Promise<unknown> {
   try {
     return await request.json();
   } catch {
-    throw refuse(Code.PARAMERR, { message: 'Malformed JSON body.' });
+    throw refuse(Code.PARAMERR, { message: REQUEST_MESSAGES.malformedJson });
   }
 }
 
@@ -289,7 +290,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
     http.get(url('devSms'), ({ params }) => {
       const { mobile } = validated<MobileParams>(MobileParams, params);
       const message = db.outbox.get(mobile);
-      if (!message) throw refuse(Code.NODATA, { message: `${errorMap[Code.NODATA]}: no message to this mobile.` });
+      if (!message) throw refuse(Code.NODATA, { message: REQUEST_MESSAGES.noOutboxMessage });
       return success(message);
     }),
   ];

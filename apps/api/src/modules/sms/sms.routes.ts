@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Code, errorMap, ok, routes, SMS_MESSAGES } from '@register/contracts';
+import { Code, ok, REQUEST_MESSAGES, routes, SMS_MESSAGES } from '@register/contracts';
 import { AppError } from '../../errors.ts';
 import { within } from '../../lib/deadline.ts';
 import { fromContract } from '../../lib/route.ts';
@@ -44,7 +44,7 @@ export const devOutboxRoutes: FastifyPluginAsyncTypebox<{ outbox: Outbox }> = as
     handler: async (request) => {
       const { mobile } = request.params;
       const message = await outbox.last(mobile);
-      if (!message) throw new AppError(Code.NODATA, { message: `${errorMap[Code.NODATA]}: no message to this mobile.` });
+      if (!message) throw new AppError(Code.NODATA, { message: REQUEST_MESSAGES.noOutboxMessage });
       return ok(message);
     },
   });

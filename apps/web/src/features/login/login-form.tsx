@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { type Path, useForm } from 'react-hook-form';
 import { FormAlert } from '../../components/form-alert';
 import { TextField } from '../../components/text-field';
-import { ApiError, api } from '../../lib/api';
+import { ApiError, api, UNEXPECTED_ERROR } from '../../lib/api';
 import { contractResolver, visibleError } from '../../lib/contract-resolver';
 import { formatDuration } from '../../lib/format';
 
@@ -29,7 +29,7 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) 
     } catch (error) {
       if (!(error instanceof ApiError)) {
         console.error(error);
-        setFormError('Something went wrong. Please try again.');
+        setFormError(UNEXPECTED_ERROR);
         return;
       }
       const fields = FIELD_ORDER.filter((name) => error.fields[name]);

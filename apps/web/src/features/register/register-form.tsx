@@ -15,7 +15,7 @@ import { useState } from 'react';
 import { type Path, useForm, useWatch } from 'react-hook-form';
 import { FormAlert } from '../../components/form-alert';
 import { type FieldStatus, TextField } from '../../components/text-field';
-import { ApiError, api } from '../../lib/api';
+import { ApiError, api, UNEXPECTED_ERROR } from '../../lib/api';
 import { validFieldValue } from '../../lib/checker';
 import { contractResolver, visibleError } from '../../lib/contract-resolver';
 import { fieldRule } from '../../lib/field-rule';
@@ -130,8 +130,7 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
         if (apiError.fields.username) usernameCheck.markTaken(values.username);
         if (apiError.fields.mobile) mobileCheck.markTaken(values.mobile);
       }
-      if (!apiError || !showFieldErrors(apiError.fields))
-        setFormError(apiError?.message ?? 'Something went wrong. Please try again.');
+      if (!apiError || !showFieldErrors(apiError.fields)) setFormError(apiError?.message ?? UNEXPECTED_ERROR);
     }
   });
 

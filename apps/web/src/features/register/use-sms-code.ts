@@ -3,7 +3,7 @@
 import { Code, type SmsCodeBody } from '@register/contracts';
 import { useState } from 'react';
 import type { FieldStatus } from '../../components/text-field';
-import { ApiError, api } from '../../lib/api';
+import { ApiError, api, UNEXPECTED_ERROR } from '../../lib/api';
 import { formatDuration, maskMobile } from '../../lib/format';
 import { useCountdown } from './use-countdown';
 
@@ -41,9 +41,7 @@ export function useSmsCode(): SmsCodeRequest {
     } catch (caught) {
       if (!(caught instanceof ApiError)) console.error(caught);
       const error =
-        caught instanceof ApiError
-          ? caught
-          : new ApiError({ errno: Code.UNKOWNERR, message: 'Something went wrong. Please try again.', status: 0 });
+        caught instanceof ApiError ? caught : new ApiError({ errno: Code.UNKOWNERR, message: UNEXPECTED_ERROR, status: 0 });
       if (error.retryAfter) countdown.start(error.retryAfter);
       // Messages about a field (a wrong image code, a registered mobile) are shown beside that
       // field by the form; the others (cooldown, SMS gateway down, offline) belong here.

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError, loadConfig } from '../apps/api/src/config.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const envFile = path.join(root, '.env');
@@ -15,7 +16,23 @@ const dev = process.argv.includes('--dev');
 const apiPort = process.env.PORT ?? '3000';
 const webPort = process.env.WEB_PORT ?? '5173';
 const webHost = process.env.WEB_HOST ?? '127.0.0.1';
-const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+// The SPA's server proxies /api to the API: whatever address it listens on, the API faces too.
+// So the API's configuration must hold for that address (off loopback: real secrets, no SMS
+// outbox, no fixed captcha), checked by the API's own rules before anything starts.
+let config: ReturnType<typeof loadConfig>;
+try {
+  loadConfig({ ...process.env, HOST: webHost });
+  config = loadConfig({ ...process.env, PORT: apiPort });
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(
+    `${error.message}\n(WEB_HOST=${webHost}: the SPA's server passes /api on to the API, so the API faces that address too.)`,
+  );
+  process.exit(78);
+}
+const apiHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+const apiUrl = `http://${apiHost}:${apiPort}`;
 const children: ChildProcess[] = [];
 let stopping = false;
 
@@ -74,9 +91,9 @@ start(vite, [dev ? 'dev' : 'preview', '--port', webPort, '--strictPort', '--host
 });
 const shown = webHost === '0.0.0.0' ? 'localhost' : webHost;
 const web = `http://${shown}:${webPort}`;
-const production = process.env.NODE_ENV === 'production';
-const outbox = (process.env.SMS_GATEWAY ?? (production ? 'ccp' : 'outbox')) === 'outbox';
-const captchaText = process.env.CAPTCHA_TEST_TEXT;
+const production = config.env === 'production';
+const outbox = config.sms.gateway === 'outbox';
+const captchaText = config.captcha.testText;
 const lines = [
   '',
   '  Registration service ready',
@@ -87,7 +104,7 @@ if (!production) {
   lines.push(
     captchaText
       ? `    captcha       every image's answer is ${captchaText} (CAPTCHA_TEST_TEXT)`
-      : '    captcha       to try the form without reading images: CAPTCHA_TEST_TEXT=ABCD bash scripts/run.sh',
+      : `    captcha       to try the form without reading images, start with CAPTCHA_TEST_TEXT=ABCD (e.g. CAPTCHA_TEST_TEXT=ABCD ./pnpm ${dev ? 'dev' : 'start'})`,
   );
   if (outbox) lines.push(`    SMS codes     ${web}/api/__dev/sms/<mobile>/  (the dev outbox: no SMS leaves this machine)`);
 }

@@ -38,6 +38,7 @@ app.log.info(
 // first drains for SHUTDOWN_DRAIN_MS: not ready, still serving; SIGINT (Ctrl-C) does not wait.
 closeWithGrace({ delay: config.shutdownDrainMs + config.shutdownGraceMs, logger: app.log }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'stopping after an uncaught error');
+  else if (!signal) app.log.error('stopping after an uncaught error or rejection that gave no reason');
   else app.log.info({ signal }, 'shutting down');
   if (signal === 'SIGTERM') await app.drain(config.shutdownDrainMs);
   await app.close();

@@ -41,7 +41,7 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
     config: config.sms,
     log,
   });
-  const users = createUsersService({ users: usersRepository, sms, passwords, events, log });
+  const users = createUsersService({ users: usersRepository, sms, passwords, events, log, storeStepMs: config.storeStepMs });
   const throttle = createLoginThrottle({ store, clock, config: config.login });
   const devices = createDeviceTokens({ digest, clock, ttlSeconds: config.login.deviceCookie.ttlSeconds });
   const auth = createAuthService({ users: usersRepository, passwords, throttle, devices, events, clock, log });

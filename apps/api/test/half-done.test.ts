@@ -205,6 +205,7 @@ describe('registration', () => {
       passwords: createPasswordHasher(app.config.argon2),
       events: eventsSpy(),
       log: app.log,
+      storeStepMs: app.config.storeStepMs,
     });
     const mobile = randomMobile();
     await expect(users.register(form(mobile, '123456'), { client: '10.0.0.1', sessionId: 's' }, deadline)).rejects.toMatchObject({
@@ -213,6 +214,22 @@ describe('registration', () => {
     });
     expect(inserts).toBe(0);
     expect(await usersWith(mobile)).toBe(0);
+  });
+
+  it('once the row exists, a code deletion that never answers holds the answer up one store step at most', async () => {
+    const repository = createUsersRepository(app.db.prisma);
+    const users = createUsersService({
+      users: repository,
+      sms: { checkCode: async () => ({ key: 'k', digest: 'd' }), useCode: () => new Promise<boolean>(() => {}) },
+      passwords: createPasswordHasher(app.config.argon2),
+      events: eventsSpy(),
+      log: app.log,
+      storeStepMs: 50,
+    });
+    const mobile = randomMobile();
+    const user = await users.register(form(mobile, '123456'), { client: '10.0.0.1', sessionId: 's' });
+    expect(user).toMatchObject({ mobile });
+    expect(await usersWith(mobile)).toBe(1);
   });
 });
 

@@ -32,7 +32,7 @@ function isRecord(input: unknown): input is Record<string, unknown> {
   return typeof input === 'object' && input !== null && !Array.isArray(input);
 }
 
-/** The known fields, normalised; blank strings left out (so they count as missing). */
+/** The known fields, normalised; blank ones left out (so they count as missing). */
 function normalise(schema: TObject, input: Record<string, unknown>): Record<string, unknown> {
   const value: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(schema.properties) as [string, TSchema & FieldAnnotations][]) {
@@ -42,8 +42,11 @@ function normalise(schema: TObject, input: Record<string, unknown>): Record<stri
       value[key] = raw;
       continue;
     }
-    if (raw.trim() === '') continue;
-    value[key] = NORMALIZERS[field['x-normalize'] ?? 'trim'](raw);
+    const normalised = NORMALIZERS[field['x-normalize'] ?? 'trim'](raw);
+    // Blank is what the field's own normaliser leaves empty: spaces are blank in a username,
+    // characters like any other in a password.
+    if (normalised === '') continue;
+    value[key] = normalised;
   }
   return value;
 }

@@ -1,4 +1,4 @@
-// Request checkers compiled at start with TypeBox's own compiler (the API, and the mock API):
+// Request checkers compiled at start with TypeBox's own compiler (the API; tests):
 // check.ts's wrapper over `Compile(schema).Check` for the object and each of its fields.
 import type { TObject } from 'typebox';
 import { Compile } from 'typebox/compile';

@@ -9,7 +9,7 @@ import { requestChecker } from './compile.ts';
 import { NORMALIZERS } from './fields.ts';
 import { PASSWORD_MESSAGES, passwordPolicyProblem } from './password-policy.ts';
 import { fillPath, type RouteSpec, routes } from './routes.ts';
-import { PASSWORDS_DIFFER, registerRules } from './rules.ts';
+import { registerRules } from './rules.ts';
 import { ImageCodeQuery, LoginBody, REQUEST_SCHEMAS, RegisterBody, SmsCodeBody } from './schemas.ts';
 import { standaloneModule } from './standalone.ts';
 
@@ -77,6 +77,14 @@ describe('field rules', () => {
   it('keeps passwords exactly as typed, spaces included', () => {
     const result = check.login({ account: ' alice ', password: ' pass word ' });
     expect(result).toEqual({ ok: true, value: { account: 'alice', password: ' pass word ' } });
+    // Spaces are characters in a password (no trimming normaliser): not "missing".
+    expect(check.login({ account: 'alice', password: '   ' })).toEqual({
+      ok: true,
+      value: { account: 'alice', password: '   ' },
+    });
+    expect(check.login({ account: '   ', password: 'x' })).toMatchObject({
+      fields: { account: 'Username or mobile is required.' },
+    });
   });
 
   it('counts password length in characters, not UTF-16 units', () => {
@@ -127,7 +135,7 @@ describe('field rules', () => {
     };
     expect(check.register(form)).toEqual({
       ok: false,
-      fields: { password_repeat: PASSWORDS_DIFFER, sms_code: 'The SMS code is 6 digits.' },
+      fields: { password_repeat: PASSWORD_MESSAGES.differ, sms_code: 'The SMS code is 6 digits.' },
       partial: { username: 'alice_1', password: 'correct horse', password_repeat: 'other horse', mobile: '13800138000' },
     });
     expect(check.register({ ...form, username: 'admin', password_repeat: form.password, sms_code: '123456' })).toMatchObject({

@@ -51,7 +51,7 @@ export const PasswordRepeat = Type.String({
   title: 'Repeat password',
   maxLength: PASSWORD_MAX,
   'x-normalize': 'none',
-  errorMessage: 'The two passwords do not match.',
+  errorMessage: PASSWORD_MESSAGES.differ,
 });
 
 export const SmsCode = Type.String({

@@ -8,6 +8,9 @@ export const CAPTCHA_MESSAGES = {
 } as const;
 
 export const SMS_MESSAGES = {
+  /** The text message itself, as the gateway (or the dev outbox) sends it. */
+  text: (code: string, ttlMinutes: number) =>
+    `Your verification code is ${code}. It expires in ${ttlMinutes} minutes. Do not share it with anyone.`,
   sent: 'The SMS verification code has been sent.',
   registered: 'This mobile number is already registered. Log in instead.',
   cooldown: (seconds: number) => `A code was just sent. Please wait ${seconds} s before requesting another.`,

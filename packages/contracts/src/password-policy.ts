@@ -8,6 +8,7 @@ export const PASSWORD_MAX = 128;
 
 export const PASSWORD_MESSAGES = {
   length: `Password must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters.`,
+  differ: 'The two passwords do not match.',
   numeric: 'This password is entirely numeric.',
   similar: (what: string) => `The password is too similar to the ${what}.`,
   common: 'This password is too common.',

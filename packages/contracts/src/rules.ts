@@ -1,7 +1,7 @@
 // Rules across the fields of one request, named in the route table next to its schema and run
 // by the same checker (check.ts) on the server and in the SPA's form resolver, after the field
 // rules, on the fields that passed them.
-import { type CommonPasswordCheck, passwordPolicyProblem } from './password-policy.ts';
+import { type CommonPasswordCheck, PASSWORD_MESSAGES, passwordPolicyProblem } from './password-policy.ts';
 import { usernameProblem } from './reserved-usernames.ts';
 import type { RegisterBody } from './schemas.ts';
 
@@ -18,8 +18,6 @@ export interface RuleContext {
 /** Adds a message to `fields` for each problem it finds; never replaces a field rule's message. */
 export type CrossFieldRule<T> = (value: Partial<T>, fields: FieldErrors, context: RuleContext) => void;
 
-export const PASSWORDS_DIFFER = 'The two passwords do not match.';
-
 /** Registration: no reserved name; the password obeys the policy; the two passwords match. */
 export const registerRules: CrossFieldRule<RegisterBody> = (value, fields, context) => {
   const { username, password, password_repeat: repeat, mobile } = value;
@@ -30,6 +28,6 @@ export const registerRules: CrossFieldRule<RegisterBody> = (value, fields, conte
     if (problem) fields.password = problem;
   }
   if (password !== undefined && repeat !== undefined && repeat !== password && !fields.password_repeat) {
-    fields.password_repeat = PASSWORDS_DIFFER;
+    fields.password_repeat = PASSWORD_MESSAGES.differ;
   }
 };

@@ -39,7 +39,7 @@ const fail = (error: unknown): never => {
 };
 if (command === 'deploy') {
   const created = await ensureDatabase(database.url).catch(fail);
-  if (created) console.log(`Created database ${new URL(database.url).pathname.slice(1)}.`);
+  if (created) console.log(`Created database ${decodeURIComponent(new URL(database.url).pathname.slice(1))}.`);
 }
 
 const adapter = postgresMigrationAdapter(database.url);

@@ -117,7 +117,7 @@ export function postgresMigrationAdapter(
     port: Number(u.port || 5432),
     user: decodeURIComponent(u.username),
     password: decodeURIComponent(u.password) || undefined,
-    database: u.pathname.slice(1),
+    database: decodeURIComponent(u.pathname.slice(1)),
   };
   const shadowDb = `${config.database}_shadow`;
   const main = new PrismaPg(config);

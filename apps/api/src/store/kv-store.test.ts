@@ -1,7 +1,9 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../test/helper.ts';
 import { STORE_CASES } from '../../test/stores.ts';
 import type { Backoff, KvStore } from './kv-store.ts';
+import { createRedisStore } from './redis-store.ts';
 
 const NOW = 1_800_000_000_000;
 const code = (key: string, digest: string, attempts = 5) => ({ key, digest, attempts, ttlMs: 60_000 });
@@ -213,5 +215,25 @@ describe('memory store expiry', () => {
     expect(await store.get('k')).toBeNull();
     expect(await store.tryCode('c', 'd')).toEqual({ right: false, attemptsLeft: null });
     expect((await store.spend(clock(), [{ key: 'h', limit: 1, ttlMs: 1000 }])).ok).toBe(true);
+  });
+});
+
+describe('Redis store errors', () => {
+  it('never carry the failed command (its keys: session ids, digests) into the logs', async () => {
+    // An error reply (OOM, READONLY, MISCONF) as ioredis gives it: the command attached.
+    const reply = Object.assign(new Error("OOM command not allowed when used memory > 'maxmemory'."), {
+      name: 'ReplyError',
+      command: { name: 'evalsha', args: ['sha', 1, 'reg:captcha:SECRET-SESSION-ID', 'nonce'] },
+    });
+    const failing = { evalsha: async () => Promise.reject(reply), eval: async () => Promise.reject(reply) };
+    const store = createRedisStore(failing as never, { prefix: 'reg:', onProtocolDoubt: () => {} });
+    const error = await store.get('captcha:SECRET-SESSION-ID').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: '4500', status: 503 });
+    const lines: string[] = [];
+    // As errors.ts's sendError logs a backend failure: its cause.
+    const logged = (error as { cause?: unknown }).cause ?? error;
+    pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }).error({ err: logged }, 'failed');
+    expect(lines.join('')).toContain('OOM command not allowed');
+    expect(lines.join('')).not.toContain('SECRET-SESSION-ID');
   });
 });

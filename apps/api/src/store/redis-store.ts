@@ -150,7 +150,23 @@ return 1`;
 
 /** Any Redis failure (down, timeout, offline) becomes a fast 503 SERVERERR, logged with its cause. */
 function unavailable(cause: unknown): AppError {
-  return new AppError(Code.SERVERERR, { status: 503, message: 'Service temporarily unavailable, please retry.', cause });
+  return new AppError(Code.SERVERERR, {
+    status: 503,
+    message: 'Service temporarily unavailable, please retry.',
+    cause: scrubbed(cause),
+  });
+}
+
+/**
+ * ioredis attaches the failed command to its errors (an OOM, READONLY or MISCONF reply): its
+ * keys and arguments hold session ids, code digests, usernames and client addresses, and the
+ * error is logged. Only the error's name and message are kept.
+ */
+function scrubbed(error: unknown): unknown {
+  if (!(error instanceof Error) || !('command' in error)) return error;
+  const clean = new Error(error.message);
+  clean.name = error.name;
+  return clean;
 }
 
 interface Script {

@@ -24,15 +24,18 @@ for (const [name, schema] of Object.entries(REQUEST_SCHEMAS) as [keyof typeof RE
   }
 }
 
-const checkers = new WeakMap<TObject, RequestChecker<unknown>>();
+// One checker per (schema, rules): the same schema checked without its rules is another checker.
+const checkers = new WeakMap<TObject, Map<unknown, RequestChecker<unknown>>>();
 /** The checker of one request schema (one of REQUEST_SCHEMAS) and its route's rules. */
 export function checkerFor<T>(schema: TObject, rules?: CrossFieldRule<T>): RequestChecker<T> {
-  let checker = checkers.get(schema) as RequestChecker<T> | undefined;
+  const forSchema = checkers.get(schema) ?? new Map<unknown, RequestChecker<unknown>>();
+  checkers.set(schema, forSchema);
+  let checker = forSchema.get(rules) as RequestChecker<T> | undefined;
   if (!checker) {
     const compiled = byObject.get(schema);
     if (!compiled) throw new Error('checkerFor: not one of the contracts’ request schemas');
     checker = checkerFrom(schema, compiled, rules);
-    checkers.set(schema, checker as RequestChecker<unknown>);
+    forSchema.set(rules, checker as RequestChecker<unknown>);
   }
   return checker;
 }

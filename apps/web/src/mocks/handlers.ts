@@ -19,6 +19,7 @@ import {
   errorMap,
   failure,
   httpStatus,
+  ImageCodeQuery,
   LoginBody,
   MOBILE_PATTERN,
   MobileParams,
@@ -76,40 +77,76 @@ function success<T>(data: T, errmsg?: string) {
 }
 
 interface Refusal {
+  /** The status when it is not the code's usual one (415 for a content type). */
+  status?: number;
   message?: string;
   fields?: Record<string, string>;
   retryAfter?: number;
 }
 
 /** The API's error envelope and status; thrown by the helpers, returned by MSW as the answer. */
-function refuse(code: Code, { message = errorMap[code], fields, retryAfter }: Refusal = {}) {
+function refuse(code: Code, { status = httpStatus[code], message = errorMap[code], fields, retryAfter }: Refusal = {}) {
   const data =
     fields || retryAfter !== undefined ? { ...(fields && { fields }), ...(retryAfter !== undefined && { retryAfter }) } : null;
   const headers = retryAfter === undefined ? undefined : { 'retry-after': String(retryAfter) };
-  return HttpResponse.json(failure(code, message, data), { status: httpStatus[code], headers });
+  return HttpResponse.json(failure(code, message, data), { status, headers });
 }
 
 const fieldRefusal = (code: Code, field: string, message: string) => refuse(code, { message, fields: { [field]: message } });
 
-const checkers = new WeakMap<TObject, RequestChecker<unknown>>();
+// One checker per (schema, rules), as in the SPA (lib/checker.ts).
+const checkers = new WeakMap<TObject, Map<unknown, RequestChecker<unknown>>>();
 /** Validates a request part with the same checks (and route rules) the API uses; throws the 400 answer. */
 function validated<T>(schema: TObject, input: unknown, rules?: CrossFieldRule<T>): T {
-  let check = checkers.get(schema) as RequestChecker<T> | undefined;
+  const forSchema = checkers.get(schema) ?? new Map<unknown, RequestChecker<unknown>>();
+  checkers.set(schema, forSchema);
+  let check = forSchema.get(rules) as RequestChecker<T> | undefined;
   if (!check) {
     check = checkerFrom<T>(schema, checks[requestSchemaName(schema)], rules, RULE_CONTEXT);
-    checkers.set(schema, check as RequestChecker<unknown>);
+    forSchema.set(rules, check as RequestChecker<unknown>);
   }
   const result = check(input);
   if (result.ok) return result.value;
   throw refuse(Code.PARAMERR, { message: Object.values(result.fields).join(' '), fields: result.fields });
 }
 
-async function jsonBody(request: Request): Promise<unknown> {
+/** A JSON key Fastify's parser refuses (prototype poisoning), anywhere in the value. */
+function poisoned(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === '__proto__') return true;
+    if (key === 'constructor' && typeof inner === 'object' && inner !== null && Object.hasOwn(inner, 'prototype')) return true;
+    if (poisoned(inner)) return true;
+  }
+  return false;
+}
+
+/** The body as the API's parsers read it: JSON (prototype poisoning refused) or a urlencoded form. */
+async function requestBody(request: Request): Promise<unknown> {
+  const type = request.headers.get('content-type') ?? '';
+  const text = await request.text();
+  if (type.startsWith('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  if (!type.startsWith('application/json'))
+    throw refuse(Code.PARAMERR, { message: REQUEST_MESSAGES.unsupportedType, status: 415 });
+  if (text === '') throw refuse(Code.PARAMERR, { message: REQUEST_MESSAGES.emptyJson });
+  let value: unknown;
   try {
-    return await request.json();
+    value = JSON.parse(text);
   } catch {
     throw refuse(Code.PARAMERR, { message: REQUEST_MESSAGES.malformedJson });
   }
+  if (poisoned(value)) throw refuse(Code.PARAMERR, { message: REQUEST_MESSAGES.malformedJson });
+  return value;
+}
+
+/** The query as Fastify parses it: a repeated key becomes an array. */
+function queryOf(request: Request): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of new URL(request.url).searchParams) {
+    const previous = query[key];
+    query[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  return query;
 }
 
 function consumeCaptcha(answer: string): void {
@@ -166,8 +203,9 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
   const wait = () => (latency ? delay() : undefined);
 
   return [
-    http.get(url('imageCode'), async () => {
+    http.get(url('imageCode'), async ({ request }) => {
       await wait();
+      validated<ImageCodeQuery>(ImageCodeQuery, queryOf(request));
       db.captcha = MOCK_CAPTCHA_ANSWER;
       return new HttpResponse(captchaSvg(MOCK_CAPTCHA_ANSWER), {
         headers: { 'content-type': 'image/svg+xml', 'cache-control': 'no-store' },
@@ -190,7 +228,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
 
     http.post(url('sendSmsCode'), async ({ request }) => {
       await wait();
-      const { mobile, captcha } = validated<SmsCodeBody>(SmsCodeBody, await jsonBody(request));
+      const { mobile, captcha } = validated<SmsCodeBody>(SmsCodeBody, await requestBody(request));
       consumeCaptcha(captcha);
       if (findUserByMobile(mobile)) throw fieldRefusal(Code.DATAEXIST, 'mobile', SMS_MESSAGES.registered);
       const now = Date.now();
@@ -207,7 +245,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       deliverSms({
         mobile,
         code,
-        text: `Your verification code is ${code}. It expires in ${minutes} minutes.`,
+        text: SMS_MESSAGES.text(code, minutes),
         sentAt: new Date(now).toISOString(),
       });
       return success(
@@ -218,7 +256,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
 
     http.post(url('register'), async ({ request }) => {
       await wait();
-      const form = validated<RegisterBody>(RegisterBody, await jsonBody(request), routes.register.rules);
+      const form = validated<RegisterBody>(RegisterBody, await requestBody(request), routes.register.rules);
       // As on the API: the code first, then whether the names are taken, then the strength.
       checkSmsCode(form.mobile, form.sms_code);
       const taken = { username: Boolean(findUserByUsername(form.username)), mobile: Boolean(findUserByMobile(form.mobile)) };
@@ -233,7 +271,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
 
     http.post(url('login'), async ({ request }) => {
       await wait();
-      const { account, password } = validated<LoginBody>(LoginBody, await jsonBody(request));
+      const { account, password } = validated<LoginBody>(LoginBody, await requestBody(request));
       const mobile = NORMALIZERS.mobile(account);
       const isMobile = new RegExp(MOBILE_PATTERN).test(mobile);
       const accountKey = isMobile ? mobile : account.toLowerCase();
@@ -283,9 +321,13 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       return success(toUserView(user));
     }),
 
-    http.get(url('health'), () =>
-      HttpResponse.json(envelopeOf(Code.OK, { database: 'ok', store: 'ok', backends: { database: 'mock', store: 'mock' } })),
+    ...(['health', 'readyz'] as const).map((name) =>
+      http.get(url(name), () =>
+        HttpResponse.json(envelopeOf(Code.OK, { database: 'ok', store: 'ok', backends: { database: 'mock', store: 'mock' } })),
+      ),
     ),
+
+    http.get(url('healthz'), () => success({ status: 'ok' })),
 
     http.get(url('devSms'), ({ params }) => {
       const { mobile } = validated<MobileParams>(MobileParams, params);

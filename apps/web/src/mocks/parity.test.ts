@@ -19,7 +19,14 @@ interface Answer {
   errmsg?: string;
   data?: unknown;
 }
-type Call = (method: 'GET' | 'POST', route: string, body?: unknown) => Promise<Answer>;
+/** How a string body is sent: JSON (the default), a urlencoded form, or plain text. */
+type BodyKind = 'json' | 'form' | 'text';
+type Call = (method: 'GET' | 'POST', route: string, body?: unknown, kind?: BodyKind) => Promise<Answer>;
+const CONTENT_TYPES: Record<BodyKind, string> = {
+  json: 'application/json',
+  form: 'application/x-www-form-urlencoded',
+  text: 'text/plain',
+};
 
 /** What must match: digits that differ by nature (ids, seconds left) are masked. */
 function comparable({ status, errno, errmsg, data }: Answer) {
@@ -41,13 +48,13 @@ function freePort(): Promise<number> {
 /** A visitor of the real API: node:http with a cookie jar (MSW is not listening in this file). */
 function realApi(base: string): Call {
   const jar = new Map<string, string>();
-  return (method, route, body) =>
+  return (method, route, body, kind = 'json') =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       const request = http.request(`${base}${route}`, {
         method,
         headers: {
-          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(payload === undefined ? {} : { 'content-type': CONTENT_TYPES[kind] }),
           ...(jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
         },
       });
@@ -72,11 +79,11 @@ function realApi(base: string): Call {
 /** The mock's handlers, answering Request objects directly (one visitor: the mock models one tab). */
 function mockApi(): Call {
   const handlers = createHandlers({ latency: false }).filter((h): h is RequestHandler => h instanceof RequestHandler);
-  return async (method, route, body) => {
+  return async (method, route, body, kind = 'json') => {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const request = new Request(`http://localhost${route}`, {
       method,
-      headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+      headers: payload === undefined ? {} : { 'content-type': CONTENT_TYPES[kind] },
       body: payload,
     });
     const response = await getResponse(handlers, request);
@@ -89,21 +96,24 @@ function mockApi(): Call {
 /** One visitor's way through the flow, wrong turns included; every answer is kept. */
 async function scenario(call: Call): Promise<ReturnType<typeof comparable>[]> {
   const answers: Answer[] = [];
-  const step = async (method: 'GET' | 'POST', route: string, body?: unknown) => {
-    const answer = await call(method, route, body);
+  const step = async (method: 'GET' | 'POST', route: string, body?: unknown, kind?: BodyKind) => {
+    const answer = await call(method, route, body, kind);
     answers.push(answer);
     return answer;
   };
   const password = 'Blue-harbour-77';
   const user = { username: 'parity_1', password, password_repeat: password, mobile: '13612340001' };
   const codeFor = async (mobile: string) =>
-    String(((await call('GET', `/api/__dev/sms/${mobile}/`)).data as { code: string }).code);
+    String(((await step('GET', `/api/__dev/sms/${mobile}/`)).data as { code: string }).code);
   const sendCode = async (mobile: string, captcha = MOCK_CAPTCHA_ANSWER) => {
     await step('GET', '/api/image_code/?rand=1');
     return step('POST', '/api/sms_code/', { mobile, captcha });
   };
 
   await step('GET', '/api/');
+  await step('GET', '/api/healthz');
+  await step('GET', '/api/image_code/?rand=1&rand=2');
+  await step('GET', '/api/__dev/sms/13612340009/'); // nothing sent there
   await step('GET', '/api/user/session/');
   await step('GET', '/api/username/parity_1/');
   await step('GET', '/api/username/admin/');
@@ -132,6 +142,10 @@ async function scenario(call: Call): Promise<ReturnType<typeof comparable>[]> {
   await step('POST', '/api/user/login/', { account: user.username, password: 'Wrong-harbour-77' });
   await step('POST', '/api/user/login/', { account: user.mobile, password });
   await step('POST', '/api/sms_code/', '{"mobile": ');
+  await step('POST', '/api/sms_code/', '');
+  await step('POST', '/api/sms_code/', '{"__proto__": {"admin": true}, "mobile": "13612340001"}');
+  await step('POST', '/api/user/login/', `account=${user.username}&password=${encodeURIComponent(password)}`, 'form');
+  await step('POST', '/api/user/login/', 'account=x', 'text');
   await sendCode(user.mobile); // registered by now
   // The same username for another mobile: refused as taken, after that mobile's code is checked.
   const other = '13612340002';

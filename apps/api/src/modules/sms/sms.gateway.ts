@@ -1,3 +1,4 @@
+import { SMS_MESSAGES } from '@register/contracts';
 export interface SmsMessage {
   mobile: string;
   code: string;
@@ -31,6 +32,4 @@ export class SmsRejectedError extends Error {
   }
 }
 
-export function smsText(code: string, ttlMinutes: number): string {
-  return `Your verification code is ${code}. It expires in ${ttlMinutes} minutes. Do not share it with anyone.`;
-}
+export const smsText = SMS_MESSAGES.text;

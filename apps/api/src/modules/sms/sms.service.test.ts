@@ -1,12 +1,14 @@
-import { SMS_MESSAGES } from '@register/contracts';
+import { Code, SMS_MESSAGES } from '@register/contracts';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeCcpConfig, startFakeCcp } from '../../../test/fake-ccp.ts';
 import { eventsSpy, manualClock, randomMobile } from '../../../test/helper.ts';
 import { STORE_CASES } from '../../../test/stores.ts';
 import type { Config } from '../../config.ts';
+import { AppError } from '../../errors.ts';
 import { createDigest } from '../../lib/digest.ts';
 import type { KvStore } from '../../store/kv-store.ts';
+import { createMemoryStore } from '../../store/memory-store.ts';
 import { createCaptchaService } from '../captcha/captcha.service.ts';
 import { createCcpGateway } from './ccp.gateway.ts';
 import { createOutboxGateway } from './outbox.gateway.ts';
@@ -333,6 +335,45 @@ describe('SMS budgets over time (memory store)', () => {
       await expect(verify(mobile, code, session)).resolves.toBeUndefined(); // so does the code
     } finally {
       await fake.close();
+    }
+  });
+});
+
+// A Redis stall longer than the first undo retries: the spend's reply is lost (it may run late),
+// the undo fails for a while, and must still get through once the store answers again.
+describe('an SMS spend of unknown outcome (memory store, fake timers)', () => {
+  it('is undone when the store answers again, however long after the early retries', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    try {
+      const real = createMemoryStore();
+      let storeDown = false;
+      const store: KvStore = {
+        ...real,
+        // The spend runs, and its answer is lost on the way back.
+        async spend(...args) {
+          await real.spend(...args);
+          storeDown = true;
+          throw new AppError(Code.SERVERERR, { status: 503 });
+        },
+        async unspend(...args) {
+          if (storeDown) throw new AppError(Code.SERVERERR, { status: 503 });
+          return real.unspend(...args);
+        },
+      };
+      const { send } = build(store);
+      const mobile = randomMobile();
+      await expect(send(mobile)).rejects.toMatchObject({ code: '4500' });
+      expect(await real.get(`{sms}:cooldown:${mobile}`)).not.toBeNull(); // the lost spend did run
+      // Past the early retries (250 ms, 1 s, 4 s) the store is still down...
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(await real.get(`{sms}:cooldown:${mobile}`)).not.toBeNull();
+      // ...then it answers: the next retry undoes the spend, and the number is free at once.
+      storeDown = false;
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(await real.get(`{sms}:cooldown:${mobile}`)).toBeNull();
+      await expect(build(real).send(mobile)).resolves.toMatchObject({ resendIn: 60 });
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

@@ -64,10 +64,16 @@ const REFUSAL_MESSAGES: Record<SmsBudget, string> = {
 
 /**
  * The undo of an unsent SMS failed (the store itself is failing, which is often why the send
- * failed): it is tried again a few times in the background, so a brief outage does not leave the
- * number blocked for the rest of its cooldown. Undo is compare-and-delete, so a late one is safe.
+ * failed): it is tried again in the background, soon at first, then every 5 s, until it gets
+ * through. Until it does, a spend held in a stalled path may still run when the path heals (the
+ * kernel goes on retransmitting what was written before the connection was closed, for about
+ * 15 minutes on Linux), so the undo keeps trying for as long: whichever reaches Redis first, the
+ * spend is reverted or finds the undo's tombstone. Undo is compare-and-delete, so a late or
+ * repeated one is safe.
  */
 const UNDO_RETRIES_MS = [250, 1000, 4000];
+const UNDO_RETRY_EVERY_MS = 5000;
+export const UNDO_HORIZON_MS = 15 * 60_000;
 
 export function createSmsService(deps: {
   store: KvStore;
@@ -86,16 +92,21 @@ export function createSmsService(deps: {
    * compare-and-delete (and plants a tombstone when the spend has not run yet), so a late or
    * repeated one is safe. Never rejects.
    */
-  function undoSpend(undo: () => Promise<unknown>, attempt = 0): Promise<void> {
+  function undoSpend(undo: () => Promise<unknown>, attempt = 0, since = Date.now()): Promise<void> {
     return undo().then(
-      () => {},
       () => {
-        const wait = UNDO_RETRIES_MS[attempt];
-        if (wait === undefined) {
+        if (attempt > 0) log.info({ attempts: attempt + 1 }, 'an unsent SMS was undone after the store came back');
+      },
+      () => {
+        // Real time, not the app's clock: this waits for a network, not for a budget window.
+        const elapsed = Date.now() - since;
+        if (elapsed >= UNDO_HORIZON_MS) {
           log.error('could not undo an unsent SMS: its cooldown and budgets stand until they expire');
           return;
         }
-        setTimeout(() => void undoSpend(undo, attempt + 1), wait).unref();
+        if (attempt === UNDO_RETRIES_MS.length) log.warn('could not undo an unsent SMS yet: retrying until the store answers');
+        const wait = UNDO_RETRIES_MS[attempt] ?? UNDO_RETRY_EVERY_MS;
+        setTimeout(() => void undoSpend(undo, attempt + 1, since), wait).unref();
       },
     );
   }

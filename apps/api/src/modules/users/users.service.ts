@@ -2,7 +2,7 @@ import { Code, type RegisterBody, USER_MESSAGES, type UserView, usernameProblem 
 import { passwordStrength } from '@register/contracts/password-strength';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, fieldError } from '../../errors.ts';
-import { type Deadline, noDeadline } from '../../lib/deadline.ts';
+import { type Deadline, noDeadline, within } from '../../lib/deadline.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
 import type { Requester, SmsService } from '../sms/sms.service.ts';
 import type { PasswordHasher } from './passwords.ts';
@@ -23,8 +23,14 @@ export function createUsersService(deps: {
   passwords: PasswordHasher;
   events: SecurityEvents;
   log: FastifyBaseLogger;
+  /** The longest one store step may take once the user row exists (REDIS_COMMAND_TIMEOUT_MS). */
+  storeStepMs: number;
 }) {
-  const { users, sms, passwords, events, log } = deps;
+  const { users, sms, passwords, events, log, storeStepMs } = deps;
+  // After the insert the deadline no longer answers for the request: using the code up is
+  // bounded on its own (a retried script, EVALSHA then EVAL, would otherwise take two timeouts).
+  const useCodeAfterInsert = (checked: Parameters<typeof sms.useCode>[0]) =>
+    within(storeStepMs, sms.useCode(checked)).catch((err: unknown) => log.warn({ err }, 'could not delete a used SMS code'));
 
   /**
    * The user this very registration already created, when it is being sent again: an insert
@@ -64,7 +70,7 @@ export function createUsersService(deps: {
       if (mobileCount) {
         const repeated = await sameRegistration(form);
         if (repeated) {
-          await sms.useCode(checked).catch((err: unknown) => log.warn({ err }, 'could not delete a used SMS code'));
+          await useCodeAfterInsert(checked);
           events.record('register_ok', {
             client: requester.client,
             userId: repeated.id,
@@ -90,7 +96,7 @@ export function createUsersService(deps: {
       }
       // The row is committed, so the code is done with. Using it up is tidiness, not safety: the
       // mobile's unique index already stops a second registration with it.
-      await sms.useCode(checked).catch((err: unknown) => log.warn({ err }, 'could not delete a used SMS code'));
+      await useCodeAfterInsert(checked);
       events.record('register_ok', { client: requester.client, userId: user.id, mobile: user.mobile });
       return toUserView(user);
     },

@@ -1,6 +1,6 @@
 // The image code and the SMS code, with the "Get code" button between them: the part of the
 // register form that proves the mobile number (its logic is use-sms-verification.ts).
-import { API_PREFIX, CAPTCHA_LENGTH, fillPath, routes, SMS_CODE_LENGTH } from '@register/contracts';
+import { API_PREFIX, fillPath, routes } from '@register/contracts';
 import { useWatch } from 'react-hook-form';
 import { TextField } from '../../components/text-field';
 import { CaptchaImage } from './captcha-image';
@@ -44,7 +44,8 @@ export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
         autoComplete="off"
         autoCapitalize="characters"
         spellCheck={false}
-        maxLength={CAPTCHA_LENGTH}
+        // No maxLength here or on the SMS code: it would cut a pasted " abcd" that the rule
+        // (trimmed) accepts.
         error={errorFor('captcha')}
         addon={<CaptchaImage src={captchaImage.src} onRefresh={captchaImage.refresh} />}
         {...register('captcha')}
@@ -55,7 +56,6 @@ export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
         label="SMS code"
         autoComplete="one-time-code"
         inputMode="numeric"
-        maxLength={SMS_CODE_LENGTH}
         error={errorFor('sms_code')}
         status={sms.status}
         hint={

@@ -1,119 +1,269 @@
-// `pnpm bench`: measures the costly parts of registration and prints figures and ratios.
-// Run it alone on the machine (2 cores: any other load skews it). Compare ratios measured in
-// one run, never absolute numbers across runs or machines. Writes bench/results.md.
+// `pnpm bench`: the API against baselines that do only the unavoidable work, measured in one run
+// on real PostgreSQL and Redis (a database of its own, seeded with BENCH_USERS users), with 1 and
+// with 2 workers. Run it alone on the machine: the load generator (autocannon, from npm), the
+// API, PostgreSQL and Redis share its cores. Compare ratios from one run, never absolute figures
+// across runs or machines. Prints a table and writes bench/results/latest.json and the table in
+// bench/RESULTS.md (between its markers; the rest of that file is written by people).
 //
-//   1. captcha rendering, PNG vs JPEG (one core)
-//   2. argon2id hashing at the configured parameters
-//   3. HTTP throughput of the API on real PostgreSQL + Redis (a child process), driven by
-//      autocannon from this process: a 404 as the framework baseline, then the real routes.
-import { fork } from 'node:child_process';
+//   BENCH_SECONDS=5     each measurement (after a 1 s warm-up)
+//   BENCH_USERS=100000  seeded users
+//   BENCH_WORKERS=1,2   WEB_CONCURRENCY values to measure the API with
+//   BENCH_ONLY=         a comma-separated subset: availability, images, logins, registrations
+//                       (their baselines come along); unset: everything
+import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.ts';
-import { randomCaptchaText, renderCaptcha } from '../src/modules/captcha/captcha.renderer.ts';
 import { createPasswordHasher } from '../src/modules/users/passwords.ts';
+import { processTree, sampleProcesses } from './processes.ts';
+import { registrationsPerSecond } from './registrations.ts';
+import { createBenchDatabase, SEED_PASSWORD, seedMobile, seedUsername } from './seed.ts';
 
-const lines: string[] = [];
-const out = (line = '') => {
-  console.log(line);
-  lines.push(line);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+const WORKERS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
+const CONNECTIONS = 50;
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const wanted = (part: string) => !ONLY || ONLY.has(part);
+/** Which baselines each part is compared with. */
+const NEEDS: Record<string, string[]> = {
+  availability: ['hello', 'redis-get', 'pg-count', 'pg-count-limited'],
+  images: ['render'],
+  logins: ['argon2-verify'],
+  registrations: ['argon2'],
 };
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RUN = `bench${Date.now().toString(36)}`;
+const HERE = import.meta.dirname;
+
+interface Row {
+  name: string;
+  workers: number | null;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  peakRssMb: number[];
+  cpuMsPerRequest: number | null;
+  baseline?: string;
+  ratio?: number;
+}
+const rows: Row[] = [];
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-async function timeLoop(seconds: number, once: () => Promise<unknown>): Promise<number> {
-  const end = performance.now() + seconds * 1000;
-  let n = 0;
-  while (performance.now() < end) {
-    await once();
-    n++;
+function start(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = fork(path.resolve(HERE, script), args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
+    child.once('message', () => resolve(child));
+  });
+}
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(url).then(
+        (r) => r.status < 500,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return n / seconds;
+  throw new Error(`nothing answered at ${url}`);
+}
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
 }
 
-out(
-  `# Benchmarks (${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${(await import('node:os')).cpus().length} cores)`,
-);
-out();
-out('## Captcha rendering (160x56, 4 glyphs, noise; sequential, one core)');
-await renderCaptcha('WARM');
-const png = await timeLoop(3, () => renderCaptcha(randomCaptchaText(), 'png'));
-const jpeg = await timeLoop(3, () => renderCaptcha(randomCaptchaText(), 'jpeg'));
-out(
-  `| format | images/s | ms/image |\n|---|---|---|\n| png | ${fmt(png)} | ${fmt(1000 / png, 2)} |\n| jpeg | ${fmt(jpeg)} | ${fmt(1000 / jpeg, 2)} |`,
-);
-out(`jpeg/png speed ratio: ${fmt(jpeg / png, 2)}`);
-out();
+/** One autocannon measurement of `url`, with the processes of `pid` sampled for RSS and CPU. */
+async function measure(name: string, pid: number, workers: number | null, opts: autocannon.Options): Promise<Row> {
+  await autocannon({ connections: CONNECTIONS, duration: 1, ...opts }); // warm-up
+  const sampler = sampleProcesses(() => processTree(pid));
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
+  const usage = sampler.stop();
+  const requests = result.requests.total;
+  const row: Row = {
+    name,
+    workers,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    peakRssMb: usage.peakRssMb,
+    cpuMsPerRequest: requests ? usage.cpuMs / requests : null,
+  };
+  rows.push(row);
+  console.log(
+    `  ${name}${workers ? ` (${workers} worker${workers > 1 ? 's' : ''})` : ''}: ${fmt(row.rps)} req/s, p99 ${row.p99} ms`,
+  );
+  return row;
+}
 
-const config = loadConfig({});
-out(`## argon2id (m=${config.argon2.memoryCost} KiB, t=${config.argon2.timeCost}, p=${config.argon2.parallelism})`);
+const config = loadConfig({ NODE_ENV: 'test' });
 const hasher = createPasswordHasher(config.argon2);
-const hashes = await timeLoop(3, () => hasher.hash('correct horse battery'));
-const hash = await hasher.hash('correct horse battery');
-const verifies = await timeLoop(3, () => hasher.verify(hash, 'correct horse battery'));
-out(
-  `hash: ${fmt(hashes, 1)}/s (${fmt(1000 / hashes, 1)} ms), verify: ${fmt(verifies, 1)}/s (${fmt(1000 / verifies, 1)} ms), sequential`,
-);
-out();
-
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PORT = '3917';
-out(`## HTTP (API in a child process on PostgreSQL + Redis; autocannon, 50 connections, 5 s per route)`);
-const api = fork(path.resolve(import.meta.dirname, '../src/server.ts'), {
-  env: {
-    ...process.env,
-    DATABASE_URL,
-    REDIS_URL,
-    PORT,
-    LOG_LEVEL: 'warn',
-    REDIS_KEY_PREFIX: 'bench:',
-    // The load comes from one address: the per-client limits would measure themselves.
-    RATE_LIMIT_MAX: '100000000',
-    AVAILABILITY_LIMIT_MAX: '100000000',
-    CAPTCHA_LIMIT_MAX: '100000000',
-    SMS_LIMIT_MAX: '100000000',
-  },
-  stdio: 'inherit',
-});
+console.log(`bench: seeding ${fmt(USERS)} users into ${RUN} ...`);
+const db = await createBenchDatabase(ADMIN_URL, RUN, USERS, await hasher.hash(SEED_PASSWORD));
+const children: ChildProcess[] = [];
 try {
-  const base = `http://127.0.0.1:${PORT}`;
-  let up = false;
-  for (let i = 0; i < 200 && !up; i++) {
-    up = await fetch(`${base}/api/health/`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (!up) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!up) throw new Error(`the API did not start on ${base}`);
-  const routes: [string, autocannon.Options][] = [
-    ['404 (framework + envelope baseline)', { url: `${base}/api/nope/` }],
-    ['GET /api/health/ (PG + Redis ping)', { url: `${base}/api/health/` }],
-    ['GET /api/username/:u/ (PG count)', { url: `${base}/api/username/bench_user_1/` }],
-    ['GET /api/mobile/:m/ (PG count)', { url: `${base}/api/mobile/13800138000/` }],
-    ['GET /api/image_code/ (render + session + Redis)', { url: `${base}/api/image_code/` }],
-    [
-      'POST /api/sms_code/ invalid (validation only)',
-      {
-        url: `${base}/api/sms_code/`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"mobile":"1","captcha":"x"}',
-      },
-    ],
+  // ---- baselines: one small server each, the unavoidable work only ----
+  console.log('bench: baselines');
+  const baseline: Record<string, Row> = {};
+  const baselines: [string, string, { path?: string; method?: 'POST' }][] = [
+    ['hello', 'hello (Fastify, a constant envelope)', {}],
+    ['redis-get', 'Redis GET (ioredis)', {}],
+    ['pg-count', 'indexed count (raw pg pool)', { path: '/seed_42' }],
+    ['pg-count-limited', 'indexed count + a per-client Redis counter (the budget every check spends)', { path: '/seed_42' }],
+    ['render', 'captcha renderer alone', {}],
+    ['argon2', 'argon2id hash alone', { method: 'POST', path: '/' }],
+    ['argon2-verify', 'argon2id verify alone', { method: 'POST', path: '/verify' }],
   ];
-  const results: { name: string; rps: number; p99: number }[] = [];
-  for (const [name, opts] of routes) {
-    const r = await autocannon({ connections: 50, duration: 5, ...opts });
-    results.push({ name, rps: r.requests.average, p99: r.latency.p99 });
+  let port = 3960;
+  for (const [kind, name, opts] of baselines) {
+    if (!Object.entries(NEEDS).some(([part, needs]) => wanted(part) && needs.includes(kind))) continue;
+    const serverKind = kind === 'argon2-verify' ? 'argon2' : kind;
+    const p = ++port;
+    const child = await start('baseline-server.ts', [serverKind, String(p)], { DATABASE_URL: db.url, REDIS_URL });
+    children.push(child);
+    baseline[kind] = await measure(name, child.pid ?? 0, null, {
+      url: `http://127.0.0.1:${p}${opts.path ?? '/'}`,
+      method: opts.method ?? 'GET',
+    });
+    await stop(child);
   }
-  const baseline = results[0]?.rps ?? 1;
-  out('| route | requests/s | p99 ms | vs baseline |\n|---|---|---|---|');
-  for (const r of results) out(`| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p99)} | ${fmt(r.rps / baseline, 2)} |`);
+
+  // ---- the API, with 1 and 2 workers ----
+  for (const workers of WORKERS) {
+    const apiPort = String(++port);
+    console.log(`bench: the API, WEB_CONCURRENCY=${workers}`);
+    const api = fork(path.resolve(HERE, '../src/server.ts'), {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        WEB_CONCURRENCY: String(workers),
+        DATABASE_URL: db.url,
+        REDIS_URL,
+        PORT: apiPort,
+        LOG_LEVEL: 'warn',
+        REDIS_KEY_PREFIX: `${RUN}:${workers}:`,
+        CAPTCHA_TEST_TEXT: 'ABCD',
+        SMS_GATEWAY: 'outbox',
+        // The load comes from one address: the per-client limits would measure themselves.
+        RATE_LIMIT_MAX: '100000000',
+        AVAILABILITY_LIMIT_MAX: '100000000',
+        CAPTCHA_LIMIT_MAX: '100000000',
+        SMS_LIMIT_MAX: '100000000',
+        SMS_PER_BLOCK_PER_HOUR: '1000000',
+        SMS_GLOBAL_PER_HOUR: '100000000',
+        SMS_GLOBAL_PER_DAY: '100000000',
+        LOGIN_MAX_FAILURES_PER_CLIENT: '1000000',
+      },
+      stdio: 'inherit',
+    });
+    children.push(api);
+    const base = `http://127.0.0.1:${apiPort}`;
+    await waitFor(`${base}/api/healthz`);
+    const pid = api.pid ?? 0;
+    // Taken and free names mixed: every other request asks for a seeded user.
+    let n = 0;
+    if (wanted('availability')) {
+      const availability = await measure('GET /api/username/:u/ (taken and free mixed)', pid, workers, {
+        url: base,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (request) => {
+              n++;
+              const name = n % 2 ? seedUsername((n % USERS) + 1) : `free_${n}`;
+              return { ...request, path: `/api/username/${name}/` };
+            },
+          },
+        ],
+      });
+      Object.assign(availability, {
+        baseline: 'pg-count-limited',
+        ratio: availability.rps / (baseline['pg-count-limited']?.rps ?? 1),
+      });
+    }
+    if (wanted('images')) {
+      const images = await measure('GET /api/image_code/', pid, workers, { url: `${base}/api/image_code/` });
+      Object.assign(images, { baseline: 'render', ratio: images.rps / (baseline.render?.rps ?? 1) });
+    }
+    if (wanted('logins')) {
+      let m = 0;
+      const logins = await measure('POST /api/user/login/ (seeded users in turn)', pid, workers, {
+        url: base,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/user/login/',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (request) => ({
+              ...request,
+              body: JSON.stringify({ account: seedMobile((++m % USERS) + 1), password: SEED_PASSWORD }),
+            }),
+          },
+        ],
+      });
+      Object.assign(logins, { baseline: 'argon2-verify', ratio: logins.rps / (baseline['argon2-verify']?.rps ?? 1) });
+    }
+    if (wanted('registrations')) {
+      const sampler = sampleProcesses(() => processTree(pid));
+      const flow = await registrationsPerSecond(`${base}/api`, { clients: 20, seconds: SECONDS, captcha: 'ABCD' });
+      const usage = sampler.stop();
+      const registrations: Row = {
+        name: 'complete registrations (captcha, SMS code, register; 20 clients)',
+        workers,
+        rps: flow.perSecond,
+        p50: flow.p50,
+        p99: flow.p99,
+        errors: flow.failed,
+        peakRssMb: usage.peakRssMb,
+        cpuMsPerRequest: flow.completed ? usage.cpuMs / flow.completed : null,
+        baseline: 'argon2',
+        ratio: flow.perSecond / (baseline.argon2?.rps ?? 1),
+      };
+      rows.push(registrations);
+      console.log(`  registrations: ${fmt(flow.perSecond, 1)}/s, ${flow.failed} failed`);
+    }
+    await stop(api);
+  }
 } finally {
-  api.kill('SIGTERM');
+  for (const child of children) await stop(child);
+  await db.drop();
 }
-fs.writeFileSync(path.resolve(import.meta.dirname, 'results.md'), `${lines.join('\n')}\n`);
+
+// ---- report ----
+const header = `${os.cpus().length} cores, node ${process.version}, ${fmt(USERS)} seeded users, ${CONNECTIONS} connections, ${SECONDS} s each, ${new Date().toISOString()}`;
+const table = [
+  '| work | workers | requests/s | p50 ms | p99 ms | errors | peak RSS MB (per process) | CPU ms/request | vs baseline |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${r.workers ?? '-'} | ${fmt(r.rps, r.rps < 100 ? 1 : 0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.peakRssMb.map((m) => fmt(m)).join(' / ')} | ${r.cpuMsPerRequest === null ? '-' : fmt(r.cpuMsPerRequest, 2)} | ${r.ratio === undefined ? '' : `${fmt(r.ratio, 2)} of ${r.baseline}`} |`,
+  ),
+].join('\n');
+console.log(`\n${header}\n\n${table}`);
+fs.mkdirSync(path.join(HERE, 'results'), { recursive: true });
+fs.writeFileSync(path.join(HERE, 'results/latest.json'), `${JSON.stringify({ header, rows }, null, 2)}\n`);
+const resultsFile = path.join(HERE, 'RESULTS.md');
+const previous = fs.existsSync(resultsFile)
+  ? fs.readFileSync(resultsFile, 'utf8')
+  : '# Benchmark results\n\n<!-- latest -->\n<!-- /latest -->\n';
+fs.writeFileSync(
+  resultsFile,
+  previous.replace(
+    /<!-- latest -->[\s\S]*<!-- \/latest -->/,
+    `<!-- latest -->\nLatest run: ${header}\n\n${table}\n<!-- /latest -->`,
+  ),
+);
 process.exit(0);

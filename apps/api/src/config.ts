@@ -1,5 +1,7 @@
 // The only reader of process.env. Every variable is declared here with its default, parsed and
 // checked once at start; a bad value stops the process with one clear message naming it.
+
+import os from 'node:os';
 import path from 'node:path';
 import { API_PREFIX, DEFAULT_LIMITS } from '@register/contracts';
 import { type Static, Type } from 'typebox';
@@ -51,7 +53,14 @@ export const EnvSchema = Type.Object({
   ),
 
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL; unset = embedded PGlite.' })),
-  DATABASE_POOL_SIZE: Int(10, 1, 200, 'Connections in the PostgreSQL pool.'),
+  DATABASE_POOL_SIZE: Int(10, 1, 200, 'Connections in the PostgreSQL pool of each worker.'),
+  WEB_CONCURRENCY: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      description: 'Worker processes (node:cluster); default: the cores in production, 1 otherwise.',
+    }),
+  ),
   DATABASE_CONNECT_TIMEOUT_MS: Int(
     1000,
     100,
@@ -188,6 +197,8 @@ type Env = Static<typeof EnvSchema>;
 
 export interface Config {
   env: Env['NODE_ENV'];
+  /** Worker processes serving the one port (WEB_CONCURRENCY); 1: this process serves. */
+  workers: number;
   host: string;
   port: number;
   prefix: string;
@@ -409,6 +420,13 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     problems.push('SMS_PER_MOBILE_PER_DAY (per client) cannot exceed SMS_MOBILE_CEILING_PER_DAY (all clients).');
   }
   const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
+  const workers = env.WEB_CONCURRENCY ?? (production ? os.availableParallelism() : 1);
+  // Their state lives in one process: a second worker would have its own users, sessions, limits.
+  if (workers > 1 && !env.DATABASE_URL)
+    problems.push(`WEB_CONCURRENCY=${workers} needs DATABASE_URL: the embedded database lives in one process.`);
+  if (workers > 1 && !(env.REDIS_URL || env.REDIS_CLUSTER_NODES || env.REDIS_SENTINELS)) {
+    problems.push(`WEB_CONCURRENCY=${workers} needs Redis: the in-process store lives in one process.`);
+  }
   const redisChoices = [env.REDIS_URL, env.REDIS_CLUSTER_NODES, env.REDIS_SENTINELS].filter(Boolean).length;
   if (redisChoices > 1) problems.push('Set only one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS.');
   const redisTopology: Extract<Config['redis'], { kind: 'redis' }>['topology'] | null = env.REDIS_URL
@@ -440,6 +458,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     port: env.PORT,
     prefix: env.API_PREFIX,
     logLevel: env.LOG_LEVEL,
+    workers,
     logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     trustProxy,
     database: env.DATABASE_URL

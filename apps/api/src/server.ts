@@ -1,6 +1,9 @@
 // Starts the API: parse config, build the app, listen, and shut down cleanly on a signal.
+
+import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
+import { runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { loadEnvFile } from './env-file.ts';
 
@@ -17,37 +20,59 @@ try {
   throw error;
 }
 
-let app: Awaited<ReturnType<typeof buildApp>>;
-try {
-  app = await buildApp(config);
-} catch (error) {
-  // A backend unreachable at start (Redis), a database that cannot be migrated, ...
-  console.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+// Several workers: this process only supervises them (cluster.ts); each worker runs what follows.
+if (config.workers > 1 && cluster.isPrimary) {
+  await runPrimary(config);
+} else {
+  await serve(config);
 }
-const backends = `database=${app.db.kind} store=${app.store.kind} sms=${config.sms.gateway}`;
-app.log.info(
-  app.db.kind === 'embedded' || app.store.kind === 'memory'
-    ? `backends: ${backends} (embedded defaults; set DATABASE_URL and REDIS_URL to use PostgreSQL and Redis)`
-    : `backends: ${backends}`,
-);
 
-// SIGTERM / SIGINT: stop accepting connections, answer what arrives meanwhile with a 503 envelope
-// (plugins/lifecycle.ts), let requests in flight finish, close the pool and Redis, exit 0. Past
-// SHUTDOWN_GRACE_MS, exit 1 anyway; a second signal exits at once. SIGTERM (an orchestrator's)
-// first drains for SHUTDOWN_DRAIN_MS: not ready, still serving; SIGINT (Ctrl-C) does not wait.
-closeWithGrace({ delay: config.shutdownDrainMs + config.shutdownGraceMs, logger: app.log }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'stopping after an uncaught error');
-  else if (!signal) app.log.error('stopping after an uncaught error or rejection that gave no reason');
-  else app.log.info({ signal }, 'shutting down');
-  if (signal === 'SIGTERM') await app.drain(config.shutdownDrainMs);
-  await app.close();
-});
+async function serve(config: ReturnType<typeof loadConfig>): Promise<void> {
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    app = await buildApp(config);
+  } catch (error) {
+    // A backend unreachable at start (Redis), a database that cannot be migrated, ...
+    console.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  const backends = `database=${app.db.kind} store=${app.store.kind} sms=${config.sms.gateway}`;
+  app.log.info(
+    app.db.kind === 'embedded' || app.store.kind === 'memory'
+      ? `backends: ${backends} (embedded defaults; set DATABASE_URL and REDIS_URL to use PostgreSQL and Redis)`
+      : `backends: ${backends}`,
+  );
 
-try {
-  const address = await app.listen({ host: config.host, port: config.port });
-  app.log.info(`API ready at ${address}${config.prefix}/`);
-} catch (error) {
-  app.log.fatal({ err: error }, 'cannot start');
-  process.exit(1);
+  // SIGTERM / SIGINT: stop accepting connections, answer what arrives meanwhile with a 503 envelope
+  // (plugins/lifecycle.ts), let requests in flight finish, close the pool and Redis, exit 0. Past
+  // SHUTDOWN_GRACE_MS, exit 1 anyway; a second signal exits at once. SIGTERM (an orchestrator's)
+  // first drains for SHUTDOWN_DRAIN_MS: not ready, still serving; SIGINT (Ctrl-C) does not wait.
+  // A cluster worker leaves Ctrl-C to its primary (the terminal sends SIGINT to the whole group):
+  // the primary asks it to stop over IPC, or passes SIGTERM on.
+  const worker = cluster.isWorker;
+  const shutdown = closeWithGrace(
+    { delay: config.shutdownDrainMs + config.shutdownGraceMs, logger: app.log, ...(worker ? { skip: ['SIGINT'] } : {}) },
+    async ({ signal, err, manual }) => {
+      if (err) app.log.error({ err }, 'stopping after an uncaught error');
+      else if (manual) app.log.info('shutting down: the primary asked');
+      else if (!signal) app.log.error('stopping after an uncaught error or rejection that gave no reason');
+      else app.log.info({ signal }, 'shutting down');
+      if (signal === 'SIGTERM') await app.drain(config.shutdownDrainMs);
+      await app.close();
+    },
+  );
+  if (worker) {
+    process.on('SIGINT', () => {});
+    process.on('message', (message) => {
+      if (message === 'shutdown') void shutdown.close();
+    });
+  }
+
+  try {
+    const address = await app.listen({ host: config.host, port: config.port });
+    app.log.info(`API ready at ${address}${config.prefix}/`);
+  } catch (error) {
+    app.log.fatal({ err: error }, 'cannot start');
+    process.exit(1);
+  }
 }

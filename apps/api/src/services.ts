@@ -22,7 +22,7 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
   const { config, store, clock, log, events } = app;
   const digest = createDigest(config.codeSecret);
   const passwords = createPasswordHasher(config.argon2);
-  const repository = createUsersRepository(app.db.prisma);
+  const repository = createUsersRepository(app.db);
   const usersRepository = seams.usersRepository ? seams.usersRepository(repository) : repository;
 
   const outbox: Outbox | null =

@@ -193,6 +193,19 @@ describe('loadConfig', () => {
   });
 });
 
+describe('WEB_CONCURRENCY', () => {
+  it('is 1 outside production, the cores in production, and more than 1 only on PostgreSQL and Redis', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ ...production, ...ccp, TRUST_PROXY: '1' }).workers).toBe(os.availableParallelism());
+    expect(() => loadConfig({ WEB_CONCURRENCY: '2' })).toThrow(
+      /WEB_CONCURRENCY=2 needs DATABASE_URL: the embedded database lives in one process[\s\S]*WEB_CONCURRENCY=2 needs Redis/,
+    );
+    expect(
+      loadConfig({ WEB_CONCURRENCY: '2', DATABASE_URL: production.DATABASE_URL, REDIS_URL: production.REDIS_URL }).workers,
+    ).toBe(2);
+  });
+});
+
 describe('.env', () => {
   it('.env.example, copied as it is, is the embedded default it says it is', () => {
     const example = parseEnv(fs.readFileSync(path.resolve(import.meta.dirname, '../../../.env.example'), 'utf8'));

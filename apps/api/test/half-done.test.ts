@@ -187,7 +187,7 @@ describe('registration', () => {
     // The deadline passes while the taken-name check runs; the service checks it before the
     // insert. Service-level, so the moment is exact rather than timed.
     const deadline = expiringDeadline();
-    const repository = createUsersRepository(app.db.prisma);
+    const repository = createUsersRepository(app.db);
     let inserts = 0;
     const users = createUsersService({
       users: {
@@ -217,7 +217,7 @@ describe('registration', () => {
   });
 
   it('once the row exists, a code deletion that never answers holds the answer up one store step at most', async () => {
-    const repository = createUsersRepository(app.db.prisma);
+    const repository = createUsersRepository(app.db);
     const users = createUsersService({
       users: repository,
       sms: { checkCode: async () => ({ key: 'k', digest: 'd' }), useCode: () => new Promise<boolean>(() => {}) },

@@ -1,6 +1,7 @@
 // The process around the app: a real `node src/server.ts` taking SIGTERM with requests in flight,
 // starting while its backends are down, and an overloaded event loop answering 503s.
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -105,6 +106,61 @@ describe('SIGTERM with requests in flight', () => {
       await proxy.close();
     }
   });
+});
+
+/** A process's children, from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  const text = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return text ? text.split(/\s+/).map(Number) : [];
+}
+
+describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
+  it('serves one port from two workers, replaces one that dies, and drains both on SIGTERM to the primary', async () => {
+    const db = new URL(inject('databaseUrl'));
+    const proxy = await startTcpProxy({ host: db.hostname, port: Number(db.port || 5432) });
+    db.host = `127.0.0.1:${proxy.port}`;
+    const server = await startServer({ WEB_CONCURRENCY: '2', DATABASE_URL: db.toString() });
+    running.push(server.child);
+    const primary = server.child.pid ?? 0;
+    try {
+      await vi.waitFor(() => expect(childrenOf(primary)).toHaveLength(2), { timeout: 20_000, interval: 100 });
+      const [first = 0] = childrenOf(primary);
+      // One worker dies: the other goes on serving, and the primary starts a replacement.
+      process.kill(first, 'SIGKILL');
+      // (A connection the dead worker held may fail: each ask has its own short timeout.)
+      const status = (route: string) =>
+        fetch(`${server.base}${route}`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.status,
+          () => 0,
+        );
+      await vi.waitFor(async () => expect(await status('/api/healthz')).toBe(200), { timeout: 10_000, interval: 100 });
+      await vi.waitFor(
+        async () => {
+          const now = childrenOf(primary);
+          expect(now).toHaveLength(2);
+          expect(now).not.toContain(first);
+          expect(await status('/api/readyz')).toBe(200);
+        },
+        { timeout: 20_000, interval: 200 },
+      );
+      // Requests in flight on both workers at SIGTERM all finish; then the primary exits 0.
+      await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${server.base}/api/username/warm_${i}/`)));
+      await proxy.setMode('slow', { delayMs: 150 });
+      const agents = Array.from({ length: 20 }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+      const inFlight = agents.map((agent, i) => get(`${server.base}/api/username/cluster_${i}/`, agent));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const workers = childrenOf(primary);
+      server.child.kill('SIGTERM');
+      const answers = await Promise.all(inFlight);
+      expect(answers.filter((a) => 'error' in a)).toEqual([]);
+      for (const answer of answers) expect(answer).toMatchObject({ status: 200 });
+      expect(await server.exited).toBe(0);
+      for (const pid of workers) expect(fs.existsSync(`/proc/${pid}`)).toBe(false);
+      for (const agent of agents) agent.destroy();
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });
 
 describe('draining on SIGTERM (SHUTDOWN_DRAIN_MS)', () => {

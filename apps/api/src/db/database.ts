@@ -1,22 +1,24 @@
 // The database the services use: PostgreSQL through a pg pool when DATABASE_URL is set, or an
 // embedded PGlite (migrated at start) so the service runs with no server at all.
 import fs from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Code } from '@register/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
-import { applyMigrations } from './migrate.ts';
 
 export type { PrismaClient };
 
 export interface Database {
   readonly kind: 'postgres' | 'embedded';
   readonly prisma: PrismaClient;
+  /**
+   * A read in plain SQL on the same connections, for the hottest queries (the availability
+   * checks): Prisma's query path costs several times the query itself there.
+   */
+  read<Row>(sql: string, values: unknown[]): Promise<Row[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export async function openDatabase(config: Config['database'], log: FastifyBaseL
     return {
       kind: 'postgres',
       prisma,
+      read: async <Row>(sql: string, values: unknown[]) => (await pool.query(sql, values)).rows as Row[],
       ping: async () => void (await prisma.$queryRaw`SELECT 1`),
       close: async () => {
         await prisma.$disconnect();
@@ -53,6 +56,13 @@ export async function openDatabase(config: Config['database'], log: FastifyBaseL
       },
     };
   }
+  // Loaded only here: PGlite and Prisma's schema engine are WebAssembly modules of tens of MB
+  // that a server on PostgreSQL never needs.
+  const [{ PGlite }, { PrismaPGlite }, { applyMigrations }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('pglite-prisma-adapter'),
+    import('./migrate.ts'),
+  ]);
   fs.mkdirSync(config.dir, { recursive: true });
   const pglite = new PGlite(config.dir);
   const applied = await applyMigrations(new PrismaPGlite(pglite));
@@ -61,6 +71,7 @@ export async function openDatabase(config: Config['database'], log: FastifyBaseL
   return {
     kind: 'embedded',
     prisma,
+    read: async <Row>(sql: string, values: unknown[]) => (await pglite.query<Row>(sql, values)).rows,
     ping: async () => void (await prisma.$queryRaw`SELECT 1`),
     close: async () => {
       await prisma.$disconnect();

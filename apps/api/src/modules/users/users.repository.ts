@@ -1,6 +1,6 @@
 // Every query on tb_user. A database failure becomes a fast 503 DBERR (dbCall); a unique
 // violation is reported as the field it concerns.
-import { dbCall, type PrismaClient, uniqueViolation } from '../../db/database.ts';
+import { type Database, dbCall, uniqueViolation } from '../../db/database.ts';
 
 export interface UserRecord {
   id: number;
@@ -23,10 +23,16 @@ export class DuplicateUserError extends Error {
 export const usernameKey = (username: string) => username.toLowerCase();
 const SELECT = { id: true, username: true, mobile: true, password: true, isActive: true } as const;
 
-export function createUsersRepository(prisma: PrismaClient) {
+/** The availability checks, in plain SQL on the pool (Database.read): each is one unique-index probe. */
+const COUNT_BY_USERNAME = 'SELECT count(*)::int AS n FROM tb_user WHERE username_key = $1';
+const COUNT_BY_MOBILE = 'SELECT count(*)::int AS n FROM tb_user WHERE mobile = $1';
+
+export function createUsersRepository(db: Pick<Database, 'prisma' | 'read'>) {
+  const { prisma } = db;
+  const count = async (sql: string, value: string) => (await db.read<{ n: number }>(sql, [value]))[0]?.n ?? 0;
   return {
-    countByUsername: (username: string) => dbCall(() => prisma.user.count({ where: { usernameKey: usernameKey(username) } })),
-    countByMobile: (mobile: string) => dbCall(() => prisma.user.count({ where: { mobile } })),
+    countByUsername: (username: string) => dbCall(() => count(COUNT_BY_USERNAME, usernameKey(username))),
+    countByMobile: (mobile: string) => dbCall(() => count(COUNT_BY_MOBILE, mobile)),
     findById: (id: number) => dbCall(() => prisma.user.findUnique({ where: { id }, select: SELECT })),
     findByUsername: (username: string) =>
       dbCall(() => prisma.user.findUnique({ where: { usernameKey: usernameKey(username) }, select: SELECT })),

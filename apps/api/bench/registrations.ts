@@ -1,0 +1,63 @@
+// Complete registrations per second from many clients, each a visitor with its own cookies:
+// captcha, SMS code (read from the dev outbox), register, again.
+const MOBILE_OFFSET = Math.floor(Math.random() * 1e8);
+
+export async function registrationsPerSecond(
+  base: string,
+  options: { clients: number; seconds: number; captcha: string },
+): Promise<{ perSecond: number; completed: number; failed: number; p50: number; p99: number }> {
+  let completed = 0;
+  let failed = 0;
+  let seq = 0;
+  const durations: number[] = [];
+  const until = Date.now() + options.seconds * 1000;
+  async function visitor(id: number) {
+    while (Date.now() < until) {
+      const jar = new Map<string, string>();
+      const call = async (route: string, body?: object) => {
+        const res = await fetch(`${base}${route}`, {
+          method: body ? 'POST' : 'GET',
+          headers: {
+            ...(body ? { 'content-type': 'application/json' } : {}),
+            ...(jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
+          },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        for (const cookie of res.headers.getSetCookie()) {
+          const [pair = ''] = cookie.split(';');
+          jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+        }
+        const type = res.headers.get('content-type') ?? '';
+        const json = type.includes('json') ? ((await res.json()) as { errno: string; data: { code?: string } | null }) : null;
+        if (!json) await res.arrayBuffer();
+        return { status: res.status, json };
+      };
+      const n = ++seq;
+      const started = performance.now();
+      const mobile = `1${5 + (id % 4)}${String((MOBILE_OFFSET + n) % 1e9).padStart(9, '0')}`;
+      const password = 'correct horse battery staple';
+      try {
+        await call('/image_code/');
+        const sent = await call('/sms_code/', { mobile, captcha: options.captcha });
+        if (sent.json?.errno !== '0') throw new Error(`sms ${sent.status}`);
+        const code = (await call(`/__dev/sms/${mobile}/`)).json?.data?.code ?? '';
+        const done = await call('/user/register/', {
+          username: `bench_${id}_${n}`,
+          password,
+          password_repeat: password,
+          mobile,
+          sms_code: code,
+        });
+        if (done.json?.errno !== '0') throw new Error(`register ${done.status}`);
+        completed++;
+        durations.push(performance.now() - started);
+      } catch {
+        failed++;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: options.clients }, (_, i) => visitor(i)));
+  durations.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] ?? 0);
+  return { perSecond: completed / options.seconds, completed, failed, p50: at(0.5), p99: at(0.99) };
+}

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../apps/api/src/config.ts';
+import { API_RUNTIME } from '../apps/api/src/runtime.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const envFile = path.join(root, '.env');
@@ -62,7 +63,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const spaOrigins = [...new Set([webHost === '0.0.0.0' ? 'localhost' : webHost, '127.0.0.1', 'localhost'])].map(
   (host) => `http://${host}:${webPort}`,
 );
-start(process.execPath, [...(dev ? ['--watch'] : []), 'src/server.ts'], path.join(root, 'apps/api'), {
+start(process.execPath, [...API_RUNTIME.execArgv, ...(dev ? ['--watch'] : []), 'src/server.ts'], path.join(root, 'apps/api'), {
+  ...API_RUNTIME.env,
   ...process.env,
   PORT: apiPort,
   ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? spaOrigins.join(','),

@@ -8,7 +8,9 @@
 //   BENCH_SECONDS=5     each measurement (after a 1 s warm-up)
 //   BENCH_USERS=100000  seeded users
 //   BENCH_WORKERS=1,2   WEB_CONCURRENCY values to measure the API with
-//   BENCH_ONLY=         a comma-separated subset: availability, images, logins, registrations
+//   BENCH_ONLY=         a comma-separated subset: availability, images, logins, registrations,
+//                       isolation (availability p99 under captcha load, with and without the
+//                       render threads; 1 worker)
 //                       (their baselines come along); unset: everything
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +19,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.ts';
 import { createPasswordHasher } from '../src/modules/users/passwords.ts';
+import { API_RUNTIME } from '../src/runtime.ts';
 import { processTree, sampleProcesses } from './processes.ts';
 import { registrationsPerSecond } from './registrations.ts';
 import { createBenchDatabase, SEED_PASSWORD, seedMobile, seedUsername } from './seed.ts';
@@ -33,6 +36,7 @@ const NEEDS: Record<string, string[]> = {
   images: ['render'],
   logins: ['argon2-verify'],
   registrations: ['argon2'],
+  isolation: [],
 };
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -87,7 +91,7 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** One autocannon measurement of `url`, with the processes of `pid` sampled for RSS and CPU. */
 async function measure(name: string, pid: number, workers: number | null, opts: autocannon.Options): Promise<Row> {
-  await autocannon({ connections: CONNECTIONS, duration: 1, ...opts }); // warm-up
+  await autocannon({ connections: CONNECTIONS, ...opts, duration: 1 }); // warm-up
   const sampler = sampleProcesses(() => processTree(pid));
   const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
   const usage = sampler.stop();
@@ -142,12 +146,14 @@ try {
   }
 
   // ---- the API, with 1 and 2 workers ----
-  for (const workers of WORKERS) {
+  const startApi = async (workers: number, extra: Record<string, string> = {}) => {
     const apiPort = String(++port);
-    console.log(`bench: the API, WEB_CONCURRENCY=${workers}`);
     const api = fork(path.resolve(HERE, '../src/server.ts'), {
+      execArgv: [...API_RUNTIME.execArgv],
       env: {
         ...process.env,
+        ...API_RUNTIME.env,
+        ...extra,
         NODE_ENV: 'test',
         WEB_CONCURRENCY: String(workers),
         DATABASE_URL: db.url,
@@ -172,7 +178,31 @@ try {
     children.push(api);
     const base = `http://127.0.0.1:${apiPort}`;
     await waitFor(`${base}/api/healthz`);
-    const pid = api.pid ?? 0;
+    return { api, base, pid: api.pid ?? 0 };
+  };
+
+  if (wanted('isolation')) {
+    // Image load beside availability checks: does drawing captchas delay the other routes?
+    for (const threads of ['0', String(os.availableParallelism())]) {
+      const { api, base, pid } = await startApi(1, { CAPTCHA_RENDER_THREADS: threads });
+      const label = threads === '0' ? 'captchas drawn on the event loop' : `captchas drawn in ${threads} threads`;
+      const images = autocannon({ connections: 25, duration: SECONDS + 1, url: `${base}/api/image_code/` });
+      await new Promise((r) => setTimeout(r, 1000));
+      const row = await measure(`GET /api/username/:u/ under captcha load (${label})`, pid, 1, {
+        url: `${base}/api/username/seed_42/`,
+        connections: 25,
+        duration: SECONDS - 1,
+      } as autocannon.Options);
+      const imageResult = await images;
+      row.name += `; ${fmt(imageResult.requests.average)} images/s meanwhile`;
+      await stop(api);
+    }
+  }
+
+  for (const workers of WORKERS) {
+    if (!['availability', 'images', 'logins', 'registrations'].some(wanted)) break;
+    console.log(`bench: the API, WEB_CONCURRENCY=${workers}`);
+    const { api, base, pid } = await startApi(workers);
     // Taken and free names mixed: every other request asks for a seeded user.
     let n = 0;
     if (wanted('availability')) {
@@ -233,7 +263,7 @@ try {
         ratio: flow.perSecond / (baseline.argon2?.rps ?? 1),
       };
       rows.push(registrations);
-      console.log(`  registrations: ${fmt(flow.perSecond, 1)}/s, ${flow.failed} failed`);
+      console.log(`  registrations: ${fmt(flow.perSecond, 1)}/s, ${flow.failed} failed ${JSON.stringify(flow.reasons)}`);
     }
     await stop(api);
   }

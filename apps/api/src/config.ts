@@ -119,6 +119,13 @@ export const EnvSchema = Type.Object({
   CODE_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HMAC key for stored SMS codes and captcha answers.' })),
   CAPTCHA_TTL_SECONDS: Int(300, 30, 3600, 'Lifetime of a captcha answer.'),
   CAPTCHA_FORMAT: Type.Union([Type.Literal('png'), Type.Literal('jpeg')], { default: 'png' }),
+  CAPTCHA_RENDER_THREADS: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 64,
+      description: 'Worker threads drawing captchas (0: on the event loop); default: the cores per worker process.',
+    }),
+  ),
   CAPTCHA_TEST_TEXT: Type.Optional(
     Type.String({ pattern: '^[A-Za-z0-9]{4}$', description: 'Fixed captcha answer, for tests only.' }),
   ),
@@ -247,7 +254,7 @@ export interface Config {
     captcha: RequestLimit;
     sms: RequestLimit;
   };
-  captcha: { ttlSeconds: number; format: 'png' | 'jpeg'; testText: string | undefined };
+  captcha: { ttlSeconds: number; format: 'png' | 'jpeg'; testText: string | undefined; renderThreads: number };
   sms: {
     gateway: 'outbox' | 'ccp';
     ttlSeconds: number;
@@ -506,7 +513,12 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       captcha: { max: env.CAPTCHA_LIMIT_MAX, windowMs: env.CAPTCHA_LIMIT_WINDOW_SECONDS * 1000 },
       sms: { max: env.SMS_LIMIT_MAX, windowMs: env.SMS_LIMIT_WINDOW_SECONDS * 1000 },
     },
-    captcha: { ttlSeconds: env.CAPTCHA_TTL_SECONDS, format: env.CAPTCHA_FORMAT, testText: env.CAPTCHA_TEST_TEXT },
+    captcha: {
+      ttlSeconds: env.CAPTCHA_TTL_SECONDS,
+      format: env.CAPTCHA_FORMAT,
+      testText: env.CAPTCHA_TEST_TEXT,
+      renderThreads: env.CAPTCHA_RENDER_THREADS ?? Math.max(1, Math.floor(os.availableParallelism() / workers)),
+    },
     sms: {
       gateway,
       ttlSeconds: env.SMS_CODE_TTL_SECONDS,

@@ -4,6 +4,7 @@ import { createDigest } from './lib/digest.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { createDeviceTokens } from './modules/auth/device-tokens.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
+import { createCaptchaRenderer } from './modules/captcha/captcha.pool.ts';
 import { createCaptchaService } from './modules/captcha/captcha.service.ts';
 import { createCcpGateway } from './modules/sms/ccp.gateway.ts';
 import { createOutboxGateway, type Outbox } from './modules/sms/outbox.gateway.ts';
@@ -29,7 +30,9 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
     config.sms.gateway === 'outbox' ? createOutboxGateway({ store, log, clock, logCodes: config.env !== 'production' }) : null;
   const gateway = outbox ?? createCcpGateway(config.sms.ccp, clock);
 
-  const captcha = createCaptchaService({ store, digest, config: config.captcha, events });
+  const renderer = createCaptchaRenderer(config.captcha.renderThreads);
+  app.addHook('onClose', () => renderer.close());
+  const captcha = createCaptchaService({ store, digest, config: config.captcha, events, render: renderer.render });
   const sms = createSmsService({
     store,
     digest,

@@ -1,13 +1,22 @@
 // The app shell and its routes. Which page a path shows depends on the session: a logged-in
 // visitor is sent from /login and /register to /, an anonymous one from / to /login.
 import { type Registered, USER_MESSAGES, type UserView } from '@register/contracts';
-import type { ReactNode } from 'react';
-import { HomePage } from './features/home/home-page';
-import { LoginPage } from './features/login/login-page';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { NotFoundPage } from './features/not-found/not-found-page';
 import { RegisterPage } from './features/register/register-page';
 import { Link, navigate, Redirect, usePathname } from './lib/router';
 import { SessionProvider, useSession } from './lib/session';
+
+// /register is where visitors arrive: it is in the first chunk. The login and home pages are
+// chunks of their own, fetched when first shown.
+const HomePage = lazy(() => import('./features/home/home-page').then((m) => ({ default: m.HomePage })));
+const LoginPage = lazy(() => import('./features/login/login-page').then((m) => ({ default: m.LoginPage })));
+
+const loading = (
+  <p className="loading" role="status">
+    Loading…
+  </p>
+);
 
 /** "/register/" and "/register" are the same page. */
 const normalise = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
@@ -16,13 +25,7 @@ function Routes(): ReactNode {
   const path = normalise(usePathname());
   const { session, signedIn, signedOut } = useSession();
 
-  if (session.status === 'loading') {
-    return (
-      <p className="loading" role="status">
-        Loading…
-      </p>
-    );
-  }
+  if (session.status === 'loading') return loading;
   const user = session.status === 'authenticated' ? session.user : null;
   const enter = (next: UserView) => {
     signedIn(next);
@@ -81,7 +84,9 @@ export function App() {
       </header>
       <main className="site-main">
         <SessionProblem />
-        <Routes />
+        <Suspense fallback={loading}>
+          <Routes />
+        </Suspense>
       </main>
     </SessionProvider>
   );

@@ -27,15 +27,17 @@ export function createCaptchaService(deps: {
   events: SecurityEvents;
   /** Where answers come from; CAPTCHA_TEST_TEXT, when set, wins. */
   generateText?: () => string;
+  /** Draws the image: the worker-thread pool (captcha.pool.ts), or on the event loop. */
+  render?: (text: string, format: 'png' | 'jpeg') => Promise<Buffer>;
 }): CaptchaService {
-  const { store, digest, config, events, generateText = randomCaptchaText } = deps;
+  const { store, digest, config, events, generateText = randomCaptchaText, render = renderCaptcha } = deps;
   const answerDigest = (sessionId: string, text: string) => digest('captcha', sessionId, text.toUpperCase());
   return {
     // Each image costs a render and a store entry: the route's per-client budget (CAPTCHA_LIMIT_MAX)
     // bounds what one address can make us do.
     async issue(sessionId) {
       const text = config.testText ?? generateText();
-      const image = await renderCaptcha(text, config.format);
+      const image = await render(text, config.format);
       await store.set(key(sessionId), answerDigest(sessionId, text), config.ttlSeconds * 1000);
       return { image, contentType: config.format === 'png' ? 'image/png' : 'image/jpeg' };
     },

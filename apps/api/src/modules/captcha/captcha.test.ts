@@ -5,6 +5,7 @@ import { eventsSpy } from '../../../test/helper.ts';
 import { STORE_CASES } from '../../../test/stores.ts';
 import { createDigest } from '../../lib/digest.ts';
 import type { KvStore } from '../../store/kv-store.ts';
+import { createCaptchaRenderer } from './captcha.pool.ts';
 import { CAPTCHA_ALPHABET, CAPTCHA_HEIGHT, CAPTCHA_WIDTH, randomCaptchaText, renderCaptcha } from './captcha.renderer.ts';
 import { createCaptchaService } from './captcha.service.ts';
 
@@ -20,6 +21,26 @@ async function inkRatio(image: Buffer): Promise<number> {
   for (let i = 0; i < data.length; i += 4) if ((data[i]! + data[i + 1]! + data[i + 2]!) / 3 < 110) dark++;
   return dark / (img.width * img.height);
 }
+
+describe('captcha renderer pool (worker threads)', () => {
+  it('draws real images off the event loop, and refuses (503) past its queue instead of growing without bound', async () => {
+    const pool = createCaptchaRenderer(1);
+    try {
+      const png = await pool.render('ACDE', 'png');
+      expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      expect(await inkRatio(png)).toBeGreaterThan(0.04);
+      expect((await pool.render('ACDE', 'jpeg')).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      // One thread, a queue of 64: a burst of 100 gets some images and clear 503s, nothing else.
+      const burst = await Promise.allSettled(Array.from({ length: 100 }, () => pool.render('HJKM', 'png')));
+      const refused = burst.filter((r) => r.status === 'rejected');
+      expect(refused.length).toBeGreaterThan(0);
+      expect(burst.length - refused.length).toBeGreaterThanOrEqual(64);
+      for (const r of refused) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: '4500', status: 503 });
+    } finally {
+      await pool.close();
+    }
+  });
+});
 
 describe('captcha renderer', () => {
   it('draws a PNG of the documented size with visible glyphs', async () => {
@@ -61,7 +82,7 @@ describe.each(STORE_CASES)('captcha service on the $name store', ({ open }) => {
     createCaptchaService({
       store,
       digest: createDigest('x'.repeat(32)),
-      config: { ttlSeconds: 300, format: 'png', testText: undefined },
+      config: { ttlSeconds: 300, format: 'png', testText: undefined, renderThreads: 0 },
       events,
       generateText: () => texts.shift() ?? 'XXXX',
     });

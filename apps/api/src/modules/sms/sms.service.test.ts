@@ -40,7 +40,12 @@ function build(store: KvStore, options: { clock?: () => number; gateway?: SmsGat
   const { clock = Date.now, gateway } = options;
   const digest = createDigest('k'.repeat(32));
   const events = eventsSpy();
-  const captcha = createCaptchaService({ store, digest, config: { ttlSeconds: 300, format: 'png', testText: 'ABCD' }, events });
+  const captcha = createCaptchaService({
+    store,
+    digest,
+    config: { ttlSeconds: 300, format: 'png', testText: 'ABCD', renderThreads: 0 },
+    events,
+  });
   const outbox = createOutboxGateway({ store, log, clock, logCodes: false });
   const sms = createSmsService({
     store,

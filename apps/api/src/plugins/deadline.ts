@@ -17,7 +17,8 @@ const WRAPPED = Symbol('deadline-aware handler');
 export default fp(
   async function deadline(app: FastifyInstance) {
     app.decorateRequest('deadline', null as unknown as RequestDeadline);
-    app.addHook('onRequest', async (request, reply) => {
+    // Callback hooks, not async ones: they run on every request, and a promise each is not free.
+    app.addHook('onRequest', (request, reply, done) => {
       request.deadline = startDeadline(app.config.deadlineMs, () => {
         // An answer already under way (onSend cancels the timer) or a client gone: nothing to do.
         if (reply.sent || reply.raw.headersSent) return;
@@ -25,10 +26,14 @@ export default fp(
       });
       // A client that left needs no answer: the timer goes with it.
       reply.raw.once('close', () => request.deadline.cancel());
+      done();
     });
     // The answer is being sent: the deadline has done its job. (Routes do their store writes,
     // session saves included, in the handler, so nothing slow runs from here on.)
-    app.addHook('onSend', async (request) => request.deadline?.cancel());
+    app.addHook('onSend', (request, _reply, payload, done) => {
+      request.deadline?.cancel();
+      done(null, payload);
+    });
 
     // A handler still running when the deadline answered finishes quietly: its late result (or
     // error) must not be sent a second time. It wrote nothing irrevocable after the deadline:

@@ -45,11 +45,11 @@ export default fp(
       sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
     });
     app.addHook('onClose', async () => clearInterval(sweeper));
-    app.addHook('onRequest', async (_request, reply) => {
+    app.addHook('onRequest', (_request, reply, done) => {
       if (draining) reply.header('connection', 'close');
-      if (!closing) return;
+      if (!closing) return done();
       reply.header('connection', 'close');
-      throw new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.shuttingDown, retryAfter: 1 });
+      done(new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.shuttingDown, retryAfter: 1 }));
     });
 
     const { maxEventLoopDelayMs, sampleIntervalMs } = app.config.pressure;

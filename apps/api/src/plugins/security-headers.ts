@@ -1,8 +1,10 @@
-// Security headers on every answer, by @fastify/helmet with today's strict values pinned
-// (helmet's defaults allow more: they are written for HTML pages, and this API serves JSON and
-// PNG only). Answers written outside Fastify's hooks (the HTTP parser's 400/431, URL errors)
-// get the very same headers from SECURITY_HEADERS, read off helmet itself with these options.
-import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+// Security headers on every answer: helmet's, with today's strict values pinned (helmet's
+// defaults allow more: they are written for HTML pages, and this API serves JSON and PNG only).
+// They are the same for every answer, so they are read off helmet itself once, at start
+// (SECURITY_HEADERS), and set in one step per request, by a hook here and, for answers written
+// outside Fastify's hooks (the HTTP parser's 400/431, URL errors), by those paths: running
+// helmet's middleware on every request recomputed them each time.
+import type { FastifyHelmetOptions } from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
@@ -36,9 +38,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 
 export default fp(
   async function securityHeaders(app: FastifyInstance) {
-    await app.register(fastifyHelmet, HELMET_OPTIONS);
-    app.addHook('onSend', async (_request, reply) => {
-      reply.headers(NO_STORE);
+    app.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(SECURITY_HEADERS);
+      done();
     });
   },
   { name: 'security-headers' },

@@ -9,6 +9,8 @@
 //                a script), the budget the API's availability checks spend
 //     render     the project's captcha renderer
 //     argon2     one argon2id hash (or, POST /verify, one verify) at the configured parameters
+//     register-work  what a registration cannot skip: zxcvbn's estimate of the password (on the
+//                event loop) and one argon2id hash
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -66,6 +68,18 @@ switch (kind) {
       errmsg: 'Success',
       data: (await hasher.verify(stored, 'correct horse battery')).ok,
     }));
+    break;
+  }
+  case 'register-work': {
+    const { passwordStrength } = await import('@register/contracts/password-strength');
+    const hasher = createPasswordHasher(config.argon2);
+    let n = 0;
+    app.post('/', async () => {
+      // The registrations' own password and a username of the same shape (bench/registrations.ts).
+      const password = 'correct horse battery staple';
+      const strength = passwordStrength(password, { username: `bench_0_${++n}`, mobile: '15000000001' });
+      return { errno: '0', errmsg: 'Success', data: { score: strength.score, hash: (await hasher.hash(password)).length } };
+    });
     break;
   }
   default:

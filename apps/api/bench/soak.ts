@@ -18,6 +18,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { applyMigrations, postgresMigrationAdapter } from '../src/db/migrate.ts';
+import { API_RUNTIME } from '../src/runtime.ts';
 import { startTcpProxy } from '../test/tcp-proxy.ts';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
@@ -48,8 +49,10 @@ db.host = `127.0.0.1:${pgProxy.port}`;
 redis.host = `127.0.0.1:${redisProxy.port}`;
 
 const api = fork(path.resolve(import.meta.dirname, '../src/server.ts'), {
+  execArgv: [...API_RUNTIME.execArgv],
   env: {
     ...process.env,
+    ...API_RUNTIME.env,
     NODE_ENV: 'test',
     DATABASE_URL: db.toString(),
     REDIS_URL: redis.toString(),

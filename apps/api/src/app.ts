@@ -108,6 +108,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       { name: 'config' },
     ),
   );
+  // First, so that every answer carries them, those of the hooks that refuse early included.
+  await app.register(securityHeaders);
   await app.register(deadline);
   await app.register(lifecycle);
   await app.register(redisPlugin);
@@ -115,7 +117,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(databasePlugin);
   await app.register(clientIdentity);
   await app.register(securityEvents);
-  await app.register(securityHeaders);
   await app.register(httpHardening);
   await app.register(rateLimit);
   // Unknown paths spend the default per-client budget too: guessing URLs is not free.

@@ -6,6 +6,7 @@ import { buildApp } from './app.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { loadEnvFile } from './env-file.ts';
+import { onPrimaryWord } from './primary-word.ts';
 
 loadEnvFile();
 
@@ -47,25 +48,34 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<void> {
   // (plugins/lifecycle.ts), let requests in flight finish, close the pool and Redis, exit 0. Past
   // SHUTDOWN_GRACE_MS, exit 1 anyway; a second signal exits at once. SIGTERM (an orchestrator's)
   // first drains for SHUTDOWN_DRAIN_MS: not ready, still serving; SIGINT (Ctrl-C) does not wait.
-  // A cluster worker leaves Ctrl-C to its primary (the terminal sends SIGINT to the whole group):
-  // the primary asks it to stop over IPC, or passes SIGTERM on.
+  // A cluster worker leaves signals to its primary (worker.ts) and stops when it says so: 'drain'
+  // as for SIGTERM, 'shutdown' as for Ctrl-C. Its word may come before the app is built.
   const worker = cluster.isWorker;
+  let drainOnClose = false;
   const shutdown = closeWithGrace(
-    { delay: config.shutdownDrainMs + config.shutdownGraceMs, logger: app.log, ...(worker ? { skip: ['SIGINT'] } : {}) },
+    {
+      delay: config.shutdownDrainMs + config.shutdownGraceMs,
+      logger: app.log,
+      ...(worker ? { skip: ['SIGINT', 'SIGTERM'] } : {}),
+    },
     async ({ signal, err, manual }) => {
       if (err) app.log.error({ err }, 'stopping after an uncaught error');
-      else if (manual) app.log.info('shutting down: the primary asked');
+      else if (manual) app.log.info({ drain: drainOnClose }, 'shutting down: the primary asked');
       else if (!signal) app.log.error('stopping after an uncaught error or rejection that gave no reason');
       else app.log.info({ signal }, 'shutting down');
-      if (signal === 'SIGTERM') await app.drain(config.shutdownDrainMs);
+      if (signal === 'SIGTERM' || drainOnClose) await app.drain(config.shutdownDrainMs);
       await app.close();
     },
   );
   if (worker) {
-    process.on('SIGINT', () => {});
-    process.on('message', (message) => {
-      if (message === 'shutdown') void shutdown.close();
+    let asked = false;
+    onPrimaryWord((word) => {
+      asked = true;
+      drainOnClose = word === 'drain' && app.server.listening;
+      void shutdown.close();
     });
+    // Asked to stop while starting: nothing is in flight, and it never starts listening.
+    if (asked) return;
   }
 
   try {

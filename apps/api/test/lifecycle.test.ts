@@ -21,8 +21,8 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts the API as production would, on this run's servers (env overrides test config). */
-async function startServer(env: Record<string, string>) {
-  const port = await freePort();
+async function startServer(env: Record<string, string>, options: { port?: number; detached?: boolean; ready?: boolean } = {}) {
+  const port = options.port ?? (await freePort());
   const config = testConfig();
   const child = spawn(process.execPath, ['src/server.ts'], {
     cwd: API_DIR,
@@ -38,23 +38,36 @@ async function startServer(env: Record<string, string>) {
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
+    // Its own process group, as a service manager starts it (signals can go to the whole group).
+    detached: options.detached ?? false,
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const base = `http://127.0.0.1:${port}`;
+  if (options.ready === false) return { child, base, port, exited };
   await vi.waitFor(async () => expect((await fetch(`${base}/api/healthz`)).status).toBe(200), { timeout: 20_000, interval: 100 });
   return { child, base, port, exited };
 }
 
 /** A GET on a given agent, resolving with the complete answer or the socket error. */
 function get(url: string, agent: http.Agent) {
-  return new Promise<{ status: number; body: string; connection?: string } | { error: string }>((resolve) => {
+  return new Promise<
+    { status: number; body: string; connection?: string; cacheControl?: string; csp?: string } | { error: string }
+  >((resolve) => {
     http
       .get(url, { agent }, (res) => {
         let body = '';
         res.on('data', (chunk) => {
           body += chunk;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            connection: res.headers.connection,
+            cacheControl: res.headers['cache-control'],
+            csp: String(res.headers['content-security-policy'] ?? ''),
+          }),
+        );
         res.on('error', (e) => resolve({ error: e.message }));
       })
       .on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
@@ -94,7 +107,8 @@ describe('SIGTERM with requests in flight', () => {
         expect(JSON.parse((answer as { body: string }).body)).toMatchObject({ errno: '0', data: { count: 0 } });
       }
       const lateAnswer = await late;
-      expect(lateAnswer).toMatchObject({ status: 503, connection: 'close' });
+      // Refused by an early hook, it still carries every security header and no-store.
+      expect(lateAnswer).toMatchObject({ status: 503, connection: 'close', cacheControl: 'no-store', csp: expect.any(String) });
       expect(JSON.parse((lateAnswer as { body: string }).body)).toEqual({
         errno: '4500',
         errmsg: 'The service is restarting, please retry.',
@@ -119,7 +133,7 @@ describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
     const db = new URL(inject('databaseUrl'));
     const proxy = await startTcpProxy({ host: db.hostname, port: Number(db.port || 5432) });
     db.host = `127.0.0.1:${proxy.port}`;
-    const server = await startServer({ WEB_CONCURRENCY: '2', DATABASE_URL: db.toString() });
+    const server = await startServer({ WEB_CONCURRENCY: '2', DATABASE_URL: db.toString() }, { detached: true });
     running.push(server.child);
     const primary = server.child.pid ?? 0;
     try {
@@ -150,7 +164,8 @@ describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
       const inFlight = agents.map((agent, i) => get(`${server.base}/api/username/cluster_${i}/`, agent));
       await new Promise((resolve) => setTimeout(resolve, 100));
       const workers = childrenOf(primary);
-      server.child.kill('SIGTERM');
+      // To the whole process group, as systemd's control-group kill does: each worker stops once.
+      process.kill(-primary, 'SIGTERM');
       const answers = await Promise.all(inFlight);
       expect(answers.filter((a) => 'error' in a)).toEqual([]);
       for (const answer of answers) expect(answer).toMatchObject({ status: 200 });
@@ -159,6 +174,21 @@ describe('WEB_CONCURRENCY=2 (node:cluster)', () => {
       for (const agent of agents) agent.destroy();
     } finally {
       await proxy.close();
+    }
+  }, 60_000);
+});
+
+describe('WEB_CONCURRENCY=2 when no worker can start', () => {
+  it('gives up with exit 1 instead of re-forking forever or exiting 0', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const server = await startServer({ WEB_CONCURRENCY: '2', SHUTDOWN_GRACE_MS: '1000' }, { port, ready: false });
+      running.push(server.child);
+      expect(await server.exited).toBe(1);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
     }
   }, 60_000);
 });

@@ -29,7 +29,7 @@ export function createCaptchaRenderer(threads: number): CaptchaRenderer {
         return Buffer.from(await pool.run({ text, format }));
       } catch (error) {
         if (pool.queueSize >= pool.options.maxQueue) {
-          throw new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.busy, cause: error });
+          throw new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.busy, retryAfter: 1, cause: error });
         }
         throw error;
       }

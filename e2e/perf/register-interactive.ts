@@ -2,17 +2,20 @@
 // Performance API: from navigation start until the username field accepts input and the captcha
 // image is decoded. Median of 5 cold loads (a fresh browser context each), on localhost, then
 // with 4x CPU slowdown and a 1.6 Mbps / 150 ms round-trip network (Chrome DevTools Protocol).
-// The SPA is the production build behind `vite preview`; the API runs on its embedded defaults.
-// A measurement, not a test: it prints the figures.
+// The SPA is the production build, served twice: by `vite preview` (uncompressed) and by a small
+// gzip-compressing server (static-server.ts, standing in for a production web server); the API
+// runs on its embedded defaults. A measurement, not a test: it prints the figures.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium } from '@playwright/test';
+import { startStaticServer } from './static-server.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const API_PORT = 3410;
 const WEB_PORT = 4410;
+const GZIP_PORT = 4411;
 const LOADS = 5;
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 
@@ -34,7 +37,7 @@ async function waitFor(url: string) {
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-async function interactiveMs(browser: Browser, throttled: boolean): Promise<number> {
+async function interactiveMs(browser: Browser, throttled: boolean, port = WEB_PORT): Promise<number> {
   const context = await browser.newContext();
   const page = await context.newPage();
   if (throttled) {
@@ -48,7 +51,7 @@ async function interactiveMs(browser: Browser, throttled: boolean): Promise<numb
       uploadThroughput: (750 * 1024) / 8,
     });
   }
-  await page.goto(`http://127.0.0.1:${WEB_PORT}/register`, { waitUntil: 'commit' });
+  await page.goto(`http://127.0.0.1:${port}/register`, { waitUntil: 'commit' });
   const ms = await page.evaluate(
     () =>
       new Promise<number>((resolve) => {
@@ -88,14 +91,23 @@ try {
   await waitFor(`http://127.0.0.1:${WEB_PORT}/register`);
   const browser = await chromium.launch(fs.existsSync(DEBIAN_CHROMIUM) ? { executablePath: DEBIAN_CHROMIUM } : {});
   try {
-    await interactiveMs(browser, false); // the servers' own warm-up
-    for (const throttled of [false, true]) {
-      const times: number[] = [];
-      for (let i = 0; i < LOADS; i++) times.push(await interactiveMs(browser, throttled));
-      const label = throttled ? '4x CPU slowdown, 1.6 Mbps, 150 ms RTT' : 'localhost';
-      console.log(
-        `/register interactive (${label}): median ${median(times).toFixed(0)} ms of ${times.map((t) => t.toFixed(0)).join(', ')}`,
-      );
+    const gzip = await startStaticServer(path.join(ROOT, 'apps/web/dist'), API_PORT, GZIP_PORT);
+    try {
+      for (const [server, port] of [
+        ['vite preview, uncompressed', WEB_PORT],
+        ['gzip', GZIP_PORT],
+      ] as const) {
+        await interactiveMs(browser, false, port); // the servers' own warm-up
+        for (const throttled of [false, true]) {
+          const times: number[] = [];
+          for (let i = 0; i < LOADS; i++) times.push(await interactiveMs(browser, throttled, port));
+          const label = `${server}, ${throttled ? '4x CPU slowdown, 1.6 Mbps, 150 ms RTT' : 'localhost'}`;
+          const all = times.map((t) => t.toFixed(0)).join(', ');
+          console.log(`/register interactive (${label}): median ${median(times).toFixed(0)} ms of ${all}`);
+        }
+      }
+    } finally {
+      gzip.close();
     }
   } finally {
     await browser.close();

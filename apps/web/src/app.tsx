@@ -25,7 +25,11 @@ function Routes(): ReactNode {
   const path = normalise(usePathname());
   const { session, signedIn, signedOut } = useSession();
 
-  if (session.status === 'loading') return loading;
+  // The register and login pages need no answer to show: a visitor sees them at once (one round
+  // trip sooner, the captcha image requested meanwhile), and is sent on if it turns out to be
+  // logged in. Only the home page waits for the session.
+  const waitsForSession = path !== '/register' && path !== '/login';
+  if (session.status === 'loading' && waitsForSession) return loading;
   const user = session.status === 'authenticated' ? session.user : null;
   const enter = (next: UserView) => {
     signedIn(next);

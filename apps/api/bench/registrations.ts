@@ -1,5 +1,7 @@
 // Complete registrations per second from many clients, each a visitor with its own cookies:
 // captcha, SMS code (read from the dev outbox), register, again.
+import { httpVisitor } from '../test/http-visitor.ts';
+
 const MOBILE_OFFSET = Math.floor(Math.random() * 1e8);
 /** Across calls too: the runs with 1 and 2 workers share one database, so mobiles must not repeat. */
 let seq = 0;
@@ -13,26 +15,16 @@ export async function registrationsPerSecond(
   const reasons: Record<string, number> = {};
   const durations: number[] = [];
   const until = Date.now() + options.seconds * 1000;
-  async function visitor(id: number) {
+  async function client(id: number) {
     while (Date.now() < until) {
-      const jar = new Map<string, string>();
+      const visitor = httpVisitor(base);
       const call = async (route: string, body?: object) => {
-        const res = await fetch(`${base}${route}`, {
-          method: body ? 'POST' : 'GET',
-          headers: {
-            ...(body ? { 'content-type': 'application/json' } : {}),
-            ...(jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-          },
-          body: body ? JSON.stringify(body) : undefined,
-        });
-        for (const cookie of res.headers.getSetCookie()) {
-          const [pair = ''] = cookie.split(';');
-          jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
-        }
-        const type = res.headers.get('content-type') ?? '';
-        const json = type.includes('json') ? ((await res.json()) as { errno: string; data: { code?: string } | null }) : null;
-        if (!json) await res.arrayBuffer();
-        return { status: res.status, json };
+        const answer = await visitor.request<{ errno: string; data: { code?: string } | null } | undefined>(
+          body ? 'POST' : 'GET',
+          route,
+          body,
+        );
+        return { status: answer.status, json: answer.body };
       };
       const n = ++seq;
       const started = performance.now();
@@ -60,7 +52,7 @@ export async function registrationsPerSecond(
       }
     }
   }
-  await Promise.all(Array.from({ length: options.clients }, (_, i) => visitor(i)));
+  await Promise.all(Array.from({ length: options.clients }, (_, i) => client(i)));
   durations.sort((a, b) => a - b);
   const at = (q: number) => Math.round(durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] ?? 0);
   return { perSecond: completed / options.seconds, completed, failed, p50: at(0.5), p99: at(0.99), reasons };

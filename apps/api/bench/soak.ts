@@ -19,6 +19,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { applyMigrations, postgresMigrationAdapter } from '../src/db/migrate.ts';
 import { API_RUNTIME } from '../src/runtime.ts';
+import { httpVisitor } from '../test/http-visitor.ts';
 import { startTcpProxy } from '../test/tcp-proxy.ts';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
@@ -108,30 +109,20 @@ async function userExists(username: string): Promise<boolean> {
 }
 
 /** One request, counted by its answer's errno (or "transport" when no answer came). */
-async function call(route: string, jar: Map<string, string>, body?: object) {
+async function call(route: string, visitor: ReturnType<typeof httpVisitor>, body?: object) {
   try {
-    const res = await fetch(`${base}${route}`, {
-      method: body ? 'POST' : 'GET',
-      headers: {
-        ...(body ? { 'content-type': 'application/json' } : {}),
-        ...(jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(10_000),
-    });
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair = ''] = cookie.split(';');
-      jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
-    }
+    const res = await visitor.request<{ errno: string; data: Record<string, unknown> | null } | undefined>(
+      body ? 'POST' : 'GET',
+      route,
+      body,
+    );
     if (res.status >= 500) serverErrors++;
-    if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) {
-      await res.arrayBuffer();
+    if (!res.body) {
       count(`${label(route)} ${res.status} (image)`);
       return { status: res.status, errno: '0', data: null };
     }
-    const envelope = (await res.json()) as { errno: string; data: Record<string, unknown> | null };
-    count(`${label(route)} ${envelope.errno}`);
-    return { status: res.status, errno: envelope.errno, data: envelope.data };
+    count(`${label(route)} ${res.body.errno}`);
+    return { status: res.status, errno: res.body.errno, data: res.body.data };
   } catch {
     transportErrors++;
     count(`${label(route)} (no answer)`);
@@ -142,7 +133,7 @@ async function call(route: string, jar: Map<string, string>, body?: object) {
 let seq = 0;
 async function client(id: number, until: number) {
   while (Date.now() < until) {
-    const jar = new Map<string, string>();
+    const jar = httpVisitor(base, { timeoutMs: 10_000 });
     const n = ++seq;
     const mobile = `1${3 + (id % 7)}${String((MOBILE_OFFSET + n) % 1e9).padStart(9, '0')}`;
     const username = `${RUN}_${n}`;

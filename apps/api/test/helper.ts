@@ -9,6 +9,7 @@ import { type BuildOptions, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import { type Deadline, slowError } from '../src/lib/deadline.ts';
 import type { EventInput, EventKind, SecurityEvents } from '../src/modules/security-events/events.service.ts';
+import { httpVisitor } from './http-visitor.ts';
 
 export const CAPTCHA = 'ABCD';
 export const PASSWORD = 'correct horse battery';
@@ -78,7 +79,7 @@ export class Visitor {
   }
 
   async request<T = unknown>(options: InjectOptions): Promise<Reply<T>> {
-    if (this.http) return this.overHttp<T>(options);
+    if (this.http !== undefined) return this.overHttp<T>(options);
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const raw = await this.app.inject({
       remoteAddress: this.ip,
@@ -95,32 +96,10 @@ export class Visitor {
   }
 
   private async overHttp<T>(options: InjectOptions): Promise<Reply<T>> {
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(`${this.http}${options.url}`, {
-      method: options.method ?? 'GET',
-      headers: {
-        ...(cookie ? { cookie } : {}),
-        ...(options.payload ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(options.payload ? { body: JSON.stringify(options.payload) } : {}),
-    });
-    for (const header of res.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = header.split(';').map((part) => part.trim());
-      const name = pair.slice(0, pair.indexOf('='));
-      const value = pair.slice(pair.indexOf('=') + 1);
-      const expires = attributes.find((a) => a.toLowerCase().startsWith('expires='));
-      const expired = value === '' || (expires && new Date(expires.slice(8)).getTime() <= Date.now());
-      if (expired) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    const text = await res.text();
-    const isJson = String(res.headers.get('content-type') ?? '').startsWith('application/json');
-    return {
-      status: res.status,
-      body: isJson ? JSON.parse(text) : (undefined as never),
-      headers: Object.fromEntries(res.headers),
-      raw: undefined as never,
-    };
+    const remote = httpVisitor(this.http, { cookies: this.cookies });
+    const payload = options.payload as object | undefined;
+    const answer = await remote.request<Reply<T>['body']>(options.method ?? 'GET', String(options.url ?? '/'), payload);
+    return { status: answer.status, body: answer.body, headers: Object.fromEntries(answer.headers), raw: undefined as never };
   }
   get<T = unknown>(url: string) {
     return this.request<T>({ method: 'GET', url });

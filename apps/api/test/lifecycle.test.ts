@@ -7,18 +7,11 @@ import net from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { freePort } from './free-port.ts';
 import { buildTestApp, testConfig, Visitor } from './helper.ts';
 import { startTcpProxy } from './tcp-proxy.ts';
 
 const API_DIR = path.resolve(import.meta.dirname, '..');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts the API as production would, on this run's servers (env overrides test config). */
 async function startServer(env: Record<string, string>, options: { port?: number; detached?: boolean; ready?: boolean } = {}) {

@@ -2,21 +2,14 @@
 // instance needs lives in the other's memory. A visitor's requests alternate between them, and
 // the cooldown and the one-user-per-username rule hold across both under concurrent requests.
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { freePort } from './free-port.ts';
 import { PASSWORD, randomMobile, randomUsername, testConfig } from './helper.ts';
+import { httpVisitor } from './http-visitor.ts';
 
 const API_DIR = path.resolve(import.meta.dirname, '..');
 const instances: { base: string; child: ChildProcess }[] = [];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   const shared = {
@@ -58,26 +51,10 @@ afterAll(async () => {
 
 /** A browser: one cookie jar, whichever instance answers. */
 function browser() {
-  const jar = new Map<string, string>();
-  return async (instance: number, route: string, body?: object) => {
-    const res = await fetch(`${instances[instance]?.base}${route}`, {
-      method: body ? 'POST' : 'GET',
-      headers: {
-        ...(body ? { 'content-type': 'application/json' } : {}),
-        ...(jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair = ''] = cookie.split(';');
-      const at = pair.indexOf('=');
-      jar.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    const type = res.headers.get('content-type') ?? '';
+  const remote = httpVisitor();
+  return (instance: number, route: string, body?: object) =>
     // biome-ignore lint/suspicious/noExplicitAny: envelopes of several routes, read by the tests
-    const envelope: any = type.startsWith('application/json') ? await res.json() : null;
-    return { status: res.status, body: envelope };
-  };
+    remote.request<any>(body ? 'POST' : 'GET', `${instances[instance]?.base}${route}`, body);
 }
 const codeOf = async (mobile: string) => {
   const envelope = (await (await fetch(`${instances[1]?.base}/__dev/sms/${mobile}/`)).json()) as { data: { code: string } };

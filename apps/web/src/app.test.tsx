@@ -1,4 +1,5 @@
 import { act, screen } from '@testing-library/react';
+import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { db, MOCK_SEED_USERS } from './mocks/db';
 import { server } from './mocks/server';
@@ -26,6 +27,22 @@ describe('routing and the session', () => {
     } finally {
       server.events.removeListener('response:mocked', record);
     }
+  });
+
+  it('shows /register before the session answers, so a slow answer delays nothing', async () => {
+    let answer: () => void = () => {};
+    server.use(
+      http.get('/api/user/session/', async () => {
+        await new Promise<void>((resolve) => {
+          answer = resolve;
+        });
+        return HttpResponse.json({ errno: '0', errmsg: 'Success', data: null });
+      }),
+    );
+    renderApp('/register');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Create your account' })).toBeInTheDocument();
+    expect(await screen.findByLabelText('Username')).toBeEnabled();
+    answer();
   });
 
   it.each(['/register', '/login'])('sends a logged-in visitor from %s to /', async (path) => {

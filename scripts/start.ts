@@ -1,5 +1,6 @@
 // `pnpm start` / `pnpm dev`: the API and the SPA together, one command, one Ctrl-C.
-//   pnpm start   API + the built SPA (vite preview), as a visitor would use them
+//   pnpm start   API + the built SPA, as a visitor would use them: served by the production web
+//                server (nginx, deploy/nginx/) when this machine has it, else by vite preview
 //   pnpm dev     API with --watch + Vite's dev server with hot reload
 // PORT (API, default 3000), WEB_PORT (default 5173) and WEB_HOST (default 127.0.0.1) pick the
 // addresses; everything else (DATABASE_URL, REDIS_URL, ...) goes to the API as documented.
@@ -9,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../apps/api/src/config.ts';
 import { API_RUNTIME } from '../apps/api/src/runtime.ts';
+import { findNginx, NGINX_INSTALL_HINT, nginxArgs, writeNginxConfig } from '../deploy/nginx/nginx-config.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const envFile = path.join(root, '.env');
@@ -17,14 +19,17 @@ const dev = process.argv.includes('--dev');
 const apiPort = process.env.PORT ?? '3000';
 const webPort = process.env.WEB_PORT ?? '5173';
 const webHost = process.env.WEB_HOST ?? '127.0.0.1';
+// The SPA's server (nginx or Vite) is the one proxy in front of the API: the API takes the
+// client's address from the X-Forwarded-For it writes, one hop.
+const trustProxy = process.env.TRUST_PROXY ?? '1';
 
 // The SPA's server proxies /api to the API: whatever address it listens on, the API faces too.
 // So the API's configuration must hold for that address (off loopback: real secrets, no SMS
 // outbox, no fixed captcha), checked by the API's own rules before anything starts.
 let config: ReturnType<typeof loadConfig>;
 try {
-  loadConfig({ ...process.env, HOST: webHost });
-  config = loadConfig({ ...process.env, PORT: apiPort });
+  loadConfig({ ...process.env, TRUST_PROXY: trustProxy, HOST: webHost });
+  config = loadConfig({ ...process.env, TRUST_PROXY: trustProxy, PORT: apiPort });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(
@@ -45,10 +50,10 @@ function stopAll(code: number): void {
   setTimeout(() => process.exit(code), 2000).unref();
 }
 
-function start(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
+function start(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, name = args[0] ?? command): ChildProcess {
   const child = spawn(command, args, { cwd, env, stdio: 'inherit' });
   child.on('exit', (code) => {
-    if (!stopping) console.error(`${path.basename(args[0] ?? command)} exited (${code}); stopping.`);
+    if (!stopping) console.error(`${path.basename(name)} exited (${code}); stopping.`);
     stopAll(code ?? 1);
   });
   children.push(child);
@@ -68,6 +73,7 @@ start(process.execPath, [...API_RUNTIME.execArgv, ...(dev ? ['--watch'] : []), '
   ...process.env,
   PORT: apiPort,
   ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? spaOrigins.join(','),
+  TRUST_PROXY: trustProxy,
 });
 
 // The SPA proxies /api to the API; start it once the API answers.
@@ -86,11 +92,29 @@ while (!stopping) {
 }
 
 if (stopping) process.exit(process.exitCode ?? 1);
-const vite = path.join(root, 'apps/web/node_modules/.bin/vite');
-start(vite, [dev ? 'dev' : 'preview', '--port', webPort, '--strictPort', '--host', webHost], path.join(root, 'apps/web'), {
-  ...process.env,
-  API_URL: apiUrl,
-});
+// The built SPA behind the production web server: nginx (precompressed brotli and gzip, cache
+// lifetimes, the page's security headers, /api proxied) where it is installed, else vite preview.
+const nginx = dev ? null : findNginx();
+let webServer = dev ? 'Vite dev server' : 'vite preview (gzip only, no cache lifetimes or page security headers)';
+if (nginx) {
+  const prefix = path.join(root, '.data/nginx');
+  const conf = writeNginxConfig({
+    listen: `${webHost.includes(':') ? `[${webHost}]` : webHost}:${webPort}`,
+    root: path.join(root, 'apps/web/dist'),
+    apiUpstream: `${apiHost}:${apiPort}`,
+    prefix,
+    errorLog: 'stderr',
+  });
+  start(nginx, nginxArgs(conf, prefix), root, process.env, 'nginx');
+  webServer = `nginx, brotli + gzip (${path.relative(root, prefix)}/nginx.conf)`;
+} else {
+  if (!dev) console.log(`nginx is not installed: serving the SPA with vite preview instead (for nginx: ${NGINX_INSTALL_HINT}).`);
+  const vite = path.join(root, 'apps/web/node_modules/.bin/vite');
+  start(vite, [dev ? 'dev' : 'preview', '--port', webPort, '--strictPort', '--host', webHost], path.join(root, 'apps/web'), {
+    ...process.env,
+    API_URL: apiUrl,
+  });
+}
 const shown = webHost === '0.0.0.0' ? 'localhost' : webHost;
 const web = `http://${shown}:${webPort}`;
 const production = config.env === 'production';
@@ -101,6 +125,7 @@ const lines = [
   '  Registration service ready',
   `    the form      ${web}/register`,
   `    the API       ${apiUrl}/api/  (its route table; /api/health/ for the backends)`,
+  `    web server    ${webServer}`,
 ];
 if (!production) {
   lines.push(

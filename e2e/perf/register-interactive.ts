@@ -2,14 +2,18 @@
 // Performance API: from navigation start until the username field accepts input and the captcha
 // image is decoded. Median of 5 cold loads (a fresh browser context each), on localhost, then
 // with 4x CPU slowdown and a 1.6 Mbps / 150 ms round-trip network (Chrome DevTools Protocol).
-// The SPA is the production build, served twice: by `vite preview` (uncompressed) and by a small
-// gzip-compressing server (static-server.ts, standing in for a production web server); the API
-// runs on its embedded defaults. A measurement, not a test: it prints the figures.
+// The SPA is the production build, served twice: by `vite preview` (Vite 8 gzips on the fly) and by the
+// production web server, nginx with deploy/nginx/'s config (the build's precompressed brotli and
+// gzip), where this machine has it; elsewhere by a small gzip-compressing server
+// (static-server.ts) standing in for it, the two taking turns load by load. The API runs on its
+// embedded defaults. A measurement, not a test: it prints the figures, and the JavaScript each
+// server puts on the wire.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium } from '@playwright/test';
+import { findNginx, NGINX_INSTALL_HINT, startNginx, tempPrefix } from '../../deploy/nginx/nginx-config.ts';
 import { startStaticServer } from './static-server.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -37,7 +41,13 @@ async function waitFor(url: string) {
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-async function interactiveMs(browser: Browser, throttled: boolean, port = WEB_PORT): Promise<number> {
+interface Load {
+  ms: number;
+  /** Bytes of JavaScript transferred (headers included), from the Resource Timing entries. */
+  scriptBytes: number;
+}
+
+async function interactiveMs(browser: Browser, throttled: boolean, port = WEB_PORT): Promise<Load> {
   const context = await browser.newContext();
   const page = await context.newPage();
   if (throttled) {
@@ -64,8 +74,14 @@ async function interactiveMs(browser: Browser, throttled: boolean, port = WEB_PO
         check();
       }),
   );
+  const scriptBytes = await page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .filter((entry) => entry.name.endsWith('.js'))
+      .reduce((sum, entry) => sum + (entry as PerformanceResourceTiming).transferSize, 0),
+  );
   await context.close();
-  return ms;
+  return { ms, scriptBytes };
 }
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-web-'));
@@ -91,23 +107,47 @@ try {
   await waitFor(`http://127.0.0.1:${WEB_PORT}/register`);
   const browser = await chromium.launch(fs.existsSync(DEBIAN_CHROMIUM) ? { executablePath: DEBIAN_CHROMIUM } : {});
   try {
-    const gzip = await startStaticServer(path.join(ROOT, 'apps/web/dist'), API_PORT, GZIP_PORT);
+    const dist = path.join(ROOT, 'apps/web/dist');
+    const nginxBinary = findNginx();
+    const prefix = tempPrefix('bench-web-nginx');
+    let compressed: { name: string; close(): Promise<void> | void };
+    if (nginxBinary) {
+      const nginx = await startNginx(
+        { listen: `127.0.0.1:${GZIP_PORT}`, root: dist, apiUpstream: `127.0.0.1:${API_PORT}`, prefix },
+        { binary: nginxBinary },
+      );
+      compressed = { name: 'nginx (deploy/nginx/, precompressed brotli + gzip)', close: () => nginx.stop() };
+    } else {
+      console.log(`nginx is not installed (${NGINX_INSTALL_HINT}): measuring a small gzip server instead.`);
+      const gzip = await startStaticServer(dist, API_PORT, GZIP_PORT);
+      compressed = { name: 'gzip (static-server.ts)', close: () => void gzip.close() };
+    }
     try {
-      for (const [server, port] of [
-        ['vite preview, uncompressed', WEB_PORT],
-        ['gzip', GZIP_PORT],
-      ] as const) {
-        await interactiveMs(browser, false, port); // the servers' own warm-up
-        for (const throttled of [false, true]) {
-          const times: number[] = [];
-          for (let i = 0; i < LOADS; i++) times.push(await interactiveMs(browser, throttled, port));
+      const servers = [
+        ['vite preview, gzip on the fly', WEB_PORT],
+        [compressed.name, GZIP_PORT],
+      ] as const;
+      for (const [, port] of servers) await interactiveMs(browser, false, port); // the servers' own warm-up
+      for (const throttled of [false, true]) {
+        // The servers take turns, load by load, so a machine getting busier or quieter meanwhile
+        // weighs on both alike.
+        const loads: Load[][] = servers.map(() => []);
+        for (let i = 0; i < LOADS; i++) {
+          for (const [index, [, port]] of servers.entries()) loads[index]?.push(await interactiveMs(browser, throttled, port));
+        }
+        for (const [index, [server]] of servers.entries()) {
+          const times = (loads[index] ?? []).map((load) => load.ms);
           const label = `${server}, ${throttled ? '4x CPU slowdown, 1.6 Mbps, 150 ms RTT' : 'localhost'}`;
           const all = times.map((t) => t.toFixed(0)).join(', ');
-          console.log(`/register interactive (${label}): median ${median(times).toFixed(0)} ms of ${all}`);
+          const kB = (median((loads[index] ?? []).map((load) => load.scriptBytes)) / 1000).toFixed(1);
+          console.log(
+            `/register interactive (${label}): median ${median(times).toFixed(0)} ms of ${all}; JS on the wire ${kB} kB`,
+          );
         }
       }
     } finally {
-      gzip.close();
+      await compressed.close();
+      fs.rmSync(prefix, { recursive: true, force: true });
     }
   } finally {
     await browser.close();

@@ -11,6 +11,7 @@
 //     argon2     one argon2id hash (or, POST /verify, one verify) at the configured parameters
 //     register-work  what a registration cannot skip: zxcvbn's estimate of the password (on the
 //                event loop) and one argon2id hash
+import { en } from '@register/contracts';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -77,7 +78,7 @@ switch (kind) {
     app.post('/', async () => {
       // The registrations' own password and a username of the same shape (bench/registrations.ts).
       const password = 'correct horse battery staple';
-      const strength = passwordStrength(password, { username: `bench_0_${++n}`, mobile: '15000000001' });
+      const strength = passwordStrength(password, { username: `bench_0_${++n}`, mobile: '15000000001' }, en);
       return { errno: '0', errmsg: 'Success', data: { score: strength.score, hash: (await hasher.hash(password)).length } };
     });
     break;

@@ -3,7 +3,7 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import { API_PREFIX, DEFAULT_LIMITS } from '@register/contracts';
+import { API_PREFIX, DEFAULT_LIMITS, type Locale } from '@register/contracts';
 import { type Static, Type } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -45,10 +45,29 @@ export const EnvSchema = Type.Object({
       description: 'pretty (pino-pretty, the default in development) or json (one object per line, the default otherwise).',
     }),
   ),
+  DEFAULT_LOCALE: Type.Union([Type.Literal('en'), Type.Literal('zh-CN')], {
+    default: 'en',
+    description: 'Language of every errmsg and field message when Accept-Language names none of en, zh-CN.',
+  }),
   TRUST_PROXY: Type.Optional(
     Type.String({
       pattern: '^(true|false|\\d+|[0-9A-Fa-f.:/]+(,\\s*[0-9A-Fa-f.:/]+)*)$',
       description: 'Proxies whose X-Forwarded-* to trust: a hop count or a list of addresses/CIDRs.',
+    }),
+  ),
+
+  REQUEST_ID_HEADER: Type.String({
+    default: 'x-request-id',
+    pattern: '^[a-z0-9-]{1,64}$',
+    description: 'Header carrying the request id in every answer (and, behind TRUST_PROXY, read from the proxy).',
+  }),
+  API_DOCS_ENABLED: Type.Optional(Bool('The API reference UI at /api/docs; default true outside production.')),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 32,
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        'Bearer token /api/metrics requires (32+ printable characters); without it, metrics answer only outside production on loopback.',
     }),
   ),
 
@@ -106,7 +125,12 @@ export const EnvSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY_MS: Int(1000, 10, 60_000, 'Past this event-loop delay the API answers 503 instead of queueing more work.'),
   PRESSURE_SAMPLE_INTERVAL_MS: Int(1000, 10, 60_000, 'How often the event-loop delay is sampled.'),
 
-  SESSION_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'Signs session cookies (32+ chars).' })),
+  SESSION_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'Signs session cookies (32+ chars); a comma-separated list to rotate: signs with the first, accepts all.',
+    }),
+  ),
   SESSION_TTL_SECONDS: Int(1_209_600, 60, 31_536_000, 'Session lifetime (default 14 days, as Django).'),
   SESSION_COOKIE_NAME: Type.String({ default: 'sid', pattern: '^[A-Za-z0-9_.-]+$' }),
   COOKIE_SECURE: Type.Optional(Bool('Secure cookies; default true in production.')),
@@ -116,7 +140,13 @@ export const EnvSchema = Type.Object({
   BODY_LIMIT_BYTES: Int(16_384, 1024, 1_048_576, 'Largest accepted request body.'),
   HEALTH_CACHE_MS: Int(1000, 0, 60_000, 'How long /health/ reuses its last backend check (0: every call checks).'),
 
-  CODE_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'HMAC key for stored SMS codes and captcha answers.' })),
+  CODE_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'HMAC key for stored SMS codes, captcha answers, device cookies and event-log pseudonyms; a comma-separated list to rotate.',
+    }),
+  ),
   CAPTCHA_TTL_SECONDS: Int(300, 30, 3600, 'Lifetime of a captcha answer.'),
   CAPTCHA_FORMAT: Type.Union([Type.Literal('png'), Type.Literal('jpeg')], { default: 'png' }),
   CAPTCHA_RENDER_THREADS: Type.Optional(
@@ -199,6 +229,10 @@ export const EnvSchema = Type.Object({
   ARGON2_MEMORY_KIB: Int(19_456, 19_456, 4_194_304, 'argon2id memory cost (OWASP minimum 19456).'),
   ARGON2_TIME_COST: Int(2, 2, 20, 'argon2id iterations.'),
   ARGON2_PARALLELISM: Int(1, 1, 16, 'argon2id lanes.'),
+
+  SUPERUSER_PASSWORD: Type.Optional(
+    Type.String({ description: 'The password of `pnpm cli createsuperuser --noinput` (as DJANGO_SUPERUSER_PASSWORD).' }),
+  ),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -214,6 +248,14 @@ export interface Config {
   logFormat: 'pretty' | 'json';
   /** Fastify's trustProxy: false, true (any proxy), a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string;
+  /** The request id's header; an incoming one is used only behind a trusted proxy (plugins/request-id.ts). */
+  requestId: { header: string; trustIncoming: boolean };
+  /** The API reference UI (/api/docs); the OpenAPI document (/api/openapi.json) is always served. */
+  docs: { enabled: boolean };
+  /** /api/metrics: answered only when enabled, and then only with the bearer token when one is set. */
+  metrics: { enabled: boolean; token: string | undefined };
+  /** The catalog answering a request whose Accept-Language names none of ours. */
+  defaultLocale: Locale;
   database:
     | {
         kind: 'postgres';
@@ -242,11 +284,13 @@ export interface Config {
   shutdownGraceMs: number;
   shutdownDrainMs: number;
   pressure: { maxEventLoopDelayMs: number; sampleIntervalMs: number };
-  session: { secret: string; ttlSeconds: number; anonymousTtlSeconds: number; cookieName: string; secure: boolean };
+  /** `secret`: newest first; the first signs, every one is accepted (rotation). */
+  session: { secret: string[]; ttlSeconds: number; anonymousTtlSeconds: number; cookieName: string; secure: boolean };
   allowedOrigins: string[];
   bodyLimit: number;
   healthCacheMs: number;
-  codeSecret: string;
+  /** Newest first: the first keys new HMACs, every one is checked (rotation, lib/digest.ts). */
+  codeSecret: string[];
   limits: {
     ipv6Prefix: number;
     global: RequestLimit;
@@ -279,6 +323,8 @@ export interface Config {
   };
   events: { retentionDays: number; flushMs: number; bufferMax: number; writeTimeoutMs: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** The operators' commands (pnpm cli). */
+  admin: { superuserPassword: string | undefined };
 }
 
 export interface HostPort {
@@ -383,13 +429,20 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   // secrets, the SMS outbox and its /api/__dev/ routes, a fixed captcha) exist only while the
   // API listens on loopback, where nobody else can reach them.
   const loopback = LOOPBACK.has(env.HOST);
-  const secret = (name: 'SESSION_SECRET' | 'CODE_SECRET', dev: string) => {
+  // A list rotates a secret: the newest first, the ones it replaces after it while anything
+  // they signed may still come back (sessions; codes for a code lifetime).
+  const secret = (name: 'SESSION_SECRET' | 'CODE_SECRET', dev: string): string[] => {
     const value = env[name];
-    if (value) return value;
+    if (value) {
+      const list = value.split(',').map((s) => s.trim());
+      if (list.some((s) => s.length < 32)) problems.push(`${name}: every secret in the list must be 32+ characters.`);
+      if (new Set(list).size !== list.length) problems.push(`${name}: the list names a secret twice.`);
+      return list;
+    }
     if (production) problems.push(`${name} is required in production (32+ random characters).`);
     else if (!loopback)
       problems.push(`${name} is required when HOST (${env.HOST}) is not loopback: the development one is public.`);
-    return dev;
+    return [dev];
   };
   const gateway = env.SMS_GATEWAY ?? (production ? 'ccp' : 'outbox');
   if (production && gateway === 'outbox') {
@@ -427,6 +480,9 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     problems.push('SMS_PER_MOBILE_PER_DAY (per client) cannot exceed SMS_MOBILE_CEILING_PER_DAY (all clients).');
   }
   const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
+  // Metrics tell traffic, errors and budgets: with no token they are served only where nobody
+  // else can reach them (outside production, on loopback), like the other development relaxations.
+  const metricsEnabled = env.METRICS_TOKEN !== undefined || (!production && loopback);
   const workers = env.WEB_CONCURRENCY ?? (production ? os.availableParallelism() : 1);
   // Their state lives in one process: a second worker would have its own users, sessions, limits.
   if (workers > 1 && !env.DATABASE_URL)
@@ -468,6 +524,10 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     workers,
     logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     trustProxy,
+    requestId: { header: env.REQUEST_ID_HEADER, trustIncoming: trustProxy !== false },
+    docs: { enabled: env.API_DOCS_ENABLED ? env.API_DOCS_ENABLED === 'true' : !production },
+    metrics: { enabled: metricsEnabled, token: env.METRICS_TOKEN },
+    defaultLocale: env.DEFAULT_LOCALE,
     database: env.DATABASE_URL
       ? {
           kind: 'postgres',
@@ -555,6 +615,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       writeTimeoutMs: env.SECURITY_EVENT_WRITE_TIMEOUT_MS,
     },
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
+    admin: { superuserPassword: env.SUPERUSER_PASSWORD },
   };
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return config;

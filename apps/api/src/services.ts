@@ -43,6 +43,7 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
     clock,
     config: config.sms,
     log,
+    metrics: app.metrics.sms,
   });
   const users = createUsersService({ users: usersRepository, sms, passwords, events, log, storeStepMs: config.storeStepMs });
   const throttle = createLoginThrottle({ store, clock, config: config.login });

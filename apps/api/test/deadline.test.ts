@@ -2,7 +2,7 @@
 // request stream once its body is read: app.inject() does not), and the one exception to it:
 // a request that has begun an irrevocable step (an SMS handed to the gateway, the user row's
 // insert) answers what really happened, even past the deadline.
-import { USER_MESSAGES } from '@register/contracts';
+import { text, USER_MESSAGES } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { AppError } from '../src/errors.ts';
@@ -27,7 +27,7 @@ const seams: Seams = {
       }
       if (key.startsWith('sess:') && faults.sessionSaveFails) {
         faults.sessionSaveFails = false;
-        throw new AppError('4500', { status: 503, message: 'Service temporarily unavailable, please retry.' });
+        throw new AppError('4500', { status: 503, message: text.service.storeDown });
       }
       return store.set(key, value, ttlMs);
     },

@@ -2,7 +2,7 @@
 // repository seams of buildApp (the real PostgreSQL and Redis underneath), and the end state
 // checked in both: the system is as if the request never happened, or the answer says truly
 // what did happen.
-import { AUTH_MESSAGES, USER_MESSAGES } from '@register/contracts';
+import { AUTH_MESSAGES, text, USER_MESSAGES } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDigest } from '../src/lib/digest.ts';
@@ -42,14 +42,14 @@ const seams: Seams = {
       if (faults.createFails) {
         faults.createFails = false;
         const { AppError } = await import('../src/errors.ts');
-        throw new AppError('4001', { message: 'Database unavailable, please retry.', cause: down() });
+        throw new AppError('4001', { message: text.service.databaseDown, cause: down() });
       }
       const created = await repository.create(user);
       faults.afterCreate?.();
       if (faults.createAnswerLost) {
         faults.createAnswerLost = false;
         const { AppError } = await import('../src/errors.ts');
-        throw new AppError('4001', { message: 'Database unavailable, please retry.', cause: down() });
+        throw new AppError('4001', { message: text.service.databaseDown, cause: down() });
       }
       return created;
     },
@@ -58,7 +58,7 @@ const seams: Seams = {
     const failing = async <T>(run: () => Promise<T>): Promise<T> => {
       if (faults.storeDownAfterCreate) {
         const { AppError } = await import('../src/errors.ts');
-        throw new AppError('4500', { status: 503, message: 'Service temporarily unavailable, please retry.' });
+        throw new AppError('4500', { status: 503, message: text.service.storeDown });
       }
       return run();
     };
@@ -68,7 +68,7 @@ const seams: Seams = {
         if (key.startsWith('outbox:') && faults.outboxSetFails > 0) {
           faults.outboxSetFails--;
           return import('../src/errors.ts').then(({ AppError }) => {
-            throw new AppError('4500', { status: 503, message: 'Service temporarily unavailable, please retry.' });
+            throw new AppError('4500', { status: 503, message: text.service.storeDown });
           });
         }
         return failing(() => store.set(key, value, ttl));

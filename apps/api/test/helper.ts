@@ -14,6 +14,21 @@ import { httpVisitor } from './http-visitor.ts';
 export const CAPTCHA = 'ABCD';
 export const PASSWORD = 'correct horse battery';
 
+/** What a production start needs besides the backends (fake secrets and provider), for tests of production defaults. */
+export const PRODUCTION_ENV = {
+  NODE_ENV: 'production',
+  SESSION_SECRET: 's'.repeat(32),
+  CODE_SECRET: 'c'.repeat(32),
+  ALLOWED_ORIGINS: 'https://app.example.com',
+  TRUST_PROXY: '1',
+  WEB_CONCURRENCY: '1',
+  SMS_GATEWAY: 'ccp',
+  CCP_ACCOUNT_SID: 'sid',
+  CCP_AUTH_TOKEN: 'token',
+  CCP_APP_ID: 'app',
+  CAPTCHA_TEST_TEXT: undefined,
+};
+
 /** Config for a test app: real servers, a key prefix of its own, the fixed test captcha. */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   return loadConfig({
@@ -71,11 +86,14 @@ export class Visitor {
   private readonly app: FastifyInstance;
   private readonly ip: string;
   private readonly http: string | undefined;
+  /** Sent with every request, as a browser sends its Accept-Language. */
+  private readonly headers: Record<string, string>;
 
-  constructor(app: FastifyInstance, ip = '127.0.0.1', options: { http?: string } = {}) {
+  constructor(app: FastifyInstance, ip = '127.0.0.1', options: { http?: string; headers?: Record<string, string> } = {}) {
     this.app = app;
     this.ip = ip;
     this.http = options.http;
+    this.headers = options.headers ?? {};
   }
 
   async request<T = unknown>(options: InjectOptions): Promise<Reply<T>> {
@@ -84,7 +102,7 @@ export class Visitor {
     const raw = await this.app.inject({
       remoteAddress: this.ip,
       ...options,
-      headers: { ...(cookie ? { cookie } : {}), ...options.headers },
+      headers: { ...this.headers, ...(cookie ? { cookie } : {}), ...options.headers },
     });
     for (const c of raw.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
       const expired = c.maxAge === 0 || (c.expires && c.expires.getTime() <= Date.now()) || c.value === '';

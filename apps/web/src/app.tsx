@@ -1,9 +1,11 @@
 // The app shell and its routes. Which page a path shows depends on the session: a logged-in
 // visitor is sent from /login and /register to /, an anonymous one from / to /login.
-import { type Registered, USER_MESSAGES, type UserView } from '@register/contracts';
+import type { Registered, UserView } from '@register/contracts';
 import { lazy, type ReactNode, Suspense } from 'react';
 import { NotFoundPage } from './features/not-found/not-found-page';
 import { RegisterPage } from './features/register/register-page';
+import { LanguageSwitch } from './i18n/language-switch';
+import { language, useLanguage } from './i18n/locale';
 import { Link, navigate, Redirect, usePathname } from './lib/router';
 import { SessionProvider, useSession } from './lib/session';
 
@@ -12,11 +14,14 @@ import { SessionProvider, useSession } from './lib/session';
 const HomePage = lazy(() => import('./features/home/home-page').then((m) => ({ default: m.HomePage })));
 const LoginPage = lazy(() => import('./features/login/login-page').then((m) => ({ default: m.LoginPage })));
 
-const loading = (
-  <p className="loading" role="status">
-    Loading…
-  </p>
-);
+function Loading() {
+  const { ui } = useLanguage();
+  return (
+    <p className="loading" role="status">
+      {ui.loading}
+    </p>
+  );
+}
 
 /** "/register/" and "/register" are the same page. */
 const normalise = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
@@ -29,7 +34,7 @@ function Routes(): ReactNode {
   // trip sooner, the captcha image requested meanwhile), and is sent on if it turns out to be
   // logged in. Only the home page waits for the session.
   const waitsForSession = path !== '/register' && path !== '/login';
-  if (session.status === 'loading' && waitsForSession) return loading;
+  if (session.status === 'loading' && waitsForSession) return <Loading />;
   const user = session.status === 'authenticated' ? session.user : null;
   const enter = (next: UserView) => {
     signedIn(next);
@@ -38,7 +43,7 @@ function Routes(): ReactNode {
   // The account exists but the session could not be started: the visitor logs in.
   const registered = ({ loggedIn, ...next }: Registered) => {
     if (loggedIn) return enter(next);
-    signedOut(USER_MESSAGES.registeredNotLoggedIn);
+    signedOut(language().messages.user.registeredNotLoggedIn);
     navigate('/login', { replace: true });
   };
 
@@ -75,6 +80,7 @@ function SessionProblem() {
 }
 
 export function App() {
+  const { ui } = useLanguage();
   return (
     <SessionProvider>
       <header className="site-header">
@@ -83,12 +89,13 @@ export function App() {
             <rect width="24" height="24" rx="6" />
             <path d="M7 12.5l3.2 3.2L17 9" />
           </svg>
-          Register
+          {ui.siteName}
         </Link>
+        <LanguageSwitch />
       </header>
       <main className="site-main">
         <SessionProblem />
-        <Suspense fallback={loading}>
+        <Suspense fallback={<Loading />}>
           <Routes />
         </Suspense>
       </main>

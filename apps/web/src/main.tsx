@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app';
+import { preferredLocale, setLocale } from './i18n/locale';
 import './styles/global.css';
 import './styles/forms.css';
 
@@ -10,6 +11,9 @@ if (import.meta.env.MODE === 'mock') {
   const { startMockApi } = await import('./mocks/browser');
   await startMockApi();
 }
+
+// The visitor's language before the first paint: no flash of English for a Chinese reader.
+await setLocale(preferredLocale(), { remember: false }).catch((error: unknown) => console.error(error));
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');

@@ -5,9 +5,11 @@
 // standalone.ts), so no compiler ships to browsers. This wrapper adds only what a person needs:
 // raw input is normalised first (each field's `x-normalize`: trimmed, `+86` dropped), a blank
 // field counts as missing, and each failing field gets its own message, all at once, keyed by
-// field. Keys the schema does not name are dropped, as Fastify's own validator does.
+// field, in the catalog's language (the context's `messages`, English by default). Keys the
+// schema does not name are dropped, as Fastify's own validator does.
 import type { TObject, TSchema } from 'typebox';
-import { NORMALIZERS, type Normalizer } from './fields.ts';
+import { type FieldKey, NORMALIZERS, type Normalizer } from './fields.ts';
+import { en } from './i18n/en.ts';
 import type { CheckResult, CrossFieldRule, FieldErrors, RuleContext } from './rules.ts';
 
 /** A compiled JSON Schema check. */
@@ -22,11 +24,12 @@ export type RequestChecker<T> = (input: unknown) => CheckResult<T>;
 interface FieldAnnotations {
   title?: string;
   errorMessage?: string;
+  'x-field'?: FieldKey;
   'x-normalize'?: Normalizer;
 }
 
-export const NOT_AN_OBJECT = 'Expected an object of fields.';
-export const INVALID_REQUEST = 'The request is invalid.';
+export const NOT_AN_OBJECT = en.check.notAnObject;
+export const INVALID_REQUEST = en.check.invalidRequest;
 
 function isRecord(input: unknown): input is Record<string, unknown> {
   return typeof input === 'object' && input !== null && !Array.isArray(input);
@@ -60,22 +63,28 @@ export function checkerFrom<T>(
 ): RequestChecker<T> {
   const annotations = schema.properties as Record<string, FieldAnnotations>;
   const required = new Set<string>(schema.required ?? []);
-  const title = (key: string) => annotations[key]?.title ?? key;
+  const says = context.messages ?? en;
+  const entry = (key: string) => {
+    const field = annotations[key]?.['x-field'];
+    return field ? says.fields[field] : undefined;
+  };
+  const title = (key: string) => entry(key)?.title ?? annotations[key]?.title ?? key;
+  const invalid = (key: string) => entry(key)?.invalid ?? annotations[key]?.errorMessage ?? says.check.invalid(title(key));
 
   return (input) => {
-    if (!isRecord(input)) return { ok: false, fields: { _: NOT_AN_OBJECT }, partial: {} };
+    if (!isRecord(input)) return { ok: false, fields: { _: says.check.notAnObject }, partial: {} };
     const value = normalise(schema, input);
     const fields: FieldErrors = {};
     if (!checks.object(value)) {
       for (const key of Object.keys(annotations)) {
         if (!Object.hasOwn(value, key)) {
-          if (required.has(key)) fields[key] = `${title(key)} is required.`;
+          if (required.has(key)) fields[key] = says.check.required(title(key));
         } else if (!checks.fields[key]?.(value[key])) {
-          fields[key] = annotations[key]?.errorMessage ?? `${title(key)} is invalid.`;
+          fields[key] = invalid(key);
         }
       }
       // The object failed for a reason no single field explains: say so rather than pass it.
-      if (Object.keys(fields).length === 0) fields._ = INVALID_REQUEST;
+      if (Object.keys(fields).length === 0) fields._ = says.check.invalidRequest;
     }
     if (fields._) return { ok: false, fields, partial: {} };
     const passed = Object.fromEntries(Object.entries(value).filter(([key]) => !fields[key])) as Partial<T>;

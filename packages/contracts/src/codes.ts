@@ -1,4 +1,6 @@
 // The seed's response codes (utils/res_code.py), verbatim: the same numbers and meanings.
+import { en } from './i18n/en.ts';
+
 // errno travels as a string, as in the seed ({"errno": "0", ...}).
 export const Code = {
   OK: '0',
@@ -29,30 +31,8 @@ export const Code = {
 
 export type Code = (typeof Code)[keyof typeof Code];
 
-/** The seed's error_map, plus the two new codes. */
-export const errorMap: Record<Code, string> = {
-  [Code.OK]: 'Success',
-  [Code.DBERR]: 'Database query error',
-  [Code.NODATA]: 'No data',
-  [Code.DATAEXIST]: 'Data already exists',
-  [Code.DATAERR]: 'data error',
-  [Code.METHERR]: 'Method error',
-  [Code.SMSERROR]: 'Send SMS Verification Code Exception',
-  [Code.SMSFAIL]: 'Failed to send SMS Verification Code',
-
-  [Code.SESSIONERR]: 'User not logged in',
-  [Code.LOGINERR]: 'User login failure',
-  [Code.PARAMERR]: 'Parameter error',
-  [Code.USERERR]: 'User does not exist or is not activated',
-  [Code.ROLEERR]: 'User identity error',
-  [Code.PWDERR]: 'Password error',
-
-  [Code.THROTTLED]: 'Too many requests, please try again later',
-  [Code.FORBIDDEN]: 'Cross-site request refused',
-
-  [Code.SERVERERR]: 'internal error',
-  [Code.UNKOWNERR]: 'unknown error',
-};
+/** The seed's error_map, plus the two new codes: the English catalog's (i18n/en.ts). */
+export const errorMap: Record<Code, string> = en.codes;
 
 /**
  * The HTTP status each code is answered with (the seed answered everything with 200; a client

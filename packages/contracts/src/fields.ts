@@ -1,16 +1,18 @@
 // The rule for every user-typed field: one TypeBox schema each, plain JSON Schema that TypeBox's
 // compiler checks (check.ts) in the API's route validation and in the SPA's form validation, so
-// the two can never disagree. Two annotations, which JSON Schema ignores, say how a person meets
-// the rule: `errorMessage` is shown for any violation of it, and `x-normalize` names how raw
-// input is cleaned before it is checked (see NORMALIZERS).
+// the two can never disagree. Annotations, which JSON Schema ignores, say how a person meets the
+// rule: `x-field` names the field's entry in the message catalogs (i18n/: its title and the one
+// sentence shown for any violation, in the visitor's language), `title` and `errorMessage` are
+// that entry in English (for the OpenAPI document and any JSON Schema reader), and `x-normalize`
+// names how raw input is cleaned before it is checked (see NORMALIZERS).
 import { Type } from 'typebox';
-import { PASSWORD_MAX, PASSWORD_MESSAGES, PASSWORD_MIN } from './password-policy.ts';
+import { en } from './i18n/en.ts';
+import { CAPTCHA_LENGTH, PASSWORD_MAX, PASSWORD_MIN, SMS_CODE_LENGTH } from './lengths.ts';
+
+export { CAPTCHA_LENGTH, SMS_CODE_LENGTH } from './lengths.ts';
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_]{5,20}$';
 export const MOBILE_PATTERN = '^1[3-9]\\d{9}$';
-/** Digits in an SMS code: fixed, so the schema says exactly what a code is. */
-export const SMS_CODE_LENGTH = 6;
-export const CAPTCHA_LENGTH = 4;
 
 export const NORMALIZERS = {
   trim: (raw: string) => raw.trim(),
@@ -20,81 +22,81 @@ export const NORMALIZERS = {
   none: (raw: string) => raw,
 } as const;
 export type Normalizer = keyof typeof NORMALIZERS;
+export type FieldKey = keyof typeof en.fields;
+
+/** A field's catalog entry, in English where a schema reader sees it. */
+const said = (field: FieldKey) => ({
+  'x-field': field,
+  title: en.fields[field].title,
+  errorMessage: en.fields[field].invalid,
+});
 
 export const Username = Type.String({
-  title: 'Username',
+  ...said('username'),
   pattern: USERNAME_PATTERN,
   minLength: 5,
   maxLength: 20,
   'x-normalize': 'trim',
-  errorMessage: 'Username must be 5-20 letters, digits or underscores.',
 });
 
 export const Mobile = Type.String({
-  title: 'Mobile number',
+  ...said('mobile'),
   pattern: MOBILE_PATTERN,
   minLength: 11,
   maxLength: 11,
   'x-normalize': 'mobile',
-  errorMessage: 'Enter an 11-digit mainland China mobile number, e.g. 13800138000.',
 });
 
 export const Password = Type.String({
-  title: 'Password',
+  ...said('password'),
   minLength: PASSWORD_MIN,
   maxLength: PASSWORD_MAX,
   'x-normalize': 'none',
-  errorMessage: PASSWORD_MESSAGES.length,
 });
 
 export const PasswordRepeat = Type.String({
-  title: 'Repeat password',
+  ...said('passwordRepeat'),
   maxLength: PASSWORD_MAX,
   'x-normalize': 'none',
-  errorMessage: PASSWORD_MESSAGES.differ,
 });
 
 export const SmsCode = Type.String({
-  title: 'SMS code',
+  ...said('smsCode'),
   pattern: `^\\d{${SMS_CODE_LENGTH}}$`,
   minLength: SMS_CODE_LENGTH,
   maxLength: SMS_CODE_LENGTH,
   'x-normalize': 'trim',
-  errorMessage: `The SMS code is ${SMS_CODE_LENGTH} digits.`,
 });
 
 export const CaptchaAnswer = Type.String({
-  title: 'Image code',
+  ...said('captcha'),
   pattern: `^[A-Za-z0-9]{${CAPTCHA_LENGTH}}$`,
   minLength: CAPTCHA_LENGTH,
   maxLength: CAPTCHA_LENGTH,
   'x-normalize': 'trim',
-  errorMessage: `Type the ${CAPTCHA_LENGTH} characters shown in the image.`,
 });
 
 /** Login: a username or a mobile number. */
 export const Account = Type.String({
-  title: 'Username or mobile',
+  ...said('account'),
   minLength: 1,
   maxLength: 32,
   // No control characters: they can be neither a username nor a mobile, and PostgreSQL refuses NUL.
   pattern: '^[^\\u0000-\\u001f\\u007f]+$',
   'x-normalize': 'trim',
-  errorMessage: 'Enter your username or mobile number.',
 });
 
 /** The login password is not held to the registration policy: old accounts must still get in. */
 export const LoginPassword = Type.String({
-  title: 'Password',
+  ...said('loginPassword'),
   minLength: 1,
   maxLength: PASSWORD_MAX,
   'x-normalize': 'none',
-  errorMessage: 'Enter your password.',
 });
 
 /** Cache-busting query parameter of the captcha image (the seed's `rand`). */
 export const Rand = Type.String({
+  ...said('rand'),
   maxLength: 64,
   'x-normalize': 'trim',
-  errorMessage: 'rand must be one value of at most 64 characters.',
 });

@@ -3,16 +3,13 @@
 // here); CommonPasswordValidator needs a 49k-word list, too big for the SPA, so the policy takes
 // it as a function (CommonPasswordCheck) that only the API supplies.
 
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 128;
+import type { Catalog } from './i18n/catalog.ts';
+import { en } from './i18n/en.ts';
 
-export const PASSWORD_MESSAGES = {
-  length: `Password must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters.`,
-  differ: 'The two passwords do not match.',
-  numeric: 'This password is entirely numeric.',
-  similar: (what: string) => `The password is too similar to the ${what}.`,
-  common: 'This password is too common.',
-} as const;
+export { PASSWORD_MAX, PASSWORD_MIN } from './lengths.ts';
+
+/** In English; the policy's sentences in every language are the catalogs' `password`. */
+export const PASSWORD_MESSAGES = { length: en.fields.password.invalid, ...en.password };
 
 const MAX_SIMILARITY = 0.7;
 
@@ -54,10 +51,12 @@ export function passwordPolicyProblem(
   password: string,
   attributes: { username?: string; mobile?: string },
   isCommon?: CommonPasswordCheck,
+  messages: Catalog = en,
 ): string | null {
-  if (/^\d+$/.test(password)) return PASSWORD_MESSAGES.numeric;
-  if (attributes.username && tooSimilar(password, attributes.username)) return PASSWORD_MESSAGES.similar('username');
-  if (attributes.mobile && tooSimilar(password, attributes.mobile)) return PASSWORD_MESSAGES.similar('mobile number');
-  if (isCommon?.(password)) return PASSWORD_MESSAGES.common;
+  const says = messages.password;
+  if (/^\d+$/.test(password)) return says.numeric;
+  if (attributes.username && tooSimilar(password, attributes.username)) return says.similarToUsername;
+  if (attributes.mobile && tooSimilar(password, attributes.mobile)) return says.similarToMobile;
+  if (isCommon?.(password)) return says.common;
   return null;
 }

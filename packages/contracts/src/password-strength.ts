@@ -4,11 +4,12 @@
 // dictionaries weigh about a megabyte, so the SPA loads this module lazily.
 //
 // The library's feedback comes back as keys (no translations are given to it) and is turned
-// into our own sentences here, keyed the same way, so a later translation replaces this table
-// only. zxcvbn-ts has no Chinese pack; these keys are the whole vocabulary it can emit.
+// into the catalog's sentences (i18n/: `strength`), keyed the same way, in the language asked
+// for. zxcvbn-ts has no Chinese pack; these keys are the whole vocabulary it can emit.
 import { type FeedbackType, type Score, ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary as commonDictionary } from '@zxcvbn-ts/language-common';
 import { dictionary as englishDictionary } from '@zxcvbn-ts/language-en';
+import type { Catalog, Text } from './i18n/catalog.ts';
 import { MIN_PASSWORD_SCORE } from './limits.ts';
 
 /**
@@ -17,51 +18,12 @@ import { MIN_PASSWORD_SCORE } from './limits.ts';
  */
 export const STRENGTH_MAX_LENGTH = 64;
 
-export const STRENGTH_WARNINGS = {
-  straightRow: 'Rows of keys on the keyboard are easy to guess.',
-  keyPattern: 'Short keyboard patterns are easy to guess.',
-  simpleRepeat: 'Repeated characters like "aaa" are easy to guess.',
-  extendedRepeat: 'Repeated patterns like "abcabcabc" are easy to guess.',
-  sequences: 'Sequences like "abc" or "123" are easy to guess.',
-  recentYears: 'Recent years are easy to guess.',
-  dates: 'Dates are easy to guess.',
-  topTen: 'This is one of the most used passwords.',
-  topHundred: 'This is a very frequently used password.',
-  common: 'This is a commonly used password.',
-  similarToCommon: 'This is similar to a commonly used password.',
-  wordByItself: 'A single word is easy to guess.',
-  namesByThemselves: 'Names and surnames on their own are easy to guess.',
-  commonNames: 'Common names and surnames are easy to guess.',
-  userInputs: 'It contains your username or mobile number.',
-  pwned: 'This password has appeared in a data breach.',
-} as const;
-
-export const STRENGTH_SUGGESTIONS = {
-  l33t: 'Swapping letters for look-alike symbols (like @ for a) does not help much.',
-  reverseWords: 'Spelling common words backwards does not help much.',
-  allUppercase: 'Capitalise some letters, not all of them.',
-  capitalization: 'Capitalise more than the first letter.',
-  dates: 'Avoid dates and years that are linked to you.',
-  recentYears: 'Avoid recent years.',
-  associatedYears: 'Avoid years that are linked to you.',
-  sequences: 'Avoid common sequences.',
-  repeated: 'Avoid repeated words and characters.',
-  longerKeyboardPattern: 'Use longer keyboard patterns that change direction.',
-  anotherWord: 'Add another word or two; uncommon words are better.',
-  useWords: 'Use several words, but not a common phrase.',
-  noNeed: 'Symbols, digits and capitals are not needed: several words work well.',
-  pwned: 'If you use it anywhere else, change it there too.',
-} as const;
-
-export const STRENGTH_LABELS = ['Very weak', 'Weak', 'Fair', 'Strong', 'Very strong'] as const;
-export const STRENGTH_TOO_WEAK = 'This password is too easy to guess.';
-
-export type StrengthWarning = keyof typeof STRENGTH_WARNINGS;
-export type StrengthSuggestion = keyof typeof STRENGTH_SUGGESTIONS;
+export type StrengthWarning = keyof Catalog['strength']['warnings'];
+export type StrengthSuggestion = keyof Catalog['strength']['suggestions'];
 
 export interface PasswordStrength {
   score: Score;
-  label: (typeof STRENGTH_LABELS)[Score];
+  label: string;
   /** True when the API accepts it (score >= MIN_PASSWORD_SCORE). */
   acceptable: boolean;
   warning: { key: StrengthWarning; message: string } | null;
@@ -83,13 +45,13 @@ function zxcvbn(): ZxcvbnFactory {
 
 const isKey = <T extends object>(table: T, key: unknown): key is keyof T => typeof key === 'string' && Object.hasOwn(table, key);
 
-function ourFeedback(feedback: FeedbackType) {
-  const warning = isKey(STRENGTH_WARNINGS, feedback.warning)
-    ? { key: feedback.warning, message: STRENGTH_WARNINGS[feedback.warning] }
+function ourFeedback(feedback: FeedbackType, says: Catalog['strength']) {
+  const warning = isKey(says.warnings, feedback.warning)
+    ? { key: feedback.warning, message: says.warnings[feedback.warning] }
     : null;
   const suggestions = feedback.suggestions
-    .filter((key): key is StrengthSuggestion => isKey(STRENGTH_SUGGESTIONS, key))
-    .map((key) => ({ key, message: STRENGTH_SUGGESTIONS[key] }));
+    .filter((key): key is StrengthSuggestion => isKey(says.suggestions, key))
+    .map((key) => ({ key, message: says.suggestions[key] }));
   return { warning, suggestions };
 }
 
@@ -97,18 +59,36 @@ function ourFeedback(feedback: FeedbackType) {
  * How guessable a password is, given what an attacker knows about this visitor (username,
  * mobile number): those count as dictionary words for this check.
  */
-export function passwordStrength(password: string, userInputs: { username?: string; mobile?: string } = {}): PasswordStrength {
+export function passwordStrength(
+  password: string,
+  userInputs: { username?: string; mobile?: string } = {},
+  // No default: the SPA loads this module lazily and must not pull a catalog in with it.
+  messages: Catalog,
+): PasswordStrength {
   const inputs = [userInputs.username, userInputs.mobile, 'register'].filter((v): v is string => Boolean(v));
   const result = zxcvbn().check(password, inputs);
-  const { warning, suggestions } = ourFeedback(result.feedback);
+  const says = messages.strength;
+  const { warning, suggestions } = ourFeedback(result.feedback, says);
   const acceptable = result.score >= MIN_PASSWORD_SCORE;
-  const advice = [warning?.message, ...suggestions.map((s) => s.message)].filter(Boolean).join(' ');
+  const advice = [warning?.message, ...suggestions.map((s) => s.message)].filter(Boolean).join(messages.sentenceGap);
   return {
     score: result.score,
-    label: STRENGTH_LABELS[result.score],
+    label: says.labels[result.score],
     acceptable,
     warning,
     suggestions,
-    problem: acceptable ? null : `${STRENGTH_TOO_WEAK}${advice ? ` ${advice}` : ''}`,
+    problem: acceptable ? null : [says.tooWeak, advice].filter(Boolean).join(messages.sentenceGap),
+  };
+}
+
+/** A weak password's refusal as a Text, from the verdict's keys (no second zxcvbn run). */
+export function strengthProblem(strength: PasswordStrength): Text | null {
+  if (strength.acceptable) return null;
+  const warning = strength.warning?.key;
+  const suggestions = strength.suggestions.map((s) => s.key);
+  return (catalog) => {
+    const says = catalog.strength;
+    const advice = [warning && says.warnings[warning], ...suggestions.map((key) => says.suggestions[key])];
+    return [says.tooWeak, ...advice].filter(Boolean).join(catalog.sentenceGap);
   };
 }

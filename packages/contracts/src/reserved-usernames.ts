@@ -1,5 +1,6 @@
 import { MOBILE_PATTERN, NORMALIZERS } from './fields.ts';
-import { USER_MESSAGES } from './messages.ts';
+import type { Catalog } from './i18n/catalog.ts';
+import { en } from './i18n/en.ts';
 
 // Names the public registration refuses: they would let a visitor pose as the service or its
 // staff, or (a username that is a mobile number) be mistaken for another account at login. An operator's createsuperuser may still use them (as Django's does). Usernames are
@@ -61,8 +62,8 @@ const MOBILE = new RegExp(MOBILE_PATTERN);
  * Why the public registration refuses a (well-formed) username, or null. A username shaped like a
  * mobile number is refused: at login an identifier that looks like a mobile is a mobile.
  */
-export function usernameProblem(username: string): string | null {
-  if (isReservedUsername(username)) return USER_MESSAGES.usernameReserved;
-  if (MOBILE.test(NORMALIZERS.mobile(username))) return USER_MESSAGES.usernameLooksLikeMobile;
+export function usernameProblem(username: string, messages: Catalog = en): string | null {
+  if (isReservedUsername(username)) return messages.user.usernameReserved;
+  if (MOBILE.test(NORMALIZERS.mobile(username))) return messages.user.usernameLooksLikeMobile;
   return null;
 }

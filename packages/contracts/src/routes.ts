@@ -1,6 +1,7 @@
 // One table of every endpoint: the API registers its routes from it, the SPA's client and the
 // mock API call and answer them from it.
 import { type TObject, type TSchema, Type } from 'typebox';
+import { Code } from './codes.ts';
 import { type CrossFieldRule, registerRules } from './rules.ts';
 import {
   ApiIndex,
@@ -37,7 +38,16 @@ export interface RouteSpec {
   data?: TSchema;
   /** Statuses whose envelope carries that `data` (default: 200 only; health answers 503 with it too). */
   dataStatuses?: readonly number[];
+  /**
+   * The errno values this route itself answers, by HTTP status (the OpenAPI document's
+   * responses). Those every route shares (a malformed request, the deadline, a crash; for POST,
+   * the body and origin checks) are added by routeErrors(), not repeated here.
+   */
+  errors?: RouteErrors;
 }
+
+/** HTTP status -> the errno values answered with it. */
+export type RouteErrors = Readonly<Partial<Record<number, readonly Code[]>>>;
 
 export const routes = {
   index: {
@@ -45,12 +55,14 @@ export const routes = {
     path: '/',
     summary: 'This API: every route, with its method, path and summary.',
     data: ApiIndex,
+    errors: { 429: [Code.THROTTLED] },
   },
   imageCode: {
     method: 'GET',
     path: '/image_code/',
     summary: 'A new captcha image (PNG); its answer replaces the previous one in the session.',
     querystring: ImageCodeQuery,
+    errors: { 400: [Code.PARAMERR], 429: [Code.THROTTLED], 503: [Code.SERVERERR] },
   },
   checkUsername: {
     method: 'GET',
@@ -58,6 +70,7 @@ export const routes = {
     summary: 'How many users have this username (case-insensitive): 0 or 1.',
     params: UsernameParams,
     data: UsernameCount,
+    errors: { 400: [Code.PARAMERR], 429: [Code.THROTTLED], 503: [Code.DBERR] },
   },
   checkMobile: {
     method: 'GET',
@@ -65,6 +78,7 @@ export const routes = {
     summary: 'How many users have this mobile number: 0 or 1.',
     params: MobileParams,
     data: MobileCount,
+    errors: { 400: [Code.PARAMERR], 429: [Code.THROTTLED], 503: [Code.DBERR] },
   },
   sendSmsCode: {
     method: 'POST',
@@ -72,6 +86,13 @@ export const routes = {
     summary: "Spends the session's captcha and texts a verification code to the mobile.",
     body: SmsCodeBody,
     data: SmsSent,
+    errors: {
+      400: [Code.PARAMERR],
+      409: [Code.DATAEXIST],
+      429: [Code.THROTTLED],
+      502: [Code.SMSERROR, Code.SMSFAIL],
+      503: [Code.DBERR, Code.SERVERERR],
+    },
   },
   register: {
     method: 'POST',
@@ -80,6 +101,7 @@ export const routes = {
     body: RegisterBody,
     rules: registerRules,
     data: Registered,
+    errors: { 400: [Code.PARAMERR], 409: [Code.DATAEXIST], 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
   },
   login: {
     method: 'POST',
@@ -87,24 +109,28 @@ export const routes = {
     summary: 'Logs in with a username or mobile number and a password.',
     body: LoginBody,
     data: UserView,
+    errors: { 400: [Code.PARAMERR], 401: [Code.LOGINERR], 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
   },
   logout: {
     method: 'POST',
     path: '/user/logout/',
     summary: 'Ends the session.',
     data: Type.Null(),
+    errors: { 429: [Code.THROTTLED], 503: [Code.SERVERERR] },
   },
   me: {
     method: 'GET',
     path: '/user/me/',
     summary: 'The logged-in user, or 401 SESSIONERR.',
     data: UserView,
+    errors: { 401: [Code.SESSIONERR], 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
   },
   session: {
     method: 'GET',
     path: '/user/session/',
     summary: "The logged-in user, or data: null for a visitor (200 either way): a page's question, never an error.",
     data: UserView,
+    errors: { 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
   },
   health: {
     method: 'GET',
@@ -112,6 +138,7 @@ export const routes = {
     summary: 'Liveness of the database and the store: 200 when both answer, else 503.',
     data: HealthStatus,
     dataStatuses: [200, 503],
+    errors: { 503: [Code.SERVERERR] },
   },
   healthz: {
     method: 'GET',
@@ -125,6 +152,7 @@ export const routes = {
     summary: 'Readiness: 200 when PostgreSQL and Redis answer within their timeouts, else 503. Never rate limited.',
     data: HealthStatus,
     dataStatuses: [200, 503],
+    errors: { 503: [Code.SERVERERR] },
   },
   devSms: {
     method: 'GET',
@@ -132,10 +160,39 @@ export const routes = {
     summary: 'Development only (outbox SMS gateway): the last message sent to a mobile.',
     params: MobileParams,
     data: OutboxMessage,
+    errors: { 400: [Code.PARAMERR], 404: [Code.NODATA], 429: [Code.THROTTLED], 503: [Code.SERVERERR] },
   },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof routes;
+
+/**
+ * What every route may answer besides its own errors: a malformed request (a bad URL, no Host),
+ * a crash (logged, never echoed), and a 503 when the request's deadline passes, the event loop
+ * is overloaded or the API is shutting down. POST routes add the body's checks (malformed JSON,
+ * too large, another content type) and the cross-site check. Unknown paths (404 NODATA) and
+ * wrong methods (405 METHERR) belong to no route.
+ */
+export const COMMON_ERRORS: RouteErrors = { 400: [Code.PARAMERR], 500: [Code.SERVERERR], 503: [Code.SERVERERR] };
+export const BODY_ERRORS: RouteErrors = {
+  400: [Code.PARAMERR],
+  403: [Code.FORBIDDEN],
+  413: [Code.PARAMERR],
+  415: [Code.PARAMERR],
+};
+
+/** Every errno a route can answer, by HTTP status (ascending), its own and the shared ones. */
+export function routeErrors(spec: RouteSpec): Record<number, Code[]> {
+  const merged: Record<number, Code[]> = {};
+  for (const part of [spec.errors ?? {}, COMMON_ERRORS, spec.method === 'POST' ? BODY_ERRORS : {}]) {
+    for (const [status, codes] of Object.entries(part)) {
+      const list = merged[Number(status)] ?? [];
+      for (const code of codes ?? []) if (!list.includes(code)) list.push(code);
+      merged[Number(status)] = list;
+    }
+  }
+  return merged;
+}
 
 /** `/username/:username/` + { username: 'alice' } -> `/username/alice/` (each value URL-encoded). */
 export function fillPath(path: string, params: Record<string, string> = {}): string {

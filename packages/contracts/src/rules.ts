@@ -1,7 +1,9 @@
 // Rules across the fields of one request, named in the route table next to its schema and run
 // by the same checker (check.ts) on the server and in the SPA's form resolver, after the field
 // rules, on the fields that passed them.
-import { type CommonPasswordCheck, PASSWORD_MESSAGES, passwordPolicyProblem } from './password-policy.ts';
+import type { Catalog } from './i18n/catalog.ts';
+import { en } from './i18n/en.ts';
+import { type CommonPasswordCheck, passwordPolicyProblem } from './password-policy.ts';
 import { usernameProblem } from './reserved-usernames.ts';
 import type { RegisterBody } from './schemas.ts';
 
@@ -13,6 +15,8 @@ export type CheckResult<T> = { ok: true; value: T } | { ok: false; fields: Field
 /** What only one side can supply: the API passes its leaked-password list, the SPA nothing. */
 export interface RuleContext {
   isCommonPassword?: CommonPasswordCheck;
+  /** The language of every message (the checker's and the rules'): English by default. */
+  messages?: Catalog;
 }
 
 /** Adds a message to `fields` for each problem it finds; never replaces a field rule's message. */
@@ -21,13 +25,14 @@ export type CrossFieldRule<T> = (value: Partial<T>, fields: FieldErrors, context
 /** Registration: no reserved name; the password obeys the policy; the two passwords match. */
 export const registerRules: CrossFieldRule<RegisterBody> = (value, fields, context) => {
   const { username, password, password_repeat: repeat, mobile } = value;
-  const reserved = username !== undefined && !fields.username ? usernameProblem(username) : null;
+  const says = context.messages ?? en;
+  const reserved = username !== undefined && !fields.username ? usernameProblem(username, says) : null;
   if (reserved) fields.username = reserved;
   if (password !== undefined && !fields.password) {
-    const problem = passwordPolicyProblem(password, { username, mobile }, context.isCommonPassword);
+    const problem = passwordPolicyProblem(password, { username, mobile }, context.isCommonPassword, says);
     if (problem) fields.password = problem;
   }
   if (password !== undefined && repeat !== undefined && repeat !== password && !fields.password_repeat) {
-    fields.password_repeat = PASSWORD_MESSAGES.differ;
+    fields.password_repeat = says.password.differ;
   }
 };

@@ -2,7 +2,7 @@
 // embedded PGlite (migrated at start) so the service runs with no server at all.
 import fs from 'node:fs';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Code } from '@register/contracts';
+import { Code, text } from '@register/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import type { Config } from '../config.ts';
@@ -101,6 +101,6 @@ export async function dbCall<T>(run: () => Promise<T>, handles: (error: unknown)
     return await run();
   } catch (error) {
     if (error instanceof AppError || handles(error)) throw error;
-    throw new AppError(Code.DBERR, { message: 'Database unavailable, please retry.', cause: error });
+    throw new AppError(Code.DBERR, { message: text.service.databaseDown, cause: error });
   }
 }

@@ -21,6 +21,12 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
     await admin.connect();
     await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
     return true;
+  } catch (error) {
+    // Another process (a second replica's migration) created it first: there it is.
+    // duplicate_database, or the catalog's unique index when both got past the check at once.
+    const code = (error as { code?: string }).code;
+    if (code === '42P04' || code === '23505') return false;
+    throw error;
   } finally {
     await admin.end().catch(() => {});
   }

@@ -71,11 +71,42 @@ async function openEngine(factory: SqlMigrationAwareDriverAdapterFactory) {
   return bg.SchemaEngine.new({ datamodels: [[SCHEMA_PATH, schema]] }, () => {}, bindMigrationAwareSqlAdapterFactory(factory));
 }
 
-/** Applies every migration not yet recorded; returns the names it applied. */
+/** Our own advisory lock key (Prisma's engine takes 72707369 for itself, see applyMigrations). */
+export const MIGRATION_LOCK_KEY = 72_707_370;
+
+/**
+ * Applies every migration not yet recorded; returns the names it applied. Two processes doing
+ * this at once (two replicas starting together, a migration job beside `pnpm db:migrate`) take
+ * turns: the engine's connection first waits for our session-level advisory lock, so the second
+ * one starts only when the first is done and finds nothing left to apply. The engine takes an
+ * advisory lock of its own, but gives up after 10 s (a second deployment would fail rather than
+ * wait) and never releases it on the connection it keeps, so once done we release every
+ * advisory lock of that session (pg_advisory_unlock_all), ours and the engine's.
+ */
 export async function applyMigrations(factory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
-  const engine = await openEngine(factory);
-  const out = await engine.applyMigrations({ migrationsList: migrationsList(), filters: FILTERS });
-  return out.appliedMigrationNames;
+  const held: { adapter?: SqlDriverAdapter } = {};
+  const locking: SqlMigrationAwareDriverAdapterFactory = {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => {
+      const adapter = await factory.connect();
+      // The engine opens one connection for an apply; should it open more, only the first waits
+      // (a second session of ours waiting for the first would wait forever).
+      if (!held.adapter) {
+        held.adapter = adapter;
+        await adapter.executeScript(`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+      }
+      return adapter;
+    },
+    connectToShadowDb: () => factory.connectToShadowDb(),
+  };
+  try {
+    const engine = await openEngine(locking);
+    const out = await engine.applyMigrations({ migrationsList: migrationsList(), filters: FILTERS });
+    return out.appliedMigrationNames;
+  } finally {
+    await held.adapter?.executeScript('SELECT pg_advisory_unlock_all()').catch(() => {});
+  }
 }
 
 /** Writes prisma/migrations/<timestamp>_<name>/migration.sql for the schema changes, or returns null when there are none. */

@@ -8,7 +8,7 @@
 // runs to its true answer, bounded by the step's own timeout (CCP_TIMEOUT_MS, the database
 // query timeout) and one store command after it, so a text that went out or a user that exists
 // is never reported as a failure.
-import { Code, SERVICE_MESSAGES } from '@register/contracts';
+import { Code, text } from '@register/contracts';
 import { AppError } from '../errors.ts';
 
 /** The deadline as services see it (they never see request or reply). */
@@ -22,7 +22,7 @@ export interface Deadline {
 /** For callers with no request (the CLI, service-level tests). */
 export const noDeadline: Deadline = { check() {}, commit() {} };
 
-export const slowError = () => new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.slow });
+export const slowError = () => new AppError(Code.SERVERERR, { status: 503, message: text.service.slow });
 
 export interface RequestDeadline extends Deadline {
   readonly expired: boolean;

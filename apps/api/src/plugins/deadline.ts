@@ -22,6 +22,7 @@ export default fp(
       request.deadline = startDeadline(app.config.deadlineMs, () => {
         // An answer already under way (onSend cancels the timer) or a client gone: nothing to do.
         if (reply.sent || reply.raw.headersSent) return;
+        app.metrics.deadlineExpired();
         reply.send(slowError());
       });
       // A client that left needs no answer: the timer goes with it.
@@ -56,5 +57,5 @@ export default fp(
       route.handler = wrapped;
     });
   },
-  { name: 'deadline', dependencies: ['config'] },
+  { name: 'deadline', dependencies: ['config', 'metrics'] },
 );

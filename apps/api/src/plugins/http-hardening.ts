@@ -1,5 +1,5 @@
 // Request parsing and the cross-site request check every route shares.
-import { Code } from '@register/contracts';
+import { Code, text } from '@register/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.ts';
@@ -24,7 +24,7 @@ export default fp(
     const refusal = (request: FastifyRequest): AppError | undefined => {
       // HTTP/1.1 requires Host (RFC 9112, 3.2): refused here, as Node would, but with the envelope.
       if (request.raw.httpVersion === '1.1' && !request.headers.host) {
-        return new AppError(Code.PARAMERR, { message: 'Missing Host header.' });
+        return new AppError(Code.PARAMERR, { message: text.request.missingHost });
       }
       if (SAFE_METHODS.has(request.method)) return undefined;
       const origin = request.headers.origin;

@@ -10,7 +10,7 @@
 //   accepting connections, requests still arriving on open connections get a 503 envelope with
 //   `Connection: close`, and requests in flight finish.
 import underPressure from '@fastify/under-pressure';
-import { Code, SERVICE_MESSAGES } from '@register/contracts';
+import { Code, text } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.ts';
@@ -49,7 +49,7 @@ export default fp(
       if (draining) reply.header('connection', 'close');
       if (!closing) return done();
       reply.header('connection', 'close');
-      done(new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.shuttingDown, retryAfter: 1 }));
+      done(new AppError(Code.SERVERERR, { status: 503, message: text.service.shuttingDown, retryAfter: 1 }));
     });
 
     const { maxEventLoopDelayMs, sampleIntervalMs } = app.config.pressure;
@@ -62,7 +62,7 @@ export default fp(
         return Promise.reject(
           new AppError(Code.SERVERERR, {
             status: 503,
-            message: SERVICE_MESSAGES.busy,
+            message: text.service.busy,
             retryAfter: retrySeconds(sampleIntervalMs),
           }),
         );

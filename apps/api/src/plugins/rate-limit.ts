@@ -4,7 +4,7 @@
 // open (skipOnError): a Redis outage must not take down routes that do not need Redis. The
 // money-guarding SMS budgets and the login policy are our own code (they fail closed).
 import fastifyRateLimit from '@fastify/rate-limit';
-import { CAPTCHA_MESSAGES, Code, RATE_LIMIT_MESSAGES, SMS_MESSAGES } from '@register/contracts';
+import { Code, type Text, text } from '@register/contracts';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RequestLimit } from '../config.ts';
@@ -21,17 +21,18 @@ declare module 'fastify' {
   }
 }
 
-const MESSAGES: Record<LimitName, string> = {
-  global: RATE_LIMIT_MESSAGES.global,
-  availability: RATE_LIMIT_MESSAGES.availability,
-  captcha: CAPTCHA_MESSAGES.ipLimit,
-  sms: SMS_MESSAGES.ipLimit,
+const MESSAGES: Record<LimitName, Text> = {
+  global: text.rateLimit.global,
+  availability: text.rateLimit.availability,
+  captcha: text.captcha.ipLimit,
+  sms: text.sms.ipLimit,
 };
 
 export default fp(
   async function rateLimit(app: FastifyInstance) {
     const { limits } = app.config;
     const refuse = (name: LimitName) => (request: FastifyRequest, context: { ttl: number }) => {
+      app.metrics.rateLimited(name);
       app.events.record('rate_limited', {
         client: request.client,
         detail: { budget: name, route: request.routeOptions.url ?? null },
@@ -59,5 +60,5 @@ export default fp(
       sms: app.rateLimit(budget('sms', limits.sms)),
     });
   },
-  { name: 'rate-limit', dependencies: ['config', 'store', 'security-events', 'client-identity'] },
+  { name: 'rate-limit', dependencies: ['config', 'store', 'security-events', 'client-identity', 'metrics'] },
 );

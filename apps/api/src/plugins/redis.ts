@@ -81,7 +81,10 @@ function connect(config: RedisConfig, app: FastifyInstance): Redis | Cluster {
     ...(config.password ? { password: config.password } : {}),
   };
   const guard = (node: Redis) => {
-    closeOnTimeout(node, () => app.log.warn('Redis command timed out: closing the connection'));
+    closeOnTimeout(node, () => {
+      app.metrics.backendTimeout('redis');
+      app.log.warn('Redis command timed out: closing the connection');
+    });
     failPendingOnClose(node);
     watchHandshake(node, config.connectTimeoutMs);
   };
@@ -174,5 +177,5 @@ export default fp(
       redis.disconnect();
     });
   },
-  { name: 'redis', dependencies: ['config'] },
+  { name: 'redis', dependencies: ['config', 'metrics'] },
 );

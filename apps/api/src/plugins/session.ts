@@ -5,6 +5,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySession, { type SessionStore } from '@fastify/session';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { sessionKey as key, userSessionsKey } from '../modules/auth/user-sessions.ts';
 import type { KvStore } from '../store/kv-store.ts';
 
 declare module 'fastify' {
@@ -16,8 +17,6 @@ declare module 'fastify' {
     smsAt?: number;
   }
 }
-
-const key = (sessionId: string) => `sess:${sessionId}`;
 
 /**
  * A stored session names the id it was stored under. One read under another id (a reply paired
@@ -52,17 +51,31 @@ export function createSessionStore(
     set(sessionId, session, callback) {
       // An anonymous session only carries a captcha and an SMS code: it lives as long as they
       // can, so a flood of cookieless image requests cannot fill the store for weeks.
-      const ms = session.userId === undefined ? ttl.anonymousMs : (session.cookie.originalMaxAge ?? ttl.ms);
-      store.set(key(sessionId), JSON.stringify({ ...session, [OWN_ID]: sessionId }), ms).then(
-        () => callback(),
-        (error) => callback(error),
-      );
+      const { userId } = session;
+      const ms = userId === undefined ? ttl.anonymousMs : (session.cookie.originalMaxAge ?? ttl.ms);
+      // A user's session is indexed first (modules/auth/user-sessions.ts): should the save fail
+      // then, the index names a session that does not exist, which is harmless; it never misses
+      // one that does, so "end every session of this user" ends them all.
+      const indexed = userId === undefined ? Promise.resolve() : store.addMember(userSessionsKey(userId), sessionId, ms);
+      indexed
+        .then(() => store.set(key(sessionId), JSON.stringify({ ...session, [OWN_ID]: sessionId }), ms))
+        .then(
+          () => callback(),
+          (error) => callback(error),
+        );
     },
     destroy(sessionId, callback) {
-      store.delete(key(sessionId)).then(
-        () => callback(),
-        (error) => callback(error),
-      );
+      // Taken rather than deleted, to learn whose it was and keep that user's index in step.
+      store
+        .take(key(sessionId))
+        .then(async (raw) => {
+          const userId: unknown = parseSession(raw, sessionId, log)?.userId;
+          if (typeof userId === 'number') await store.removeMember(userSessionsKey(userId), sessionId);
+        })
+        .then(
+          () => callback(),
+          (error) => callback(error),
+        );
     },
   };
 }

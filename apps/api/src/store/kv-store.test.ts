@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../test/helper.ts';
 import { STORE_CASES } from '../../test/stores.ts';
-import type { Backoff, KvStore } from './kv-store.ts';
+import { type Backoff, globLiteral, type KvStore } from './kv-store.ts';
 import { createRedisStore } from './redis-store.ts';
 
 const NOW = 1_800_000_000_000;
@@ -191,6 +191,21 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(await store.get('fg:pair')).toBeNull();
     expect(await store.get('fg:device')).toBe('1');
     expect((await store.attempt(NOW, budgets, delays)).ok).toBe(true);
+  });
+
+  it('keeps a set as long as its longest member needs, and finds keys by a pattern', async () => {
+    await store.addMember('index', 'a', 60_000);
+    await store.addMember('index', 'b', 5_000);
+    expect((await store.members('index')).sort()).toEqual(['a', 'b']);
+    expect(await store.ttl('index')).toBeGreaterThan(55_000); // never shortened by a shorter member
+    await store.removeMember('index', 'a');
+    expect(await store.members('index')).toEqual(['b']);
+    expect(await store.members('no-such-set')).toEqual([]);
+
+    await Promise.all(['k:[x]:1', 'k:[x]:2', 'k:y:1', 'k*:1'].map((key) => store.set(key, '1', 10_000)));
+    expect((await store.keys(`${globLiteral('k:[x]:')}*`)).sort()).toEqual(['k:[x]:1', 'k:[x]:2']);
+    expect(await store.keys(globLiteral('k*:1'))).toEqual(['k*:1']);
+    expect((await store.keys('k:?:1')).sort()).toEqual(['k:y:1']);
   });
 
   it('answers ping', async () => {

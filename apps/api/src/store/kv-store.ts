@@ -115,6 +115,23 @@ export interface KvStore {
   attempt(now: number, budgets: Budget[], backoffs: Backoff[]): Promise<AttemptResult>;
   /** Undoes one attempt that succeeded: each backoff's count and block, refunds, and deletes `clear`. */
   forgive(tickets: AttemptTicket[], refundKeys: string[], clearKeys: string[]): Promise<void>;
+
+  /**
+   * Adds a member to the set at `key` (an index, such as a user's sessions), keeping the set for
+   * at least `ttlMs`: its lifetime is only ever extended, so it outlives its longest member.
+   */
+  addMember(key: string, member: string, ttlMs: number): Promise<void>;
+  removeMember(key: string, member: string): Promise<void>;
+  /** The members of the set at `key` (none when it does not exist). */
+  members(key: string): Promise<string[]>;
+  /**
+   * The keys matching a glob pattern (`*` and `?`; globLiteral quotes the rest), for operators' commands, never
+   * on a request's path: Redis walks every key (SCAN, in steps, on every master).
+   */
+  keys(pattern: string): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A literal string as a glob pattern that matches only itself (Redis's MATCH syntax). */
+export const globLiteral = (text: string) => text.replace(/[*?[\]\\]/g, (ch) => `\\${ch}`);

@@ -14,11 +14,25 @@ interface BackoffValue {
   blockedUntil: number;
 }
 interface Entry {
-  value: string | OneTimeCodeValue | BackoffValue;
+  value: string | OneTimeCodeValue | BackoffValue | Set<string>;
   expiresAt: number;
 }
 
 const SWEEP_EVERY = 1000;
+
+const literal = (ch: string) => ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+/** A glob pattern (`*`, `?`, a backslash before a literal character) as a regular expression over whole keys. */
+function globRegExp(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i] as string;
+    if (ch === '\\' && i + 1 < pattern.length) source += literal(pattern[++i] as string);
+    else if (ch === '*') source += '[\\s\\S]*';
+    else if (ch === '?') source += '[\\s\\S]';
+    else source += literal(ch);
+  }
+  return new RegExp(`^${source}$`);
+}
 
 export function createMemoryStore(clock: Clock = systemClock): KvStore {
   const entries = new Map<string, Entry>();
@@ -59,6 +73,10 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
   const backoffOf = (key: string) => {
     const value = live(key)?.value;
     return value && typeof value === 'object' && 'blockedUntil' in value ? value : null;
+  };
+  const setOf = (key: string) => {
+    const value = live(key)?.value;
+    return value instanceof Set ? value : null;
   };
   /** A claim's value is "token:expiresAt", as in Redis: its expiry follows the caller's clock. */
   const claimExpiry = (key: string) => Number(/:(\d+)$/.exec(asString(live(key)) ?? '')?.[1] ?? 0);
@@ -146,6 +164,28 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
       }
       for (const key of refundKeys) decrement(key);
       for (const key of clearKeys) entries.delete(key);
+    },
+    async addMember(key, member, ttlMs) {
+      const entry = live(key);
+      const set = setOf(key);
+      if (!entry || !set) {
+        put(key, new Set([member]), ttlMs);
+        return;
+      }
+      set.add(member);
+      entry.expiresAt = Math.max(entry.expiresAt, clock() + ttlMs);
+    },
+    async removeMember(key, member) {
+      const set = setOf(key);
+      set?.delete(member);
+      if (set?.size === 0) entries.delete(key);
+    },
+    async members(key) {
+      return [...(setOf(key) ?? [])];
+    },
+    async keys(pattern) {
+      const match = globRegExp(pattern);
+      return [...entries.keys()].filter((key) => match.test(key) && live(key));
     },
     async ping() {},
     async close() {

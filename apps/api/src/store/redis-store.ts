@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Code } from '@register/contracts';
+import { Code, text } from '@register/contracts';
 import type { Cluster, Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import {
   type AttemptResult,
   type AttemptTicket,
   type CodeTry,
+  globLiteral,
   type KvStore,
   TOMBSTONE_TTL_MS,
   tombstoneKey,
@@ -148,11 +149,19 @@ for i = m + 1, #KEYS do
 end
 return 1`;
 
+// A set kept at least as long as ARGV[2] ms: its lifetime only grows, so it outlives its members.
+const ADD_MEMBER = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1`;
+const REMOVE_MEMBER = `return redis.call('SREM', KEYS[1], ARGV[1])`;
+const MEMBERS = `return redis.call('SMEMBERS', KEYS[1])`;
+
 /** Any Redis failure (down, timeout, offline) becomes a fast 503 SERVERERR, logged with its cause. */
 function unavailable(cause: unknown): AppError {
   return new AppError(Code.SERVERERR, {
     status: 503,
-    message: 'Service temporarily unavailable, please retry.',
+    message: text.service.storeDown,
     cause: scrubbed(cause),
   });
 }
@@ -196,6 +205,9 @@ const scripts = {
   unspend: checked(UNSPEND),
   attempt: checked(ATTEMPT),
   forgive: checked(FORGIVE),
+  addMember: checked(ADD_MEMBER),
+  removeMember: checked(REMOVE_MEMBER),
+  members: checked(MEMBERS),
 };
 
 export class ProtocolDoubt extends Error {}
@@ -300,6 +312,29 @@ export function createRedisStore(
       const args: (string | number)[] = [tickets.length, refundKeys.length];
       for (const t of tickets) args.push(t.window, t.blockedUntil, t.previousBlockedUntil);
       await run(scripts.forgive, keys, args);
+    },
+    addMember: async (key, member, ttlMs) => void (await run(scripts.addMember, [key], [member, ttlMs])),
+    removeMember: async (key, member) => void (await run(scripts.removeMember, [key], [member])),
+    members: async (key) => (await run(scripts.members, [key])) as string[],
+    // SCAN cannot run in a script (it takes many steps); its replies carry no nonce, so the keys
+    // it names are only ever acted on through the checked scripts above. On a Cluster, every
+    // master holds part of the keys.
+    keys: async (pattern) => {
+      const match = globLiteral(options.prefix) + pattern;
+      const found = new Set<string>();
+      try {
+        for (const node of 'nodes' in redis ? redis.nodes('master') : [redis]) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+            for (const key of keys) if (key.startsWith(options.prefix)) found.add(key.slice(options.prefix.length));
+            cursor = next;
+          } while (cursor !== '0');
+        }
+      } catch (error) {
+        throw unavailable(error);
+      }
+      return [...found];
     },
     // Every node must answer: on a Cluster each master holds part of the sessions and limits.
     ping: async () => {

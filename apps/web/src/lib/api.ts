@@ -4,7 +4,6 @@ import {
   API_PREFIX,
   Code,
   type ErrorData,
-  errorMap,
   fillPath,
   isCode,
   type LoginBody,
@@ -15,6 +14,8 @@ import {
   type UserView,
 } from '@register/contracts';
 import type { Static, TObject, TSchema } from 'typebox';
+import { language } from '../i18n/locale';
+import { uiEn } from '../i18n/ui.en';
 
 type Routes = typeof routes;
 
@@ -32,7 +33,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export const CANNOT_REACH_SERVER = 'Cannot reach the server. Check your connection and try again.';
+/** In English (tests read them); the visitor sees them in their language (i18n/). */
+export const CANNOT_REACH_SERVER = uiEn.api.cannotReach;
 
 export interface ApiErrorInit {
   errno: Code;
@@ -45,7 +47,7 @@ export interface ApiErrorInit {
 
 /** Any failed call: a refusal by the API (its envelope), an unexpected answer, or no answer. */
 /** What the SPA says when something failed that no answer explains (a bug, not the API's refusal). */
-export const UNEXPECTED_ERROR = 'Something went wrong. Please try again.';
+export const UNEXPECTED_ERROR = uiEn.api.unexpected;
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -106,7 +108,9 @@ function retryAfterHeader(response: Response): number | undefined {
 }
 
 async function send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<unknown> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const { locale, ui, messages } = language();
+  // The API answers in the language the page is in.
+  const headers: Record<string, string> = { accept: 'application/json', 'accept-language': locale };
   // No content-type without a body: the API answers an empty JSON body with a 400.
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
@@ -122,13 +126,13 @@ async function send(method: 'GET' | 'POST', path: string, body: unknown, signal:
     parsed = await response.json().catch(() => undefined);
   } catch (error) {
     if (signal?.aborted) throw error;
-    throw new ApiError({ errno: Code.UNKOWNERR, message: CANNOT_REACH_SERVER, status: 0 }, { cause: error });
+    throw new ApiError({ errno: Code.UNKOWNERR, message: ui.api.cannotReach, status: 0 }, { cause: error });
   }
   if (signal?.aborted) throw signal.reason ?? new DOMException('Aborted', 'AbortError');
 
   if (!isEnvelope(parsed)) {
     // Not the API speaking: typically a proxy or gateway that could not reach it.
-    const message = response.status >= 500 ? CANNOT_REACH_SERVER : `Unexpected answer from the server (HTTP ${response.status}).`;
+    const message = response.status >= 500 ? ui.api.cannotReach : ui.api.unexpectedAnswer(response.status);
     throw new ApiError({ errno: Code.UNKOWNERR, message, status: response.status });
   }
   if (response.ok && parsed.errno === Code.OK) return parsed.data;
@@ -137,7 +141,7 @@ async function send(method: 'GET' | 'POST', path: string, body: unknown, signal:
   const data = errorData(parsed.data);
   throw new ApiError({
     errno,
-    message: parsed.errmsg || errorMap[errno],
+    message: parsed.errmsg || messages.codes[errno],
     status: response.status,
     fields: data.fields,
     retryAfter: data.retryAfter ?? retryAfterHeader(response),

@@ -4,6 +4,7 @@
 
 import { checks } from 'virtual:contract-validators';
 import {
+  type Catalog,
   type CheckResult,
   type CrossFieldRule,
   checkerFrom,
@@ -13,6 +14,7 @@ import {
   type ValueCheck,
 } from '@register/contracts';
 import type { TObject, TSchema } from 'typebox';
+import { language } from '../i18n/locale';
 
 const byObject = new Map<TObject, ObjectChecks>();
 const byField = new Map<TSchema, ValueCheck>();
@@ -25,17 +27,22 @@ for (const [name, schema] of Object.entries(REQUEST_SCHEMAS) as [keyof typeof RE
 }
 
 // One checker per (schema, rules): the same schema checked without its rules is another checker.
-const checkers = new WeakMap<TObject, Map<unknown, RequestChecker<unknown>>>();
-/** The checker of one request schema (one of REQUEST_SCHEMAS) and its route's rules. */
-export function checkerFor<T>(schema: TObject, rules?: CrossFieldRule<T>): RequestChecker<T> {
-  const forSchema = checkers.get(schema) ?? new Map<unknown, RequestChecker<unknown>>();
+const checkers = new WeakMap<TObject, Map<unknown, Map<Catalog, RequestChecker<unknown>>>>();
+/**
+ * The checker of one request schema (one of REQUEST_SCHEMAS) and its route's rules, saying its
+ * messages in the visitor's current language (or the catalog given).
+ */
+export function checkerFor<T>(schema: TObject, rules?: CrossFieldRule<T>, messages = language().messages): RequestChecker<T> {
+  const forSchema = checkers.get(schema) ?? new Map<unknown, Map<Catalog, RequestChecker<unknown>>>();
   checkers.set(schema, forSchema);
-  let checker = forSchema.get(rules) as RequestChecker<T> | undefined;
+  const forRules = forSchema.get(rules) ?? new Map<Catalog, RequestChecker<unknown>>();
+  forSchema.set(rules, forRules);
+  let checker = forRules.get(messages) as RequestChecker<T> | undefined;
   if (!checker) {
     const compiled = byObject.get(schema);
     if (!compiled) throw new Error('checkerFor: not one of the contracts’ request schemas');
-    checker = checkerFrom(schema, compiled, rules);
-    forSchema.set(rules, checker as RequestChecker<unknown>);
+    checker = checkerFrom(schema, compiled, rules, { messages });
+    forRules.set(messages, checker as RequestChecker<unknown>);
   }
   return checker;
 }

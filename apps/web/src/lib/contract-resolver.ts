@@ -3,8 +3,10 @@
 // submitting is the one the API would answer, and values are normalised (trimmed, +86 removed)
 // the same way (lib/checker.ts).
 import type { CrossFieldRule } from '@register/contracts';
-import type { FieldError, FieldErrors, FieldValues, Resolver } from 'react-hook-form';
+import { useEffect, useRef } from 'react';
+import type { FieldError, FieldErrors, FieldValues, Path, Resolver, UseFormReturn } from 'react-hook-form';
 import type { TObject } from 'typebox';
+import { useLanguage } from '../i18n/locale';
 import { checkRequest } from './checker';
 
 /** The error type of messages from the contracts (server messages are set with type 'server'). */
@@ -36,4 +38,24 @@ export function visibleError(error: FieldError | undefined, value: unknown, subm
   const blank = typeof value !== 'string' || value.trim() === '';
   if (blank && !submitted && error.type === CONTRACT_ERROR) return undefined;
   return error.message;
+}
+
+/**
+ * After a language switch, the rules' messages on screen are checked again, so they are said in
+ * the new language (a server's message stays as it was said: only the server could say it again).
+ */
+export function useRecheckOnLanguageChange<T extends FieldValues>(
+  form: Pick<UseFormReturn<T, unknown, unknown>, 'formState' | 'trigger'>,
+): void {
+  const { locale } = useLanguage();
+  const shown = useRef(locale);
+  const { formState, trigger } = form;
+  useEffect(() => {
+    if (shown.current === locale) return;
+    shown.current = locale;
+    const names = Object.entries(formState.errors)
+      .filter(([, error]) => (error as FieldError | undefined)?.type === CONTRACT_ERROR)
+      .map(([name]) => name as Path<T>);
+    if (names.length) void trigger(names);
+  }, [locale, formState, trigger]);
 }

@@ -2,13 +2,8 @@
 // navigation, so screen-reader and keyboard users start at the top of the new page (as they
 // would after a full page load) instead of on a link that no longer exists.
 import { type ReactNode, useEffect, useRef } from 'react';
+import { useLanguage } from '../i18n/locale';
 import { hasNavigated } from './router';
-
-export const SITE_NAME = 'Register';
-
-export function pageTitle(title: string): string {
-  return `${title} · ${SITE_NAME}`;
-}
 
 interface PageProps {
   title: string;
@@ -20,10 +15,11 @@ interface PageProps {
 
 export function Page({ title, heading = title, intro, children }: PageProps) {
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const { ui } = useLanguage();
 
   useEffect(() => {
-    document.title = pageTitle(title);
-  }, [title]);
+    document.title = ui.pageTitle(title);
+  }, [title, ui]);
 
   useEffect(() => {
     if (hasNavigated()) headingRef.current?.focus({ preventScroll: true });

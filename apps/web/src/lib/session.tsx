@@ -3,6 +3,7 @@
 // register and log out. Guards read it to send visitors to the right page.
 import type { UserView } from '@register/contracts';
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
+import { language } from '../i18n/locale';
 import { ApiError, api, isAbortError } from './api';
 
 export type SessionState =
@@ -28,7 +29,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       (user) => setSession(user ? { status: 'authenticated', user } : { status: 'anonymous' }),
       (error: unknown) => {
         if (isAbortError(error)) return;
-        const problem = error instanceof ApiError ? error.message : 'Could not check your session.';
+        const problem = error instanceof ApiError ? error.message : language().ui.session.checkFailed;
         setSession({ status: 'anonymous', problem });
       },
     );

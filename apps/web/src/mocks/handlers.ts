@@ -10,13 +10,12 @@
 import { checks } from 'virtual:contract-validators';
 import {
   API_PREFIX,
-  AUTH_MESSAGES,
-  CAPTCHA_MESSAGES,
+  type Catalog,
   Code,
   type CrossFieldRule,
   checkerFrom,
+  en,
   envelopeOf,
-  errorMap,
   failure,
   httpStatus,
   ImageCodeQuery,
@@ -24,22 +23,20 @@ import {
   MOBILE_PATTERN,
   MobileParams,
   NORMALIZERS,
+  negotiateLocale,
   ok,
-  RATE_LIMIT_MESSAGES,
-  REQUEST_MESSAGES,
   REQUEST_SCHEMAS,
   RegisterBody,
   type RequestChecker,
   type RouteName,
   routes,
   SMS_CODE_LENGTH,
-  SMS_MESSAGES,
   SmsCodeBody,
-  USER_MESSAGES,
   UsernameParams,
   type UserView,
   usernameProblem,
 } from '@register/contracts';
+import { zhCN } from '@register/contracts/i18n/zh-CN';
 import { passwordStrength } from '@register/contracts/password-strength';
 import { type AnyHandler, delay, HttpResponse, http } from 'msw';
 import type { TObject } from 'typebox';
@@ -72,7 +69,11 @@ const url = (name: RouteName) => API_PREFIX + routes[name].path;
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 const toUserView = (user: MockUser): UserView => ({ id: user.id, username: user.username, mobile: user.mobile });
 
-function success<T>(data: T, errmsg?: string) {
+/** The catalog of the language a request asks for, as the API chooses it (DEFAULT_LOCALE en). */
+const catalogOf = (request: Request): Catalog =>
+  negotiateLocale(request.headers.get('accept-language'), 'en') === 'zh-CN' ? zhCN : en;
+
+function success<T>(m: Catalog, data: T, errmsg: string = m.codes[Code.OK]) {
   return HttpResponse.json(ok(data, errmsg));
 }
 
@@ -85,29 +86,36 @@ interface Refusal {
 }
 
 /** The API's error envelope and status; thrown by the helpers, returned by MSW as the answer. */
-function refuse(code: Code, { status = httpStatus[code], message = errorMap[code], fields, retryAfter }: Refusal = {}) {
+function refuse(
+  m: Catalog,
+  code: Code,
+  { status = httpStatus[code], message = m.codes[code], fields, retryAfter }: Refusal = {},
+) {
   const data =
     fields || retryAfter !== undefined ? { ...(fields && { fields }), ...(retryAfter !== undefined && { retryAfter }) } : null;
   const headers = retryAfter === undefined ? undefined : { 'retry-after': String(retryAfter) };
   return HttpResponse.json(failure(code, message, data), { status, headers });
 }
 
-const fieldRefusal = (code: Code, field: string, message: string) => refuse(code, { message, fields: { [field]: message } });
+const fieldRefusal = (m: Catalog, code: Code, field: string, message: string) =>
+  refuse(m, code, { message, fields: { [field]: message } });
 
-// One checker per (schema, rules), as in the SPA (lib/checker.ts).
-const checkers = new WeakMap<TObject, Map<unknown, RequestChecker<unknown>>>();
+// One checker per (schema, rules, language), as in the SPA (lib/checker.ts).
+const checkers = new WeakMap<TObject, Map<unknown, Map<Catalog, RequestChecker<unknown>>>>();
 /** Validates a request part with the same checks (and route rules) the API uses; throws the 400 answer. */
-function validated<T>(schema: TObject, input: unknown, rules?: CrossFieldRule<T>): T {
-  const forSchema = checkers.get(schema) ?? new Map<unknown, RequestChecker<unknown>>();
+function validated<T>(m: Catalog, schema: TObject, input: unknown, rules?: CrossFieldRule<T>): T {
+  const forSchema = checkers.get(schema) ?? new Map<unknown, Map<Catalog, RequestChecker<unknown>>>();
   checkers.set(schema, forSchema);
-  let check = forSchema.get(rules) as RequestChecker<T> | undefined;
+  const forRules = forSchema.get(rules) ?? new Map<Catalog, RequestChecker<unknown>>();
+  forSchema.set(rules, forRules);
+  let check = forRules.get(m) as RequestChecker<T> | undefined;
   if (!check) {
-    check = checkerFrom<T>(schema, checks[requestSchemaName(schema)], rules, RULE_CONTEXT);
-    forSchema.set(rules, check as RequestChecker<unknown>);
+    check = checkerFrom<T>(schema, checks[requestSchemaName(schema)], rules, { ...RULE_CONTEXT, messages: m });
+    forRules.set(m, check as RequestChecker<unknown>);
   }
   const result = check(input);
   if (result.ok) return result.value;
-  throw refuse(Code.PARAMERR, { message: Object.values(result.fields).join(' '), fields: result.fields });
+  throw refuse(m, Code.PARAMERR, { message: Object.values(result.fields).join(m.sentenceGap), fields: result.fields });
 }
 
 /** A JSON key Fastify's parser refuses (prototype poisoning), anywhere in the value. */
@@ -122,20 +130,19 @@ function poisoned(value: unknown): boolean {
 }
 
 /** The body as the API's parsers read it: JSON (prototype poisoning refused) or a urlencoded form. */
-async function requestBody(request: Request): Promise<unknown> {
+async function requestBody(m: Catalog, request: Request): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   const text = await request.text();
   if (type.startsWith('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
-  if (!type.startsWith('application/json'))
-    throw refuse(Code.PARAMERR, { message: REQUEST_MESSAGES.unsupportedType, status: 415 });
-  if (text === '') throw refuse(Code.PARAMERR, { message: REQUEST_MESSAGES.emptyJson });
+  if (!type.startsWith('application/json')) throw refuse(m, Code.PARAMERR, { message: m.request.unsupportedType, status: 415 });
+  if (text === '') throw refuse(m, Code.PARAMERR, { message: m.request.emptyJson });
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw refuse(Code.PARAMERR, { message: REQUEST_MESSAGES.malformedJson });
+    throw refuse(m, Code.PARAMERR, { message: m.request.malformedJson });
   }
-  if (poisoned(value)) throw refuse(Code.PARAMERR, { message: REQUEST_MESSAGES.malformedJson });
+  if (poisoned(value)) throw refuse(m, Code.PARAMERR, { message: m.request.malformedJson });
   return value;
 }
 
@@ -149,45 +156,45 @@ function queryOf(request: Request): Record<string, string | string[]> {
   return query;
 }
 
-function consumeCaptcha(answer: string): void {
+function consumeCaptcha(m: Catalog, answer: string): void {
   const expected = db.captcha;
   db.captcha = null; // single-use, right or wrong
-  if (expected === null) throw fieldRefusal(Code.PARAMERR, 'captcha', CAPTCHA_MESSAGES.expired);
-  if (answer.toUpperCase() !== expected.toUpperCase()) throw fieldRefusal(Code.PARAMERR, 'captcha', CAPTCHA_MESSAGES.wrong);
+  if (expected === null) throw fieldRefusal(m, Code.PARAMERR, 'captcha', m.captcha.expired);
+  if (answer.toUpperCase() !== expected.toUpperCase()) throw fieldRefusal(m, Code.PARAMERR, 'captcha', m.captcha.wrong);
 }
 
 /** Checks a code, spending one attempt; the code stays until the user exists (as on the API). */
-function checkSmsCode(mobile: string, code: string): void {
+function checkSmsCode(m: Catalog, mobile: string, code: string): void {
   const pending = db.codes.get(mobile);
   if (!pending || pending.expiresAt <= Date.now() || pending.attemptsLeft === 0) {
     db.codes.delete(mobile);
-    throw fieldRefusal(Code.PARAMERR, 'sms_code', SMS_MESSAGES.expired);
+    throw fieldRefusal(m, Code.PARAMERR, 'sms_code', m.sms.expired);
   }
   pending.attemptsLeft--;
   if (pending.code === code) return;
   if (pending.attemptsLeft === 0) {
     db.codes.delete(mobile);
-    throw fieldRefusal(Code.PARAMERR, 'sms_code', SMS_MESSAGES.exhausted);
+    throw fieldRefusal(m, Code.PARAMERR, 'sms_code', m.sms.exhausted);
   }
-  throw fieldRefusal(Code.PARAMERR, 'sms_code', SMS_MESSAGES.wrong(pending.attemptsLeft));
+  throw fieldRefusal(m, Code.PARAMERR, 'sms_code', m.sms.wrong(pending.attemptsLeft));
 }
 
 /** The API's enumeration budget for the availability checks (both routes together). */
-function spendAvailabilityCheck(): void {
+function spendAvailabilityCheck(m: Catalog): void {
   const now = Date.now();
   const window = db.availabilityChecks;
   if (window.until <= now) Object.assign(window, { count: 0, until: now + MOCK_AVAILABILITY.windowSeconds * 1000 });
   window.count++;
   if (window.count > MOCK_AVAILABILITY.max) {
-    throw refuse(Code.THROTTLED, { message: RATE_LIMIT_MESSAGES.availability, retryAfter: seconds(window.until - now) });
+    throw refuse(m, Code.THROTTLED, { message: m.rateLimit.availability, retryAfter: seconds(window.until - now) });
   }
 }
 
-function takenRefusal(taken: { username: boolean; mobile: boolean }) {
+function takenRefusal(m: Catalog, taken: { username: boolean; mobile: boolean }) {
   const fields: Record<string, string> = {};
-  if (taken.username) fields.username = USER_MESSAGES.usernameTaken;
-  if (taken.mobile) fields.mobile = SMS_MESSAGES.registered;
-  return refuse(Code.DATAEXIST, { message: Object.values(fields).join(' '), fields });
+  if (taken.username) fields.username = m.user.usernameTaken;
+  if (taken.mobile) fields.mobile = m.user.mobileTaken;
+  return refuse(m, Code.DATAEXIST, { message: Object.values(fields).join(m.sentenceGap), fields });
 }
 
 function randomCode(length: number): string {
@@ -205,38 +212,41 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
   return [
     http.get(url('imageCode'), async ({ request }) => {
       await wait();
-      validated<ImageCodeQuery>(ImageCodeQuery, queryOf(request));
+      validated<ImageCodeQuery>(catalogOf(request), ImageCodeQuery, queryOf(request));
       db.captcha = MOCK_CAPTCHA_ANSWER;
       return new HttpResponse(captchaSvg(MOCK_CAPTCHA_ANSWER), {
         headers: { 'content-type': 'image/svg+xml', 'cache-control': 'no-store' },
       });
     }),
 
-    http.get(url('checkUsername'), async ({ params }) => {
+    http.get(url('checkUsername'), async ({ request, params }) => {
+      const m = catalogOf(request);
       await wait();
-      spendAvailabilityCheck();
-      const { username } = validated<UsernameParams>(UsernameParams, params);
-      return success({ username, count: findUserByUsername(username) || usernameProblem(username) ? 1 : 0 });
+      spendAvailabilityCheck(m);
+      const { username } = validated<UsernameParams>(m, UsernameParams, params);
+      return success(m, { username, count: findUserByUsername(username) || usernameProblem(username) ? 1 : 0 });
     }),
 
-    http.get(url('checkMobile'), async ({ params }) => {
+    http.get(url('checkMobile'), async ({ request, params }) => {
+      const m = catalogOf(request);
       await wait();
-      spendAvailabilityCheck();
-      const { mobile } = validated<MobileParams>(MobileParams, params);
-      return success({ mobile, count: findUserByMobile(mobile) ? 1 : 0 });
+      spendAvailabilityCheck(m);
+      const { mobile } = validated<MobileParams>(m, MobileParams, params);
+      return success(m, { mobile, count: findUserByMobile(mobile) ? 1 : 0 });
     }),
 
     http.post(url('sendSmsCode'), async ({ request }) => {
+      const m = catalogOf(request);
       await wait();
-      const { mobile, captcha } = validated<SmsCodeBody>(SmsCodeBody, await requestBody(request));
-      consumeCaptcha(captcha);
-      if (findUserByMobile(mobile)) throw fieldRefusal(Code.DATAEXIST, 'mobile', SMS_MESSAGES.registered);
+      const { mobile, captcha } = validated<SmsCodeBody>(m, SmsCodeBody, await requestBody(m, request));
+      consumeCaptcha(m, captcha);
+      if (findUserByMobile(mobile)) throw fieldRefusal(m, Code.DATAEXIST, 'mobile', m.sms.registered);
       const now = Date.now();
       const cooldownUntil = db.cooldownUntil.get(mobile) ?? 0;
       if (cooldownUntil > now) {
         const retryAfter = seconds(cooldownUntil - now);
-        const message = SMS_MESSAGES.cooldown(retryAfter);
-        throw refuse(Code.THROTTLED, { message, fields: { mobile: message }, retryAfter });
+        const message = m.sms.cooldown(retryAfter);
+        throw refuse(m, Code.THROTTLED, { message, fields: { mobile: message }, retryAfter });
       }
       const code = randomCode(SMS_CODE_LENGTH);
       db.cooldownUntil.set(mobile, now + MOCK_SMS.resendSeconds * 1000);
@@ -245,33 +255,37 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       deliverSms({
         mobile,
         code,
-        text: SMS_MESSAGES.text(code, minutes),
+        // In English, as the API's gateways send it.
+        text: en.sms.text(code, minutes),
         sentAt: new Date(now).toISOString(),
       });
       return success(
+        m,
         { expiresIn: MOCK_SMS.ttlSeconds, resendIn: MOCK_SMS.resendSeconds, codeLength: SMS_CODE_LENGTH },
-        SMS_MESSAGES.sent,
+        m.sms.sent,
       );
     }),
 
     http.post(url('register'), async ({ request }) => {
+      const m = catalogOf(request);
       await wait();
-      const form = validated<RegisterBody>(RegisterBody, await requestBody(request), routes.register.rules);
+      const form = validated<RegisterBody>(m, RegisterBody, await requestBody(m, request), routes.register.rules);
       // As on the API: the code first, then whether the names are taken, then the strength.
-      checkSmsCode(form.mobile, form.sms_code);
+      checkSmsCode(m, form.mobile, form.sms_code);
       const taken = { username: Boolean(findUserByUsername(form.username)), mobile: Boolean(findUserByMobile(form.mobile)) };
-      if (taken.username || taken.mobile) throw takenRefusal(taken);
-      const strength = passwordStrength(form.password, { username: form.username, mobile: form.mobile });
-      if (strength.problem) throw fieldRefusal(Code.PARAMERR, 'password', strength.problem);
+      if (taken.username || taken.mobile) throw takenRefusal(m, taken);
+      const strength = passwordStrength(form.password, { username: form.username, mobile: form.mobile }, m);
+      if (strength.problem) throw fieldRefusal(m, Code.PARAMERR, 'password', strength.problem);
       const user = createUser({ username: form.username, mobile: form.mobile, password: form.password });
       db.codes.delete(form.mobile);
       db.sessionUserId = user.id;
-      return success({ ...toUserView(user), loggedIn: true }, USER_MESSAGES.registered);
+      return success(m, { ...toUserView(user), loggedIn: true }, m.user.registered);
     }),
 
     http.post(url('login'), async ({ request }) => {
+      const m = catalogOf(request);
       await wait();
-      const { account, password } = validated<LoginBody>(LoginBody, await requestBody(request));
+      const { account, password } = validated<LoginBody>(m, LoginBody, await requestBody(m, request));
       const mobile = NORMALIZERS.mobile(account);
       const isMobile = new RegExp(MOBILE_PATTERN).test(mobile);
       const accountKey = isMobile ? mobile : account.toLowerCase();
@@ -280,7 +294,7 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       // (per client, the account's progressive delay) need many clients to matter.
       const failures = db.loginFailures.get(accountKey);
       if (failures && failures.until > now && failures.count >= MOCK_LOGIN.maxFailures) {
-        throw refuse(Code.THROTTLED, { message: AUTH_MESSAGES.throttled, retryAfter: seconds(failures.until - now) });
+        throw refuse(m, Code.THROTTLED, { message: m.auth.throttled, retryAfter: seconds(failures.until - now) });
       }
       const user = isMobile ? findUserByMobile(mobile) : findUserByUsername(account);
       if (!user || user.password !== password) {
@@ -289,36 +303,38 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
           count,
           until: failures && failures.until > now ? failures.until : now + MOCK_LOGIN.windowSeconds * 1000,
         });
-        throw refuse(Code.LOGINERR, { message: AUTH_MESSAGES.failed });
+        throw refuse(m, Code.LOGINERR, { message: m.auth.failed });
       }
       db.loginFailures.delete(accountKey);
       db.sessionUserId = user.id;
-      return success(toUserView(user), AUTH_MESSAGES.loggedIn);
+      return success(m, toUserView(user), m.auth.loggedIn);
     }),
 
-    http.post(url('logout'), async () => {
+    http.post(url('logout'), async ({ request }) => {
       await wait();
       db.sessionUserId = null;
-      return success(null, AUTH_MESSAGES.loggedOut);
+      const m = catalogOf(request);
+      return success(m, null, m.auth.loggedOut);
     }),
 
-    http.get(url('session'), async () => {
+    http.get(url('session'), async ({ request }) => {
       await wait();
       const user = findUserById(db.sessionUserId);
-      return success(user ? toUserView(user) : null);
+      return success(catalogOf(request), user ? toUserView(user) : null);
     }),
 
-    http.get(url('index'), () =>
-      success({
+    http.get(url('index'), ({ request }) =>
+      success(catalogOf(request), {
         routes: Object.values(routes).map(({ method, path, summary }) => ({ method, path: API_PREFIX + path, summary })),
       }),
     ),
 
-    http.get(url('me'), async () => {
+    http.get(url('me'), async ({ request }) => {
+      const m = catalogOf(request);
       await wait();
       const user = findUserById(db.sessionUserId);
-      if (!user) throw refuse(Code.SESSIONERR);
-      return success(toUserView(user));
+      if (!user) throw refuse(m, Code.SESSIONERR);
+      return success(m, toUserView(user));
     }),
 
     ...(['health', 'readyz'] as const).map((name) =>
@@ -327,13 +343,14 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       ),
     ),
 
-    http.get(url('healthz'), () => success({ status: 'ok' })),
+    http.get(url('healthz'), ({ request }) => success(catalogOf(request), { status: 'ok' })),
 
-    http.get(url('devSms'), ({ params }) => {
-      const { mobile } = validated<MobileParams>(MobileParams, params);
+    http.get(url('devSms'), ({ request, params }) => {
+      const m = catalogOf(request);
+      const { mobile } = validated<MobileParams>(m, MobileParams, params);
       const message = db.outbox.get(mobile);
-      if (!message) throw refuse(Code.NODATA, { message: REQUEST_MESSAGES.noOutboxMessage });
-      return success(message);
+      if (!message) throw refuse(m, Code.NODATA, { message: m.request.noOutboxMessage });
+      return success(m, message);
     }),
   ];
 }

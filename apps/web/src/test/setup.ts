@@ -3,6 +3,7 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { setLocale } from '../i18n/locale';
 import { resetMockDb } from '../mocks/db';
 import { server } from '../mocks/server';
 
@@ -12,8 +13,11 @@ configure({ asyncUtilTimeout: 5000 });
 
 // A request no handler answers is a bug in the test or the app, not something to let through.
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
-afterEach(() => {
+afterEach(async () => {
   cleanup();
+  // Each test starts in English, with no remembered choice.
+  await setLocale('en', { remember: false });
+  localStorage.clear();
   server.resetHandlers();
   resetMockDb();
   window.history.replaceState(null, '', '/');

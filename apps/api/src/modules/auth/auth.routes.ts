@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AUTH_MESSAGES, Code, ok, routes } from '@register/contracts';
+import { Code, routes, text } from '@register/contracts';
 import { AppError } from '../../errors.ts';
+import { success } from '../../lib/answer.ts';
 import { fromContract } from '../../lib/route.ts';
 import { beginUserSession, deviceCookiesOf, setDeviceCookie } from '../../plugins/session.ts';
 import type { AuthService } from './auth.service.ts';
@@ -20,7 +21,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; cookieNa
       });
       await beginUserSession(request, user.id);
       setDeviceCookie(request, reply, deviceToken);
-      return ok(user, AUTH_MESSAGES.loggedIn);
+      return success(request, user, text.auth.loggedIn);
     },
   });
 
@@ -29,7 +30,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; cookieNa
     handler: async (request, reply) => {
       if (request.cookies[cookieName]) await request.session.destroy();
       reply.clearCookie(cookieName, { path: '/' });
-      return ok(null, AUTH_MESSAGES.loggedOut);
+      return success(request, null, text.auth.loggedOut);
     },
   });
 
@@ -38,7 +39,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; cookieNa
     ...fromContract(routes.session),
     handler: async (request) => {
       const userId = request.session.userId;
-      return ok(userId === undefined ? null : await auth.currentUser(userId));
+      return success(request, userId === undefined ? null : await auth.currentUser(userId));
     },
   });
 
@@ -48,7 +49,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; cookieNa
       const userId = request.session.userId;
       const user = userId === undefined ? null : await auth.currentUser(userId);
       if (!user) throw new AppError(Code.SESSIONERR);
-      return ok(user);
+      return success(request, user);
     },
   });
 };

@@ -1,4 +1,4 @@
-import { AUTH_MESSAGES, Code, MOBILE_PATTERN, NORMALIZERS, type UserView } from '@register/contracts';
+import { Code, MOBILE_PATTERN, NORMALIZERS, text, type UserView } from '@register/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -15,12 +15,18 @@ const MOBILE = new RegExp(MOBILE_PATTERN);
  * The identifier as typed, normalised, and tagged with its kind: a mobile without +86 (`m:`), or
  * a case-folded username (`u:`), so a username can never stand for a mobile in a budget's key.
  */
-function identifierOf(account: string): { identifier: string; mobile: string | null } {
+export function identifierOf(account: string): { identifier: string; mobile: string | null } {
   const mobile = NORMALIZERS.mobile(account);
   return MOBILE.test(mobile) ? { identifier: `m:${mobile}`, mobile } : { identifier: `u:${usernameKey(account)}`, mobile: null };
 }
 /** Both identifiers of an account, tagged as identifierOf tags them. */
-const identifiersOf = (user: { username: string; mobile: string }) => [`u:${usernameKey(user.username)}`, `m:${user.mobile}`];
+export const identifiersOf = (user: { username: string; mobile: string }) => [
+  `u:${usernameKey(user.username)}`,
+  `m:${user.mobile}`,
+];
+
+/** Whom the account-wide delay counts: the user, or the identifier itself when no user has it. */
+export const accountOf = (who: { id: number } | string) => (typeof who === 'string' ? `id:${who}` : `user:${who.id}`);
 
 export function createAuthService(deps: {
   users: UsersRepository;
@@ -59,7 +65,7 @@ export function createAuthService(deps: {
         attempt = await throttle.begin({
           identifier,
           client,
-          account: user ? `user:${user.id}` : `id:${identifier}`,
+          account: user ? accountOf(user) : accountOf(identifier),
           ...(device ? { device } : {}),
         });
       } catch (error) {
@@ -77,7 +83,7 @@ export function createAuthService(deps: {
           ...subject,
           detail: { reason: !user ? 'unknown' : !check?.ok ? 'password' : 'inactive' },
         });
-        throw new AppError(Code.LOGINERR, { message: AUTH_MESSAGES.failed });
+        throw new AppError(Code.LOGINERR, { message: text.auth.failed });
       }
 
       // The attempt was no failure: refund it and forget this client's failures for the account

@@ -6,13 +6,15 @@
 // to forge or to move to another account.
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../lib/clock.ts';
-import { type Digest, sameDigest } from '../../lib/digest.ts';
+import { type Digest, sameAsAny } from '../../lib/digest.ts';
 
 const TOKEN = /^([A-Za-z0-9_-]{22})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})$/;
 
 export function createDeviceTokens(deps: { digest: Digest; clock: Clock; ttlSeconds: number }) {
   const { digest, clock, ttlSeconds } = deps;
   const sign = (userId: number, id: string, issued: string) => digest('device', String(userId), id, issued);
+  // Tokens issued before a CODE_SECRET rotation stay valid for their lifetime.
+  const signatures = (userId: number, id: string, issued: string) => digest.all('device', String(userId), id, issued);
   return {
     issue(userId: number): string {
       const id = randomBytes(16).toString('base64url');
@@ -26,7 +28,7 @@ export function createDeviceTokens(deps: { digest: Digest; clock: Clock; ttlSeco
     verify(tokens: string[], userId: number): string | null {
       for (const token of tokens.slice(0, 4)) {
         const [, id = '', issued = '', signature = ''] = TOKEN.exec(token) ?? [];
-        if (!id || !sameDigest(signature, sign(userId, id, issued))) continue;
+        if (!id || !sameAsAny(signature, signatures(userId, id, issued))) continue;
         const age = clock() / 1000 - Number.parseInt(issued, 36);
         if (age >= 0 && age < ttlSeconds) return id;
       }

@@ -16,7 +16,7 @@
 // arrives; a refused attempt is not counted again; a success is refunded and clears that
 // client's failures for the account. The server never sleeps: a delay is a 429 with Retry-After.
 // Every refusal is the same sentence, whichever budget refused.
-import { AUTH_MESSAGES, Code } from '@register/contracts';
+import { Code, text } from '@register/contracts';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -28,7 +28,7 @@ export type LoginBudget = 'pair' | 'client' | 'account';
 export class LoginThrottledError extends AppError {
   readonly budget: LoginBudget;
   constructor(budget: LoginBudget, retryAfter: number) {
-    super(Code.THROTTLED, { message: AUTH_MESSAGES.throttled, retryAfter });
+    super(Code.THROTTLED, { message: text.auth.throttled, retryAfter });
     this.budget = budget;
   }
 }
@@ -41,6 +41,12 @@ export interface LoginAttempt {
 // The keys of one attempt (pair, client, account, device) are counted in one script: they carry
 // the hash tag {login}, so on Redis Cluster they live in one slot.
 const pairKey = (identifier: string, client: string, window: number) => `{login}:pair:${identifier}:${client}:${window}`;
+/** The key shapes, for operators who clear them (modules/admin/throttle-clear.ts). */
+export const LOGIN_KEYS = {
+  pair: pairKey,
+  client: (client: string) => `{login}:client:${client}`,
+  account: (account: string) => `{login}:account:${account}`,
+};
 
 export function createLoginThrottle(deps: { store: KvStore; clock: Clock; config: Config['login'] }) {
   const { store, clock, config } = deps;
@@ -88,8 +94,8 @@ export function createLoginThrottle(deps: { store: KvStore; clock: Clock; config
         now,
         [pair],
         [
-          delay(`{login}:client:${client}`, config.maxFailuresPerClient),
-          delay(`{login}:account:${account}`, config.accountFreeFailures),
+          delay(LOGIN_KEYS.client(client), config.maxFailuresPerClient),
+          delay(LOGIN_KEYS.account(account), config.accountFreeFailures),
         ],
       );
       if (!result.ok) {

@@ -1,7 +1,7 @@
 // The captcha renderer off the event loop: a small pool of worker threads (piscina) sized by
 // CAPTCHA_RENDER_THREADS, so image load never delays the other routes. 0 threads renders on the
 // event loop itself (tests, and machines where a thread per core is too much).
-import { Code, SERVICE_MESSAGES } from '@register/contracts';
+import { Code, text as say } from '@register/contracts';
 import { Piscina } from 'piscina';
 import { AppError } from '../../errors.ts';
 import { type CaptchaFormat, renderCaptcha } from './captcha.renderer.ts';
@@ -29,7 +29,7 @@ export function createCaptchaRenderer(threads: number): CaptchaRenderer {
         return Buffer.from(await pool.run({ text, format }));
       } catch (error) {
         if (pool.queueSize >= pool.options.maxQueue) {
-          throw new AppError(Code.SERVERERR, { status: 503, message: SERVICE_MESSAGES.busy, retryAfter: 1, cause: error });
+          throw new AppError(Code.SERVERERR, { status: 503, message: say.service.busy, retryAfter: 1, cause: error });
         }
         throw error;
       }

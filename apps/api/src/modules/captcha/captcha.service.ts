@@ -1,7 +1,7 @@
-import { CAPTCHA_MESSAGES, Code } from '@register/contracts';
+import { Code, text as say } from '@register/contracts';
 import type { Config } from '../../config.ts';
 import { fieldError } from '../../errors.ts';
-import { type Digest, sameDigest } from '../../lib/digest.ts';
+import { type Digest, sameAsAny } from '../../lib/digest.ts';
 import type { KvStore } from '../../store/kv-store.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
 import { randomCaptchaText, renderCaptcha } from './captcha.renderer.ts';
@@ -32,6 +32,8 @@ export function createCaptchaService(deps: {
 }): CaptchaService {
   const { store, digest, config, events, generateText = randomCaptchaText, render = renderCaptcha } = deps;
   const answerDigest = (sessionId: string, text: string) => digest('captcha', sessionId, text.toUpperCase());
+  // Answers stored before a CODE_SECRET rotation are still recognised.
+  const answerDigests = (sessionId: string, text: string) => digest.all('captcha', sessionId, text.toUpperCase());
   return {
     // Each image costs a render and a store entry: the route's per-client budget (CAPTCHA_LIMIT_MAX)
     // bounds what one address can make us do.
@@ -45,10 +47,10 @@ export function createCaptchaService(deps: {
       // GETDEL: the answer is gone the moment anyone tries it, so one solved captcha can never
       // authorise two SMS sends, and racing requests cannot both read it (the seed never cleared it).
       const stored = await store.take(key(sessionId));
-      const problem = !stored ? 'expired' : sameDigest(stored, answerDigest(sessionId, answer)) ? null : 'wrong';
+      const problem = !stored ? 'expired' : sameAsAny(stored, answerDigests(sessionId, answer)) ? null : 'wrong';
       if (!problem) return;
       events.record('captcha_failed', { client, detail: { reason: problem } });
-      throw fieldError(Code.PARAMERR, 'captcha', CAPTCHA_MESSAGES[problem]);
+      throw fieldError(Code.PARAMERR, 'captcha', say.captcha[problem]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ok, type RouteName, routes } from '@register/contracts';
+import { type RouteName, routes } from '@register/contracts';
+import { success } from '../../lib/answer.ts';
 import { fromContract } from '../../lib/route.ts';
 
 /** GET /api/ (`mountedAt`: the API prefix; `prefix` would be Fastify's own option): the API's base URL answers, with its route table (the dev outbox only when it runs). */
@@ -12,6 +13,6 @@ export const docsRoutes: FastifyPluginAsyncTypebox<{ mountedAt: string; withOutb
     .map((name) => ({ method: routes[name].method, path: `${mountedAt}${routes[name].path}`, summary: routes[name].summary }));
   app.route({
     ...fromContract(routes.index),
-    handler: async () => ok({ routes: listed }),
+    handler: async (request) => success(request, { routes: listed }),
   });
 };

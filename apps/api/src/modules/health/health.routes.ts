@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Code, envelopeOf, type HealthStatus, ok, routes, SERVICE_MESSAGES } from '@register/contracts';
+import { Code, envelopeOf, type HealthStatus, routes } from '@register/contracts';
 import type { Database } from '../../db/database.ts';
+import { success } from '../../lib/answer.ts';
 import { fromContract } from '../../lib/route.ts';
 import type { KvStore } from '../../store/kv-store.ts';
 
@@ -42,19 +43,23 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Database; store: KvSt
   app.route({
     ...fromContract(routes.healthz),
     config: { rateLimit: false },
-    handler: async () => ok({ status: 'ok' as const }),
+    handler: async (request) => success(request, { status: 'ok' as const }),
   });
   // /health/ (kept for the run script, Playwright and docker-compose) and /readyz say the same.
   for (const route of [routes.health, routes.readyz]) {
     app.route({
       ...fromContract(route),
       config: { rateLimit: false },
-      handler: async (_request, reply) => {
+      handler: async (request, reply) => {
         const status = await current();
         // Draining before a shutdown: the backends may be fine, this instance is going away.
-        if (app.draining) return reply.code(503).send(envelopeOf(Code.SERVERERR, status, SERVICE_MESSAGES.shuttingDown));
+        if (app.draining) return reply.code(503).send(envelopeOf(Code.SERVERERR, status, request.messages.service.shuttingDown));
         const healthy = status.database === 'ok' && status.store === 'ok';
-        return reply.code(healthy ? 200 : 503).send(envelopeOf(healthy ? Code.OK : Code.SERVERERR, status));
+        return reply
+          .code(healthy ? 200 : 503)
+          .send(
+            envelopeOf(healthy ? Code.OK : Code.SERVERERR, status, request.messages.codes[healthy ? Code.OK : Code.SERVERERR]),
+          );
       },
     });
   }

@@ -61,14 +61,14 @@ export async function eventsCommand(
   const since = parseSince(values.since ?? '24h', now);
   const limit = Number(values.limit ?? 50);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit: a whole number from 1 to 10000');
-  let mobileHmac: string | undefined;
+  let mobileHmacs: string[] | undefined;
   if (values.mobile !== undefined) {
     const mobile = NORMALIZERS.mobile(values.mobile);
     if (!new RegExp(MOBILE_PATTERN).test(mobile)) throw new UsageError(`--mobile: "${values.mobile}" is not a mobile number`);
-    mobileHmac = eventDigests(deps.digest).mobile(mobile);
+    mobileHmacs = eventDigests(deps.digest).mobileUnderEverySecret(mobile);
   }
 
-  const events = await repository.list({ kinds: parseKinds(values.kind), mobileHmac, since }, limit);
+  const events = await repository.list({ kinds: parseKinds(values.kind), mobileHmacs, since }, limit);
   print(`Security events since ${since.toISOString()}, newest first (${events.length} shown, at most ${limit}):`);
   print(`${cell('time', 25)}${cell('kind', 16)}${cell('client', 12)}${cell('mobile', 13)}${cell('user', 8)}detail`);
   for (const event of events) {
@@ -81,7 +81,7 @@ export async function eventsCommand(
         JSON.stringify(event.detail),
     );
   }
-  const hours = await repository.smsPerHour(since, mobileHmac);
+  const hours = await repository.smsPerHour(since, mobileHmacs);
   print('');
   print(`SMS sent per hour (UTC): ${hours.reduce((sum, h) => sum + h.count, 0)} in all`);
   for (const { hour, count } of hours) print(`${hour.toISOString().slice(0, 13).replace('T', ' ')}:00  ${count}`);

@@ -5,14 +5,15 @@ import type { EventKind, EventRow } from './events.service.ts';
 
 export interface EventFilter {
   kinds?: EventKind[];
-  mobileHmac?: string;
+  /** The mobile's HMACs under every CODE_SECRET (events before a rotation carry an older one). */
+  mobileHmacs?: string[];
   since?: Date;
 }
 
 export function createEventsRepository(prisma: PrismaClient) {
   const where = (filter: EventFilter) => ({
     ...(filter.kinds?.length ? { kind: { in: filter.kinds } } : {}),
-    ...(filter.mobileHmac ? { mobileHmac: filter.mobileHmac } : {}),
+    ...(filter.mobileHmacs ? { mobileHmac: { in: filter.mobileHmacs } } : {}),
     ...(filter.since ? { createdAt: { gte: filter.since } } : {}),
   });
   return {
@@ -20,12 +21,12 @@ export function createEventsRepository(prisma: PrismaClient) {
     list: (filter: EventFilter, limit: number) =>
       prisma.securityEvent.findMany({ where: where(filter), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit }),
     /** SMS sent per hour (UTC), oldest first. */
-    async smsPerHour(since: Date, mobileHmac?: string): Promise<{ hour: Date; count: number }[]> {
+    async smsPerHour(since: Date, mobileHmacs?: string[]): Promise<{ hour: Date; count: number }[]> {
       const rows = await prisma.$queryRaw<{ hour: Date; count: bigint | number }[]>`
         SELECT date_trunc('hour', created_at AT TIME ZONE 'UTC') AS hour, count(*) AS count
         FROM security_event
         WHERE kind = 'sms_sent' AND created_at >= ${since}
-          AND (${mobileHmac ?? null}::text IS NULL OR mobile_hmac = ${mobileHmac ?? null})
+          AND (${mobileHmacs ?? null}::text[] IS NULL OR mobile_hmac = ANY(${mobileHmacs ?? null}::text[]))
         GROUP BY 1 ORDER BY 1`;
       return rows.map((row) => ({ hour: new Date(row.hour), count: Number(row.count) }));
     },

@@ -70,6 +70,8 @@ export function eventDigests(digest: Digest) {
   return {
     client: (client: string) => digest('security-event:client', client),
     mobile: (mobile: string) => digest('security-event:mobile', mobile),
+    /** For finding a mobile's events from before a CODE_SECRET rotation too. */
+    mobileUnderEverySecret: (mobile: string) => digest.all('security-event:mobile', mobile),
   };
 }
 

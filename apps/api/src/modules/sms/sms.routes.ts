@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Code, ok, REQUEST_MESSAGES, routes, SMS_MESSAGES } from '@register/contracts';
+import { Code, routes, text } from '@register/contracts';
 import { AppError } from '../../errors.ts';
+import { success } from '../../lib/answer.ts';
 import { within } from '../../lib/deadline.ts';
 import { fromContract } from '../../lib/route.ts';
 import { forgetSession, markSmsSent, saveSession } from '../../plugins/session.ts';
@@ -32,7 +33,7 @@ export const smsRoutes: FastifyPluginAsyncTypebox<{ sms: SmsService }> = async (
         request.log.warn({ err }, 'SMS sent, but the session could not be saved');
         forgetSession(request);
       }
-      return ok(sent, SMS_MESSAGES.sent);
+      return success(request, sent, text.sms.sent);
     },
   });
 };
@@ -44,8 +45,8 @@ export const devOutboxRoutes: FastifyPluginAsyncTypebox<{ outbox: Outbox }> = as
     handler: async (request) => {
       const { mobile } = request.params;
       const message = await outbox.last(mobile);
-      if (!message) throw new AppError(Code.NODATA, { message: REQUEST_MESSAGES.noOutboxMessage });
-      return ok(message);
+      if (!message) throw new AppError(Code.NODATA, { message: text.request.noOutboxMessage });
+      return success(request, message);
     },
   });
 };

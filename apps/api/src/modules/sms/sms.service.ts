@@ -1,11 +1,12 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { Code, SMS_CODE_LENGTH, SMS_MESSAGES, type SmsSent } from '@register/contracts';
+import { Code, SMS_CODE_LENGTH, type SmsSent, type Text, text } from '@register/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import { AppError, fieldError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { type Deadline, noDeadline } from '../../lib/deadline.ts';
 import type { Digest } from '../../lib/digest.ts';
+import { noSmsMetrics, type SmsMetrics } from '../../lib/metrics.ts';
 import { maskMobile, numberBlock } from '../../lib/mobile.ts';
 import { DAY_MS, HOUR_MS, retrySeconds, type Window, windowAt, windowTtl } from '../../lib/windows.ts';
 import type { Budget, KvStore } from '../../store/kv-store.ts';
@@ -48,18 +49,21 @@ export type SmsBudget = 'mobile_hour' | 'mobile_day' | 'mobile_ceiling' | 'block
 // Every key one atomic SMS step touches carries the hash tag {sms}: on Redis Cluster a script
 // may only touch keys of one slot. (SMS volume is bounded by these very budgets, so one slot
 // carries it easily.)
-const keys = {
+export const SMS_KEYS = {
   cooldown: (mobile: string) => `{sms}:cooldown:${mobile}`,
+  /** Counters (the window's index follows): per (mobile, client) by hour and day, and the ceiling per mobile. */
+  hour: (mobile: string, client: string) => `{sms}:hour:${mobile}:${client}`,
+  day: (mobile: string, client?: string) => (client === undefined ? `{sms}:day:${mobile}` : `{sms}:day:${mobile}:${client}`),
 };
 
-const REFUSAL_MESSAGES: Record<SmsBudget, string> = {
-  mobile_hour: SMS_MESSAGES.hourlyLimit,
-  mobile_day: SMS_MESSAGES.dailyLimit,
-  mobile_ceiling: SMS_MESSAGES.dailyLimit,
+const REFUSAL_MESSAGES: Record<SmsBudget, Text> = {
+  mobile_hour: text.sms.hourlyLimit,
+  mobile_day: text.sms.dailyLimit,
+  mobile_ceiling: text.sms.dailyLimit,
   // Block and global budgets say nothing about this visitor's number: the same calm sentence.
-  block_hour: SMS_MESSAGES.busy,
-  global_hour: SMS_MESSAGES.busy,
-  global_day: SMS_MESSAGES.busy,
+  block_hour: text.sms.busy,
+  global_hour: text.sms.busy,
+  global_day: text.sms.busy,
 };
 
 /**
@@ -85,8 +89,11 @@ export function createSmsService(deps: {
   clock: Clock;
   config: Config['sms'];
   log: FastifyBaseLogger;
+  /** Sends and refusals per budget, for /api/metrics (a no-op when not given). */
+  metrics?: SmsMetrics;
 }): SmsService {
   const { store, digest, captcha, gateway, isMobileRegistered, events, clock, config, log } = deps;
+  const metrics = deps.metrics ?? noSmsMetrics;
   /**
    * Runs an undo; while the store fails it is retried in the background. Undo is idempotent and
    * compare-and-delete (and plants a tombstone when the spend has not run yet), so a late or
@@ -114,6 +121,15 @@ export function createSmsService(deps: {
   // One code per (mobile, session): another visitor's request for the same number neither
   // replaces it nor can try it. The session id itself is not written into the key.
   const codeKey = (mobile: string, sessionId: string) => `{sms}:code:${mobile}:${digest('sms-session', sessionId)}`;
+  /**
+   * Where a code sent before a CODE_SECRET rotation may be, with its digest under the same old
+   * secret: current first. Only one of them exists, so a wrong code still spends one attempt.
+   */
+  const codeSlots = (mobile: string, sessionId: string, code: string) => {
+    const sessions = digest.all('sms-session', sessionId);
+    const codes = digest.all('sms', mobile, code);
+    return sessions.map((session, i) => ({ key: `{sms}:code:${mobile}:${session}`, digest: codes[i] as string }));
+  };
 
   /**
    * Every budget one send spends. Per mobile, per hour and per day, both counted per (mobile,
@@ -132,9 +148,9 @@ export function createSmsService(deps: {
       budget: { key: `${key}:${window.index}`, limit, ttlMs: windowTtl(window) },
     });
     return [
-      entry('mobile_hour', `{sms}:hour:${mobile}:${client}`, config.perMobilePerHour, hour),
-      entry('mobile_day', `{sms}:day:${mobile}:${client}`, config.perMobilePerDay, day),
-      entry('mobile_ceiling', `{sms}:day:${mobile}`, config.mobileCeilingPerDay, day),
+      entry('mobile_hour', SMS_KEYS.hour(mobile, client), config.perMobilePerHour, hour),
+      entry('mobile_day', SMS_KEYS.day(mobile, client), config.perMobilePerDay, day),
+      entry('mobile_ceiling', SMS_KEYS.day(mobile), config.mobileCeilingPerDay, day),
       entry('block_hour', `{sms}:block:${numberBlock(mobile)}`, config.perBlockPerHour, hour),
       entry('global_hour', '{sms}:global:hour', config.globalPerHour, hour),
       entry('global_day', '{sms}:global:day', config.globalPerDay, day),
@@ -144,7 +160,7 @@ export function createSmsService(deps: {
   return {
     async sendCode({ sessionId, mobile, captcha: answer, client, deadline = noDeadline }) {
       await captcha.consume(sessionId, answer, client);
-      if (await isMobileRegistered(mobile)) throw fieldError(Code.DATAEXIST, 'mobile', SMS_MESSAGES.registered);
+      if (await isMobileRegistered(mobile)) throw fieldError(Code.DATAEXIST, 'mobile', text.sms.registered);
       deadline.check();
 
       // One atomic step claims the cooldown, spends every budget and stores the code, or writes
@@ -155,7 +171,7 @@ export function createSmsService(deps: {
       const stored = { key: codeKey(mobile, sessionId), digest: codeDigest(mobile, code) };
       const spending = budgets(mobile, client);
       const claim = {
-        key: keys.cooldown(mobile),
+        key: SMS_KEYS.cooldown(mobile),
         token: randomBytes(12).toString('base64url'),
         ttlMs: config.resendSeconds * 1000,
       };
@@ -183,9 +199,10 @@ export function createSmsService(deps: {
       if (!spent.ok) {
         const refusal = spent.refused === -1 ? null : spending[spent.refused];
         events.record('sms_refused', { client, mobile, detail: { budget: refusal?.name ?? 'cooldown' } });
+        metrics.refused(refusal?.name ?? 'cooldown');
         if (!refusal) {
           const retryAfter = retrySeconds(spent.claimTtlMs);
-          const message = SMS_MESSAGES.cooldown(retryAfter);
+          const message = text.sms.cooldown(retryAfter);
           throw new AppError(Code.THROTTLED, { message, fields: { mobile: message }, retryAfter });
         }
         if (refusal.name.startsWith('global')) log.warn({ budget: refusal.name }, 'global SMS budget spent: no codes are sent');
@@ -212,6 +229,8 @@ export function createSmsService(deps: {
         if (notSent) await undoSpend(undo);
         if (error instanceof AppError) throw error; // the store itself failed (503)
         const reason = rejected ? 'rejected' : notSent ? 'unreachable' : 'unconfirmed';
+        metrics.send(reason);
+        if ((error as Error | undefined)?.name === 'TimeoutError') metrics.gatewayTimeout();
         events.record('sms_failed', {
           client,
           mobile,
@@ -220,7 +239,7 @@ export function createSmsService(deps: {
         log.warn({ mobile: maskMobile(mobile), gateway: gateway.name, err: error }, 'SMS not sent');
         if (!notSent) {
           throw new AppError(Code.SMSERROR, {
-            message: SMS_MESSAGES.unconfirmed(config.resendSeconds),
+            message: text.sms.unconfirmed(config.resendSeconds),
             retryAfter: config.resendSeconds,
             cause: error,
           });
@@ -228,21 +247,26 @@ export function createSmsService(deps: {
         throw new AppError(rejected ? Code.SMSFAIL : Code.SMSERROR, { cause: error });
       }
       events.record('sms_sent', { client, mobile, detail: { gateway: gateway.name } });
+      metrics.send('sent');
       return { expiresIn: config.ttlSeconds, resendIn: config.resendSeconds, codeLength: SMS_CODE_LENGTH };
     },
 
     async checkCode(mobile, code, { client, sessionId }) {
-      const key = codeKey(mobile, sessionId);
-      const digest = codeDigest(mobile, code);
-      const tried = await store.tryCode(key, digest);
-      if (tried.right) return { key, digest };
-      if (tried.attemptsLeft === null) throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.expired);
+      let tried: Awaited<ReturnType<typeof store.tryCode>> = { right: false, attemptsLeft: null };
+      let slot = { key: codeKey(mobile, sessionId), digest: codeDigest(mobile, code) };
+      for (const candidate of codeSlots(mobile, sessionId, code)) {
+        slot = candidate;
+        tried = await store.tryCode(candidate.key, candidate.digest);
+        if (tried.right || tried.attemptsLeft !== null) break; // the code lives here
+      }
+      if (tried.right) return slot;
+      if (tried.attemptsLeft === null) throw fieldError(Code.PARAMERR, 'sms_code', text.sms.expired);
       if (tried.attemptsLeft === 0) {
         events.record('code_exhausted', { client, mobile });
-        throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.exhausted);
+        throw fieldError(Code.PARAMERR, 'sms_code', text.sms.exhausted);
       }
       events.record('code_failed', { client, mobile, detail: { attemptsLeft: tried.attemptsLeft } });
-      throw fieldError(Code.PARAMERR, 'sms_code', SMS_MESSAGES.wrong(tried.attemptsLeft));
+      throw fieldError(Code.PARAMERR, 'sms_code', text.sms.wrong(tried.attemptsLeft));
     },
 
     // Compare-and-delete: when the right code races itself, exactly one request wins.

@@ -37,17 +37,21 @@ export function createUsersRepository(db: Pick<Database, 'prisma' | 'read'>) {
     findByUsername: (username: string) =>
       dbCall(() => prisma.user.findUnique({ where: { usernameKey: usernameKey(username) }, select: SELECT })),
     findByMobile: (mobile: string) => dbCall(() => prisma.user.findUnique({ where: { mobile }, select: SELECT })),
-    async create(user: { username: string; mobile: string; passwordHash: string }): Promise<UserRecord> {
+    /** Registration's insert, and the CLI's (createsuperuser: an email and the staff flags). */
+    async create(user: {
+      username: string;
+      mobile: string;
+      passwordHash: string;
+      email?: string;
+      isStaff?: boolean;
+      isSuperuser?: boolean;
+    }): Promise<UserRecord> {
+      const { passwordHash, ...row } = user;
       try {
         return await dbCall(
           () =>
             prisma.user.create({
-              data: {
-                username: user.username,
-                usernameKey: usernameKey(user.username),
-                mobile: user.mobile,
-                password: user.passwordHash,
-              },
+              data: { ...row, usernameKey: usernameKey(user.username), password: passwordHash },
               select: SELECT,
             }),
           (error) => uniqueViolation(error) !== null,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ok, routes, USER_MESSAGES } from '@register/contracts';
+import { routes, text } from '@register/contracts';
+import { success } from '../../lib/answer.ts';
 import { within } from '../../lib/deadline.ts';
 import { fromContract } from '../../lib/route.ts';
 import { beginUserSession, forgetSession, setDeviceCookie } from '../../plugins/session.ts';
@@ -13,7 +14,7 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ users: UsersService
     ...limited,
     handler: async (request) => {
       const { username } = request.params;
-      return ok({ username, count: await users.countUsername(username) });
+      return success(request, { username, count: await users.countUsername(username) });
     },
   });
   app.route({
@@ -21,7 +22,7 @@ export const availabilityRoutes: FastifyPluginAsyncTypebox<{ users: UsersService
     ...limited,
     handler: async (request) => {
       const { mobile } = request.params;
-      return ok({ mobile, count: await users.countMobile(mobile) });
+      return success(request, { mobile, count: await users.countMobile(mobile) });
     },
   });
 };
@@ -47,10 +48,10 @@ export const registerRoutes: FastifyPluginAsyncTypebox<{
       } catch (err) {
         request.log.warn({ err }, 'registered, but the session could not be started');
         forgetSession(request); // nothing half-saved
-        return ok({ ...user, loggedIn: false }, USER_MESSAGES.registeredNotLoggedIn);
+        return success(request, { ...user, loggedIn: false }, text.user.registeredNotLoggedIn);
       }
       setDeviceCookie(request, reply, opts.deviceTokenFor(user.id));
-      return ok({ ...user, loggedIn: true }, USER_MESSAGES.registered);
+      return success(request, { ...user, loggedIn: true }, text.user.registered);
     },
   });
 };

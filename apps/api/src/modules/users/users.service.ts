@@ -1,5 +1,5 @@
-import { Code, type RegisterBody, USER_MESSAGES, type UserView, usernameProblem } from '@register/contracts';
-import { passwordStrength } from '@register/contracts/password-strength';
+import { Code, en, type RegisterBody, type Text, text, type UserView, usernameProblem } from '@register/contracts';
+import { passwordStrength, strengthProblem } from '@register/contracts/password-strength';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, fieldError } from '../../errors.ts';
 import { type Deadline, noDeadline, within } from '../../lib/deadline.ts';
@@ -11,10 +11,14 @@ import { DuplicateUserError, type UserRecord, type UsersRepository, usernameKey 
 export const toUserView = (user: UserRecord): UserView => ({ id: user.id, username: user.username, mobile: user.mobile });
 
 function taken(fields: { username?: boolean; mobile?: boolean }): AppError {
-  const messages: Record<string, string> = {};
-  if (fields.username) messages.username = USER_MESSAGES.usernameTaken;
-  if (fields.mobile) messages.mobile = USER_MESSAGES.mobileTaken;
-  return new AppError(Code.DATAEXIST, { message: Object.values(messages).join(' '), fields: messages });
+  const messages: Record<string, Text> = {};
+  if (fields.username) messages.username = text.user.usernameTaken;
+  if (fields.mobile) messages.mobile = text.user.mobileTaken;
+  const message: Text = (catalog) =>
+    Object.values(messages)
+      .map((said) => said(catalog))
+      .join(catalog.sentenceGap);
+  return new AppError(Code.DATAEXIST, { message, fields: messages });
 }
 
 export function createUsersService(deps: {
@@ -81,8 +85,9 @@ export function createUsersService(deps: {
         }
       }
       if (usernameCount || mobileCount) throw taken({ username: usernameCount > 0, mobile: mobileCount > 0 });
-      const strength = passwordStrength(form.password, { username: form.username, mobile: form.mobile });
-      if (strength.problem) throw fieldError(Code.PARAMERR, 'password', strength.problem);
+      const strength = passwordStrength(form.password, { username: form.username, mobile: form.mobile }, en);
+      const weak = strengthProblem(strength);
+      if (weak) throw fieldError(Code.PARAMERR, 'password', weak);
 
       const passwordHash = await passwords.hash(form.password);
       deadline.commit();

@@ -2,6 +2,7 @@
 import { Code, type UserView } from '@register/contracts';
 import { useState } from 'react';
 import { FormAlert } from '../../components/form-alert';
+import { useLanguage } from '../../i18n/locale';
 import { ApiError, api } from '../../lib/api';
 import { maskMobile } from '../../lib/format';
 import { Page } from '../../lib/page';
@@ -9,6 +10,7 @@ import { Page } from '../../lib/page';
 export function HomePage({ user, onLoggedOut }: { user: UserView; onLoggedOut(): void }) {
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const { ui } = useLanguage();
 
   async function logOut() {
     setPending(true);
@@ -19,26 +21,26 @@ export function HomePage({ user, onLoggedOut }: { user: UserView; onLoggedOut():
     } catch (error) {
       // The session is already gone (expired, or logged out in another tab): so much the better.
       if (error instanceof ApiError && error.errno === Code.SESSIONERR) return onLoggedOut();
-      setProblem(error instanceof ApiError ? error.message : 'Could not log out. Please try again.');
+      setProblem(error instanceof ApiError ? error.message : ui.home.logOutFailed);
       setPending(false);
     }
   }
 
   return (
-    <Page title="Home" heading={`Welcome, ${user.username}`}>
+    <Page title={ui.home.title} heading={ui.home.welcome(user.username)}>
       <FormAlert message={problem} />
       <dl className="profile">
         <div>
-          <dt>Username</dt>
+          <dt>{ui.home.username}</dt>
           <dd>{user.username}</dd>
         </div>
         <div>
-          <dt>Mobile number</dt>
+          <dt>{ui.home.mobile}</dt>
           <dd>{maskMobile(user.mobile)}</dd>
         </div>
       </dl>
       <button type="button" className="button button-secondary" onClick={() => void logOut()} disabled={pending}>
-        Log out
+        {ui.home.logOut}
       </button>
     </Page>
   );

@@ -5,21 +5,24 @@ import { useState } from 'react';
 import { type Path, useForm } from 'react-hook-form';
 import { FormAlert } from '../../components/form-alert';
 import { TextField } from '../../components/text-field';
-import { ApiError, api, UNEXPECTED_ERROR } from '../../lib/api';
-import { contractResolver, visibleError } from '../../lib/contract-resolver';
-import { formatDuration } from '../../lib/format';
+import { useLanguage } from '../../i18n/locale';
+import { ApiError, api } from '../../lib/api';
+import { contractResolver, useRecheckOnLanguageChange, visibleError } from '../../lib/contract-resolver';
 
 const resolver = contractResolver<LoginBody, LoginBody>(LoginBody);
 const FIELD_ORDER: (keyof LoginBody)[] = ['account', 'password'];
 
 export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) {
   const [formError, setFormError] = useState<string | null>(null);
-  const { register, handleSubmit, setError, getValues, formState } = useForm<LoginBody>({
+  const { ui, messages } = useLanguage();
+  const form = useForm<LoginBody>({
     mode: 'onTouched',
     defaultValues: { account: '', password: '' },
     resolver,
   });
+  const { register, handleSubmit, setError, getValues, formState } = form;
   const { errors, isSubmitting, isSubmitted } = formState;
+  useRecheckOnLanguageChange(form);
   const errorFor = (name: keyof LoginBody) => visibleError(errors[name], getValues(name), isSubmitted);
 
   const submit = handleSubmit(async (values) => {
@@ -29,7 +32,7 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) 
     } catch (error) {
       if (!(error instanceof ApiError)) {
         console.error(error);
-        setFormError(UNEXPECTED_ERROR);
+        setFormError(ui.api.unexpected);
         return;
       }
       const fields = FIELD_ORDER.filter((name) => error.fields[name]);
@@ -37,8 +40,8 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) 
         setError(name as Path<LoginBody>, { type: 'server', message: error.fields[name] }, { shouldFocus: index === 0 });
       });
       if (fields.length > 0) return;
-      const wait = error.errno === Code.THROTTLED && error.retryAfter ? ` Try again in ${formatDuration(error.retryAfter)}.` : '';
-      setFormError(error.message + wait);
+      const wait = error.errno === Code.THROTTLED && error.retryAfter ? ui.login.tryAgainIn(ui.duration(error.retryAfter)) : '';
+      setFormError([error.message, wait].filter(Boolean).join(messages.sentenceGap));
     }
   });
 
@@ -47,7 +50,7 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) 
       <FormAlert message={formError} />
       <TextField
         id="account"
-        label="Username or mobile"
+        label={ui.login.account}
         autoComplete="username"
         autoCapitalize="none"
         spellCheck={false}
@@ -56,14 +59,14 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) 
       />
       <TextField
         id="login-password"
-        label="Password"
+        label={ui.login.password}
         type="password"
         autoComplete="current-password"
         error={errorFor('password')}
         {...register('password')}
       />
       <button type="submit" className="button button-primary" disabled={isSubmitting} aria-busy={isSubmitting || undefined}>
-        Log in
+        {ui.login.submit}
       </button>
     </form>
   );

@@ -1,14 +1,16 @@
 import type { UserView } from '@register/contracts';
+import { useLanguage } from '../../i18n/locale';
 import { Page } from '../../lib/page';
 import { Link } from '../../lib/router';
 import { LoginForm } from './login-form';
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn(user: UserView): void }) {
+  const { ui } = useLanguage();
   return (
-    <Page title="Log in" intro="Use your username or mobile number.">
+    <Page title={ui.login.title} intro={ui.login.intro}>
       <LoginForm onLoggedIn={onLoggedIn} />
       <p className="switch">
-        New here? <Link to="/register">Create an account</Link>
+        {ui.login.newHere} <Link to="/register">{ui.login.createAccount}</Link>
       </p>
     </Page>
   );

@@ -1,11 +1,13 @@
+import { useLanguage } from '../../i18n/locale';
 import { Page } from '../../lib/page';
 import { Link } from '../../lib/router';
 
 export function NotFoundPage() {
+  const { ui } = useLanguage();
   return (
-    <Page title="Page not found" intro="There is nothing at this address.">
+    <Page title={ui.notFound.title} intro={ui.notFound.intro}>
       <p>
-        <Link to="/">Go to the home page</Link>
+        <Link to="/">{ui.notFound.home}</Link>
       </p>
     </Page>
   );

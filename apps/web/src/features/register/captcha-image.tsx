@@ -1,11 +1,11 @@
 // The captcha picture with its "New image" button. Clicking the picture also refreshes it, as on
 // the seed's page; the button is the keyboard and screen-reader way to do the same.
 import { useState } from 'react';
-
-export const CAPTCHA_ALT = 'Image code: type the characters shown';
+import { useLanguage } from '../../i18n/locale';
 
 export function CaptchaImage({ src, onRefresh }: { src: string; onRefresh(): void }) {
   const [failedSrc, setFailedSrc] = useState<string | null>(null);
+  const { ui } = useLanguage();
 
   return (
     <div className="captcha">
@@ -13,19 +13,19 @@ export function CaptchaImage({ src, onRefresh }: { src: string; onRefresh(): voi
       <img
         className="captcha-image"
         src={src}
-        alt={CAPTCHA_ALT}
+        alt={ui.captcha.alt}
         width={160}
         height={56}
-        title="Click for a new image"
+        title={ui.captcha.title}
         onClick={onRefresh}
         onError={() => setFailedSrc(src)}
       />
       <button type="button" className="button button-secondary" onClick={onRefresh}>
-        New image
+        {ui.captcha.newImage}
       </button>
       {failedSrc === src ? (
         <p className="field-message" data-tone="error">
-          The image could not be loaded. Try “New image”.
+          {ui.captcha.failed}
         </p>
       ) : null}
     </div>

@@ -1,4 +1,5 @@
 import { PASSWORD_MIN } from '@register/contracts';
+import { useLanguage } from '../../i18n/locale';
 import type { PasswordStrength as Strength } from './use-password-strength';
 
 /**
@@ -6,8 +7,9 @@ import type { PasswordStrength as Strength } from './use-password-strength';
  * password would be refused, what makes it guessable and how to do better.
  */
 export function PasswordStrength({ password, strength }: { password: string; strength: Strength | null }) {
-  if (password === '') return <span>At least {PASSWORD_MIN} characters, hard to guess: several uncommon words work well.</span>;
-  if (!strength) return <span>Checking strength…</span>;
+  const { ui, messages } = useLanguage();
+  if (password === '') return <span>{ui.strength.empty(PASSWORD_MIN)}</span>;
+  if (!strength) return <span>{ui.strength.checking}</span>;
   const advice = strength.acceptable ? [] : [strength.warning?.message, strength.suggestions[0]?.message].filter(Boolean);
   return (
     <span className="strength" data-score={strength.score}>
@@ -18,9 +20,8 @@ export function PasswordStrength({ password, strength }: { password: string; str
         <span />
       </span>
       <span>
-        Strength: {strength.label}
-        {strength.acceptable ? '' : ' (too easy to guess)'}
-        {advice.length ? `. ${advice.join(' ')}` : ''}
+        {ui.strength.verdict(strength.label, strength.acceptable)}
+        {advice.length ? `${ui.strength.adviceGap}${advice.join(messages.sentenceGap)}` : ''}
       </span>
     </span>
   );

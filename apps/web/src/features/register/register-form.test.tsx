@@ -13,10 +13,10 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { HttpResponse, http } from 'msw';
 import { type TSchema, Type } from 'typebox';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { uiEn } from '../../i18n/ui.en';
 import { db, MOCK_CAPTCHA_ANSWER } from '../../mocks/db';
 import { server } from '../../mocks/server';
 import { renderApp } from '../../test/render-app';
-import { CAPTCHA_ALT } from './captcha-image';
 
 const FREE_MOBILE = '13612345678';
 const PASSWORD = 'Blue-harbour-77';
@@ -79,7 +79,7 @@ describe('register form: client-side validation', () => {
     expect(input('Mobile number')).toHaveAttribute('autocomplete', expect.stringMatching(/^tel/));
     expect(input('SMS code')).toHaveAttribute('autocomplete', 'one-time-code');
     expect(input('SMS code')).toHaveAttribute('inputmode', 'numeric');
-    expect(screen.getByRole('img', { name: CAPTCHA_ALT })).toHaveAttribute(
+    expect(screen.getByRole('img', { name: uiEn.captcha.alt })).toHaveAttribute(
       'src',
       expect.stringMatching(/^\/api\/image_code\/\?rand=/),
     );
@@ -342,7 +342,7 @@ describe('register form: SMS code', () => {
     await user.tab();
     await screen.findByText(`${FREE_MOBILE} is available.`);
     await user.type(input('Image code'), 'ZZZZ');
-    const image = screen.getByRole('img', { name: CAPTCHA_ALT });
+    const image = screen.getByRole('img', { name: uiEn.captcha.alt });
     const firstSrc = image.getAttribute('src');
 
     await user.click(getCodeButton());
@@ -356,7 +356,7 @@ describe('register form: SMS code', () => {
 
   it('refreshes the captcha with the "New image" button and by clicking the image', async () => {
     const { user } = await openRegister();
-    const image = screen.getByRole('img', { name: CAPTCHA_ALT });
+    const image = screen.getByRole('img', { name: uiEn.captcha.alt });
     const sources = new Set([image.getAttribute('src')]);
     await user.click(screen.getByRole('button', { name: 'New image' }));
     sources.add(image.getAttribute('src'));
@@ -380,7 +380,7 @@ describe('register form: SMS code', () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const { user } = await openRegister({ advanceTimers: vi.advanceTimersByTime });
     await prepareSmsRequest(user);
-    const srcBefore = screen.getByRole('img', { name: CAPTCHA_ALT }).getAttribute('src');
+    const srcBefore = screen.getByRole('img', { name: uiEn.captcha.alt }).getAttribute('src');
 
     await user.click(getCodeButton());
     expect(await screen.findByText(/We sent a 6-digit code to 136\*\*\*\*5678/)).toBeInTheDocument();
@@ -388,7 +388,7 @@ describe('register form: SMS code', () => {
     expect(getCodeButton()).toBeDisabled();
     expect(input('SMS code')).toHaveFocus();
     // The captcha is single-use: a new one is shown and the old answer cleared.
-    expect(screen.getByRole('img', { name: CAPTCHA_ALT }).getAttribute('src')).not.toBe(srcBefore);
+    expect(screen.getByRole('img', { name: uiEn.captcha.alt }).getAttribute('src')).not.toBe(srcBefore);
     expect(input('Image code')).toHaveValue('');
 
     await act(() => vi.advanceTimersByTimeAsync(1000));

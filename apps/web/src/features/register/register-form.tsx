@@ -1,23 +1,15 @@
 // The registration form: the seed's fields, validated by the contracts' rules as the visitor
 // goes, with live availability and the server's field messages. The captcha and the SMS code
 // are their own block (sms-verification.tsx).
-import {
-  Code,
-  Mobile,
-  RegisterBody,
-  type Registered,
-  routes,
-  USER_MESSAGES,
-  Username,
-  usernameProblem,
-} from '@register/contracts';
+import { Code, Mobile, RegisterBody, type Registered, routes, Username, usernameProblem } from '@register/contracts';
 import { useState } from 'react';
 import { type Path, useForm, useWatch } from 'react-hook-form';
 import { FormAlert } from '../../components/form-alert';
 import { type FieldStatus, TextField } from '../../components/text-field';
-import { ApiError, api, UNEXPECTED_ERROR } from '../../lib/api';
+import { type Language, useLanguage } from '../../i18n/locale';
+import { ApiError, api } from '../../lib/api';
 import { validFieldValue } from '../../lib/checker';
-import { contractResolver, visibleError } from '../../lib/contract-resolver';
+import { contractResolver, useRecheckOnLanguageChange, visibleError } from '../../lib/contract-resolver';
 import { fieldRule } from '../../lib/field-rule';
 import { PasswordStrength } from './password-strength-meter';
 import { SmsVerification } from './sms-verification';
@@ -38,25 +30,21 @@ const checkableUsername = (raw: string) => {
   return value !== null && usernameProblem(value) === null ? value : null;
 };
 
-const USERNAME_RULE = fieldRule(Username);
-const MOBILE_RULE = fieldRule(Mobile);
-
-const TAKEN_MESSAGES = { username: USER_MESSAGES.usernameTaken, mobile: USER_MESSAGES.mobileTaken } as const;
-
 /** The availability answer as the field's message, when it is about the value now in the field. */
 function availabilityStatus(
   status: Availability,
   current: string | null,
-  field: keyof typeof TAKEN_MESSAGES,
+  field: 'username' | 'mobile',
+  { ui, messages }: Language,
 ): FieldStatus | null {
   if (status.state === 'idle' || status.value !== current) return null;
   switch (status.state) {
     case 'checking':
-      return { tone: 'info', text: 'Checking availability…' };
+      return { tone: 'info', text: ui.register.checking };
     case 'available':
-      return { tone: 'success', text: `${status.value} is available.` };
+      return { tone: 'success', text: ui.register.available(status.value) };
     case 'taken':
-      return { tone: 'error', text: TAKEN_MESSAGES[field] };
+      return { tone: 'error', text: field === 'username' ? messages.user.usernameTaken : messages.user.mobileTaken };
     case 'failed':
       return { tone: 'info', text: status.message };
   }
@@ -64,11 +52,14 @@ function availabilityStatus(
 
 export function RegisterForm({ onRegistered }: { onRegistered(result: Registered): void }) {
   const [formError, setFormError] = useState<string | null>(null);
+  const language = useLanguage();
+  const { ui, messages } = language;
 
   const form = useForm<RegisterValues, unknown, RegisterBody>({ mode: 'onTouched', defaultValues: EMPTY, resolver });
   const { register, handleSubmit, setError, clearErrors, setFocus, getValues, getFieldState, trigger, control } = form;
   const { errors, isSubmitting, isSubmitted } = form.formState;
   const errorFor = (name: keyof RegisterValues) => visibleError(errors[name], getValues(name), isSubmitted);
+  useRecheckOnLanguageChange(form);
   const [username, mobile, password, passwordRepeat] = useWatch({
     control,
     name: ['username', 'mobile', 'password', 'password_repeat'],
@@ -78,8 +69,10 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
   const mobileCheck = useAvailability((value, signal) => api.checkMobile(value, { signal }));
   const validUsername = checkableUsername(username);
   const validMobile = validFieldValue(Mobile, mobile);
-  const usernameStatus = availabilityStatus(usernameCheck.status, validUsername, 'username');
-  const mobileStatus = availabilityStatus(mobileCheck.status, validMobile, 'mobile');
+  const usernameStatus = availabilityStatus(usernameCheck.status, validUsername, 'username', language);
+  const mobileStatus = availabilityStatus(mobileCheck.status, validMobile, 'mobile', language);
+  const usernameRule = fieldRule(Username, messages);
+  const mobileRule = fieldRule(Mobile, messages);
   // A check that could not be made (offline, or paused by the API's limit) does not block the
   // form: the API refuses a registered mobile when the code is requested anyway.
   const mobileUsable =
@@ -130,7 +123,7 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
         if (apiError.fields.username) usernameCheck.markTaken(values.username);
         if (apiError.fields.mobile) mobileCheck.markTaken(values.mobile);
       }
-      if (!apiError || !showFieldErrors(apiError.fields)) setFormError(apiError?.message ?? UNEXPECTED_ERROR);
+      if (!apiError || !showFieldErrors(apiError.fields)) setFormError(apiError?.message ?? ui.api.unexpected);
     }
   });
 
@@ -139,20 +132,20 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
   return (
     <form className="form" noValidate onSubmit={submit} aria-describedby="register-form-note">
       <p id="register-form-note" className="form-note">
-        All fields are required.
+        {ui.register.allRequired}
       </p>
       <FormAlert message={formError} />
 
       <TextField
         id="username"
-        label="Username"
+        label={ui.register.username}
         autoComplete="username"
         autoCapitalize="none"
         spellCheck={false}
-        maxLength={USERNAME_RULE.maxLength}
+        maxLength={usernameRule.maxLength}
         error={errorFor('username')}
         status={usernameStatus}
-        hint={USERNAME_RULE.text}
+        hint={usernameRule.text}
         {...register('username', {
           onChange: (event) => usernameCheck.schedule(checkableUsername(event.target.value)),
           onBlur: (event) => {
@@ -164,7 +157,7 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
 
       <TextField
         id="password"
-        label="Password"
+        label={ui.register.password}
         type="password"
         autoComplete="new-password"
         error={errorFor('password')}
@@ -178,23 +171,23 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
 
       <TextField
         id="password_repeat"
-        label="Repeat password"
+        label={ui.register.passwordRepeat}
         type="password"
         autoComplete="new-password"
         error={errorFor('password_repeat')}
-        status={repeatMatches ? { tone: 'success', text: 'Passwords match.' } : null}
+        status={repeatMatches ? { tone: 'success', text: ui.register.passwordsMatch } : null}
         {...register('password_repeat', { onChange: compareRepeat })}
       />
 
       <TextField
         id="mobile"
-        label="Mobile number"
+        label={ui.register.mobile}
         type="tel"
         autoComplete="tel-national"
         inputMode="tel"
         error={errorFor('mobile')}
         status={mobileStatus}
-        hint={MOBILE_RULE.text}
+        hint={mobileRule.text}
         {...register('mobile', {
           onChange: (event) => mobileCheck.schedule(validFieldValue(Mobile, event.target.value)),
           onBlur: (event) => {
@@ -213,7 +206,7 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
       />
 
       <button type="submit" className="button button-primary" disabled={isSubmitting} aria-busy={isSubmitting || undefined}>
-        Create account
+        {ui.register.submit}
       </button>
     </form>
   );

@@ -1,14 +1,16 @@
 import type { Registered } from '@register/contracts';
+import { useLanguage } from '../../i18n/locale';
 import { Page } from '../../lib/page';
 import { Link } from '../../lib/router';
 import { RegisterForm } from './register-form';
 
 export function RegisterPage({ onRegistered }: { onRegistered(result: Registered): void }) {
+  const { ui } = useLanguage();
   return (
-    <Page title="Create your account" intro="Register with a username and your mobile number.">
+    <Page title={ui.register.title} intro={ui.register.intro}>
       <RegisterForm onRegistered={onRegistered} />
       <p className="switch">
-        Already have an account? <Link to="/login">Log in</Link>
+        {ui.register.haveAccount} <Link to="/login">{ui.register.logIn}</Link>
       </p>
     </Page>
   );

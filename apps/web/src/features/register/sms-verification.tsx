@@ -3,6 +3,7 @@
 import { API_PREFIX, fillPath, routes } from '@register/contracts';
 import { useWatch } from 'react-hook-form';
 import { TextField } from '../../components/text-field';
+import { useLanguage } from '../../i18n/locale';
 import { CaptchaImage } from './captcha-image';
 import { type SmsVerificationOptions, useSmsVerification } from './use-sms-verification';
 
@@ -12,13 +13,13 @@ import { type SmsVerificationOptions, useSmsVerification } from './use-sms-verif
  */
 function DevOutboxNote({ mobile }: { mobile: string }) {
   const href = `${API_PREFIX}${fillPath(routes.devSms.path, { mobile })}`;
+  const { ui } = useLanguage();
   return (
     <p className="form-note dev-note">
-      Development: no SMS leaves this machine.{' '}
+      {ui.sms.devNote}{' '}
       <a href={href} target="_blank" rel="noreferrer">
-        See the code in the dev outbox
+        {ui.sms.devLink}
       </a>
-      .
     </p>
   );
 }
@@ -34,12 +35,13 @@ export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
   const { register, control } = options.form;
   const captcha = useWatch({ control, name: 'captcha' });
   const canRequestCode = mobileReady && captcha.trim() !== '' && sms.ready;
+  const { ui } = useLanguage();
 
   return (
     <>
       <TextField
         id="captcha"
-        label="Image code"
+        label={ui.captcha.label}
         className="field-captcha"
         autoComplete="off"
         autoCapitalize="characters"
@@ -53,16 +55,12 @@ export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
 
       <TextField
         id="sms_code"
-        label="SMS code"
+        label={ui.sms.label}
         autoComplete="one-time-code"
         inputMode="numeric"
         error={errorFor('sms_code')}
         status={sms.status}
-        hint={
-          sms.remaining > 0 || canRequestCode
-            ? null
-            : 'To get a code, enter an available mobile number and the image code, then press “Get code”.'
-        }
+        hint={sms.remaining > 0 || canRequestCode ? null : ui.sms.hint}
         addon={
           <button
             type="button"
@@ -70,7 +68,7 @@ export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
             disabled={!canRequestCode}
             onClick={() => void requestCode()}
           >
-            {sms.remaining > 0 ? `Resend in ${sms.remaining} s` : 'Get code'}
+            {sms.remaining > 0 ? ui.sms.resendIn(sms.remaining) : ui.sms.getCode}
           </button>
         }
         {...register('sms_code')}

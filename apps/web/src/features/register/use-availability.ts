@@ -3,6 +3,7 @@
 // flight, and a sequence number drops any answer that still arrives for an older value.
 import { Code } from '@register/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { language } from '../../i18n/locale';
 import { ApiError, isAbortError } from '../../lib/api';
 
 export type Availability =
@@ -75,8 +76,9 @@ export function useAvailability(lookup: CountLookup, debounceMs: number = AVAILA
             if (error.retryAfter) timer.current = window.setTimeout(() => ask(value), error.retryAfter * 1000);
             return;
           }
-          const reason = error instanceof ApiError ? error.message : 'Please try again.';
-          update({ state: 'failed', value, message: `Could not check availability. ${reason}` });
+          const { ui } = language();
+          const reason = error instanceof ApiError ? error.message : ui.register.tryAgain;
+          update({ state: 'failed', value, message: ui.register.availabilityFailed(reason) });
         },
       );
     },

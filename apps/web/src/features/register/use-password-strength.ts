@@ -2,6 +2,7 @@
 // passwords with (@register/contracts/password-strength). Its dictionaries weigh about a
 // megabyte, so the module is fetched the first time a password is typed, never with the page.
 import { useEffect, useMemo, useState } from 'react';
+import { useLanguage } from '../../i18n/locale';
 
 type StrengthModule = typeof import('@register/contracts/password-strength');
 
@@ -31,8 +32,9 @@ export function usePasswordStrength(password: string, inputs: { username?: strin
     };
   }, [password, module]);
   const { username, mobile } = inputs;
+  const { messages } = useLanguage();
   return useMemo(
-    () => (module && password !== '' ? module.passwordStrength(password, { username, mobile }) : null),
-    [module, password, username, mobile],
+    () => (module && password !== '' ? module.passwordStrength(password, { username, mobile }, messages) : null),
+    [module, password, username, mobile, messages],
   );
 }

@@ -3,8 +3,9 @@
 import { Code, type SmsCodeBody } from '@register/contracts';
 import { useState } from 'react';
 import type { FieldStatus } from '../../components/text-field';
-import { ApiError, api, UNEXPECTED_ERROR } from '../../lib/api';
-import { formatDuration, maskMobile } from '../../lib/format';
+import { language } from '../../i18n/locale';
+import { ApiError, api } from '../../lib/api';
+import { maskMobile } from '../../lib/format';
 import { useCountdown } from './use-countdown';
 
 export type SmsOutcome = { ok: true } | { ok: false; error: ApiError };
@@ -33,15 +34,15 @@ export function useSmsCode(): SmsCodeRequest {
       const sent = await api.sendSmsCode(request);
       countdown.start(sent.resendIn);
       setSentTo(request.mobile);
-      setStatus({
-        tone: 'success',
-        text: `We sent a ${sent.codeLength}-digit code to ${maskMobile(request.mobile)}. It is valid for ${formatDuration(sent.expiresIn)}.`,
-      });
+      const { ui } = language();
+      setStatus({ tone: 'success', text: ui.sms.sent(sent.codeLength, maskMobile(request.mobile), ui.duration(sent.expiresIn)) });
       return { ok: true };
     } catch (caught) {
       if (!(caught instanceof ApiError)) console.error(caught);
       const error =
-        caught instanceof ApiError ? caught : new ApiError({ errno: Code.UNKOWNERR, message: UNEXPECTED_ERROR, status: 0 });
+        caught instanceof ApiError
+          ? caught
+          : new ApiError({ errno: Code.UNKOWNERR, message: language().ui.api.unexpected, status: 0 });
       if (error.retryAfter) countdown.start(error.retryAfter);
       // Messages about a field (a wrong image code, a registered mobile) are shown beside that
       // field by the form; the others (cooldown, SMS gateway down, offline) belong here.

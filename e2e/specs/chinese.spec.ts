@@ -10,6 +10,8 @@ import { newUser, readSmsCode } from '../fixtures/users.ts';
 test.use({ locale: 'zh-CN' });
 
 test('a Chinese-speaking visitor registers in Chinese, and the page passes axe', async ({ page, request }) => {
+  // The whole registration and three axe scans: longer than one spec's usual 30 s on 2 cores.
+  test.setTimeout(60_000);
   const user = newUser();
   await page.goto('/register');
   await expect(page.getByRole('heading', { level: 1, name: ui.register.title })).toBeVisible();

@@ -11,7 +11,7 @@ import fp from 'fastify-plugin';
 import pretty from 'pino-pretty';
 import type { Config } from './config.ts';
 import { AppError, sendError } from './errors.ts';
-import { CATALOGS } from './lib/catalogs.ts';
+import { CATALOGS, catalogFor } from './lib/catalogs.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { contractValidator } from './lib/validation.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
@@ -77,7 +77,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: config.bodyLimit,
     // Ours, not Fastify's counter: unique across workers and restarts (plugins/request-id.ts).
-    genReqId: requestIdGenerator(config.requestId),
+    genReqId: requestIdGenerator(config.requestId.header, config.trustProxy),
     // Long enough that any over-long username or mobile in a path reaches validation (400), not 404.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 16_384 },
     onProtoPoisoning: 'error',
@@ -102,8 +102,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // CONNECT (a proxy tunnel) never reaches Fastify; without this Node just drops the socket.
   app.server.on('connect', (_request, socket: Duplex) => writeRaw(socket, 405, says.request.noConnect, { allow: 'GET, POST' }));
   // Likewise an Expect header other than 100-continue, which Node would answer with a bare 417.
-  app.server.on('checkExpectation', (_request, response) => {
-    const body = JSON.stringify(failure(Code.PARAMERR, says.request.badExpect));
+  app.server.on('checkExpectation', (request, response) => {
+    const { request: said } = catalogFor(request.headers['accept-language'], config.defaultLocale);
+    const body = JSON.stringify(failure(Code.PARAMERR, said.badExpect));
     response.writeHead(417, {
       ...SECURITY_HEADERS,
       [config.requestId.header]: randomUUID(),

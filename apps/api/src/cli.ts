@@ -1,9 +1,11 @@
 // `pnpm cli <command>`: operator commands, on the database and store the API's configuration
-// names (DATABASE_URL, or the embedded one: stop the API first, PGlite allows one process at a
-// time; REDIS_URL for sessions and budgets). Exit codes: 0 done, 1 a problem (a taken name, an
-// unknown user, a backend down), 2 a usage error, 78 a bad configuration.
+// names (DATABASE_URL, or the embedded one: PGlite allows one process at a time, so a command
+// refuses while the API has it open; REDIS_URL for sessions and budgets). Exit codes: 0 done,
+// 1 a problem (a taken name, an unknown user, a backend down), 2 a usage error, 78 a bad
+// configuration.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
+import { EmbeddedDatabaseBusy } from './db/embedded-lock.ts';
 import { loadEnvFile } from './env-file.ts';
 import { AppError } from './errors.ts';
 import { createDigest } from './lib/digest.ts';
@@ -39,7 +41,16 @@ async function run(
     process.exitCode = 78;
     return;
   }
-  const context = await openAdminContext(config, { store: needsStore });
+  let context: AdminContext;
+  try {
+    context = await openAdminContext(config, { store: needsStore });
+  } catch (error) {
+    // The API (or another command) has the embedded database open: writing beside it would be lost.
+    if (!(error instanceof EmbeddedDatabaseBusy)) throw error;
+    console.error(`Error: ${error.message}`);
+    process.exitCode = 1;
+    return;
+  }
   try {
     await command(context, config);
     process.exitCode = 0;

@@ -67,7 +67,7 @@ export const EnvSchema = Type.Object({
       minLength: 32,
       pattern: '^[\\x21-\\x7e]+$',
       description:
-        'Bearer token /api/metrics requires (32+ printable characters); without it, metrics answer only outside production on loopback.',
+        'Bearer token /api/metrics requires (32+ printable characters); without it, metrics answer only outside production on loopback without TRUST_PROXY.',
     }),
   ),
 
@@ -248,8 +248,8 @@ export interface Config {
   logFormat: 'pretty' | 'json';
   /** Fastify's trustProxy: false, true (any proxy), a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string;
-  /** The request id's header; an incoming one is used only behind a trusted proxy (plugins/request-id.ts). */
-  requestId: { header: string; trustIncoming: boolean };
+  /** The request id's header; an incoming one is used only from a trusted proxy's connection (plugins/request-id.ts). */
+  requestId: { header: string };
   /** The API reference UI (/api/docs); the OpenAPI document (/api/openapi.json) is always served. */
   docs: { enabled: boolean };
   /** /api/metrics: answered only when enabled, and then only with the bearer token when one is set. */
@@ -370,11 +370,26 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (errors.length) {
     const lines = errors.map((e) => {
       const key = e.instancePath.replace(/^\//, '') || '(environment)';
-      return `  ${key}: ${e.message}${key in raw ? ` (got ${JSON.stringify(raw[key])})` : ''}`;
+      const got = raw[key];
+      return `  ${key}: ${e.message}${got === undefined ? '' : ` (got ${shownValue(key, got)})`}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return toConfig(env as Env, explicitNodeEnv);
+}
+
+/** Variables holding a secret: their values never appear in a message (logs, CI output, terminals). */
+const SECRET_NAME = /(_SECRET|_TOKEN|_PASSWORD)$/;
+
+/**
+ * A bad value as a config message may show it: a secret only by its length, a URL without its
+ * userinfo (`postgresql://user:password@host` may hold a password; everything up to the last `@`
+ * goes, since a password need not be percent-encoded), anything else as it is.
+ */
+function shownValue(key: string, value: string): string {
+  if (SECRET_NAME.test(key)) return `a value of ${value.length} characters`;
+  const url = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)(.*)@/s.exec(value);
+  return JSON.stringify(url ? `${url[1]}***@${value.slice(url[0].length)}` : value);
 }
 
 function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
@@ -481,8 +496,10 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   }
   const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
   // Metrics tell traffic, errors and budgets: with no token they are served only where nobody
-  // else can reach them (outside production, on loopback), like the other development relaxations.
-  const metricsEnabled = env.METRICS_TOKEN !== undefined || (!production && loopback);
+  // else can reach them (outside production, on loopback, with no proxy in front), like the other
+  // development relaxations. A configured TRUST_PROXY says a proxy passes requests on: a loopback
+  // API behind nginx is public through it, so without a token there are no metrics.
+  const metricsEnabled = env.METRICS_TOKEN !== undefined || (!production && loopback && trustProxy === false);
   const workers = env.WEB_CONCURRENCY ?? (production ? os.availableParallelism() : 1);
   // Their state lives in one process: a second worker would have its own users, sessions, limits.
   if (workers > 1 && !env.DATABASE_URL)
@@ -524,7 +541,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     workers,
     logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     trustProxy,
-    requestId: { header: env.REQUEST_ID_HEADER, trustIncoming: trustProxy !== false },
+    requestId: { header: env.REQUEST_ID_HEADER },
     docs: { enabled: env.API_DOCS_ENABLED ? env.API_DOCS_ENABLED === 'true' : !production },
     metrics: { enabled: metricsEnabled, token: env.METRICS_TOKEN },
     defaultLocale: env.DEFAULT_LOCALE,

@@ -4,6 +4,7 @@ import { createDigest } from './lib/digest.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { createDeviceTokens } from './modules/auth/device-tokens.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
+import { createUserSessions } from './modules/auth/user-sessions.ts';
 import { createCaptchaRenderer } from './modules/captcha/captcha.pool.ts';
 import { createCaptchaService } from './modules/captcha/captcha.service.ts';
 import { createCcpGateway } from './modules/sms/ccp.gateway.ts';
@@ -48,7 +49,8 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
   const users = createUsersService({ users: usersRepository, sms, passwords, events, log, storeStepMs: config.storeStepMs });
   const throttle = createLoginThrottle({ store, clock, config: config.login });
   const devices = createDeviceTokens({ digest, clock, ttlSeconds: config.login.deviceCookie.ttlSeconds });
-  const auth = createAuthService({ users: usersRepository, passwords, throttle, devices, events, clock, log });
+  const sessions = createUserSessions(store, { clock, ttlMs: config.session.ttlSeconds * 1000 });
+  const auth = createAuthService({ users: usersRepository, passwords, throttle, devices, events, sessions, digest, clock, log });
   return { captcha, sms, users, auth, outbox };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -146,3 +146,42 @@ describe('logout and /api/user/me/', () => {
     expect((await new Visitor(app).post('/api/user/login/', { account: name, password: PASSWORD })).status).toBe(401);
   });
 });
+
+describe('rehashing on login', () => {
+  it('stores a stronger hash after a login under stronger argon2 settings, never over a password changed meanwhile', async () => {
+    const name = randomUsername();
+    const phone = randomMobile();
+    expect((await new Visitor(app).register(name, phone)).status).toBe(200);
+    const hashOf = async () => (await app.db.prisma.user.findFirstOrThrow({ where: { mobile: phone } })).password;
+    const original = await hashOf();
+    const login = { account: name, password: PASSWORD };
+
+    // A password changed between this login's check and its rehash (pnpm cli changepassword).
+    const changedMeanwhile = '$argon2id$v=19$m=19456,t=2,p=1$changedmeanwhile$changedmeanwhilechangedmeanwhile';
+    const racing = await buildTestApp(
+      { ARGON2_TIME_COST: '3' },
+      {
+        seams: {
+          usersRepository: (repository) => ({
+            ...repository,
+            recordLogin: async (id, at, rehash) => {
+              await app.db.prisma.user.update({ where: { id }, data: { password: changedMeanwhile } });
+              return repository.recordLogin(id, at, rehash);
+            },
+          }),
+        },
+      },
+    );
+    const stronger = await buildTestApp({ ARGON2_TIME_COST: '3' });
+    try {
+      expect((await new Visitor(racing, '10.7.0.1').post('/api/user/login/', login)).status).toBe(200);
+      expect(await hashOf()).toBe(changedMeanwhile);
+
+      await app.db.prisma.user.update({ where: { mobile: phone }, data: { password: original } });
+      expect((await new Visitor(stronger, '10.7.0.2').post('/api/user/login/', login)).status).toBe(200);
+      expect(await hashOf()).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=3\$/);
+    } finally {
+      await Promise.all([racing.close(), stronger.close()]);
+    }
+  });
+});

@@ -1,15 +1,20 @@
 // `pnpm cli` for operators, run as a real process (node src/cli.ts) on this run's PostgreSQL and
 // Redis, its prompts answered through stdin; what it did is read back from PostgreSQL and Redis,
 // and through the API (one app, sharing the database and key prefix) as a visitor meets it.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AUTH_MESSAGES, Code } from '@register/contracts';
+import { AUTH_MESSAGES, Code, PASSWORD_MAX, PASSWORD_MIN, text } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { LOCK_FILE } from '../src/db/embedded-lock.ts';
+import { AppError } from '../src/errors.ts';
 import { BYPASS_QUESTION } from '../src/modules/admin/createsuperuser.command.ts';
-import { userSessionsKey } from '../src/modules/auth/user-sessions.ts';
+import { sessionsValidAfterKey, userSessionsKey } from '../src/modules/auth/user-sessions.ts';
+import { createPasswordHasher } from '../src/modules/users/passwords.ts';
+import type { KvStore } from '../src/store/kv-store.ts';
+import { freePort } from './free-port.ts';
 import { buildTestApp, PASSWORD, randomMobile, randomUsername, Visitor } from './helper.ts';
 
 const API_DIR = path.resolve(import.meta.dirname, '..');
@@ -17,6 +22,8 @@ const STRONG = 'violet tractor umbrella 42';
 const MAX_FAILURES = 3;
 /** A test's time: each CLI run is a process start (about 2 s, more on a busy machine). */
 const SPAWNING = 60_000;
+/** The one line a refused password length gets, bypass or not: the login route could never take it. */
+const LENGTH_PROBLEM = `Password must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters.`;
 
 let app: FastifyInstance;
 let backends: Record<string, string>;
@@ -119,6 +126,17 @@ describe('pnpm cli createsuperuser', { timeout: SPAWNING }, () => {
     expect((await login(username, '12345678')).status).toBe(200);
   });
 
+  it('never bypasses a length the login route refuses: asks again for a 1- or 200-character password', async () => {
+    const username = randomUsername('Ln');
+    const answers = [username, randomMobile(), '', 'x', 'x', 'y'.repeat(200), 'y'.repeat(200), '12345678', '12345678', 'y'];
+    const run = await cli(['createsuperuser'], { input: `${answers.join('\n')}\n` });
+    expect(run.code).toBe(0);
+    expect(run.stderr.split('\n').filter((line) => line === `Error: ${LENGTH_PROBLEM}`)).toHaveLength(2);
+    // Asked only for the numeric password, the one problem that may be bypassed.
+    expect(run.stdout.split(BYPASS_QUESTION)).toHaveLength(2);
+    expect((await login(username, '12345678')).status).toBe(200);
+  });
+
   it('ends with exit 1 when the input ends before every question is answered', async () => {
     const run = await cli(['createsuperuser'], { input: `${randomUsername('Eo')}\n` });
     expect(run.code).toBe(1);
@@ -153,6 +171,24 @@ describe('pnpm cli createsuperuser', { timeout: SPAWNING }, () => {
       [2, 'error: --noinput needs --username'],
     ]);
     expect(await app.db.prisma.user.count({ where: { mobile: other } })).toBe(0);
+  });
+
+  it('--bypass-password-validation bypasses the policy, never the length bounds', async () => {
+    const bypass = (password: string, mobile = randomMobile()) =>
+      cli(
+        ['createsuperuser', '--noinput', '--bypass-password-validation', '--username', randomUsername('By'), '--mobile', mobile],
+        {
+          env: { SUPERUSER_PASSWORD: password },
+        },
+      );
+    const mobiles = [randomMobile(), randomMobile(), randomMobile()];
+    const runs = await Promise.all([bypass('y'.repeat(200), mobiles[0]), bypass('x', mobiles[1]), bypass('12345678')]);
+    expect(runs.map((r) => [r.code, r.stderr.trim()])).toEqual([
+      [1, `Error: SUPERUSER_PASSWORD: ${LENGTH_PROBLEM}`],
+      [1, `Error: SUPERUSER_PASSWORD: ${LENGTH_PROBLEM}`],
+      [0, ''],
+    ]);
+    expect(await app.db.prisma.user.count({ where: { mobile: { in: mobiles.slice(0, 2) } } })).toBe(0);
   });
 });
 
@@ -261,6 +297,82 @@ describe('pnpm cli sessions end, changepassword', { timeout: SPAWNING }, () => {
   });
 });
 
+describe('sessions the index does not know', { timeout: SPAWNING }, () => {
+  /** What an old cookie gets from /me and /session, asked in either order (each alone refuses it). */
+  const refused = async (visitor: Visitor, sessionFirst = false) => {
+    const session = sessionFirst ? await visitor.get('/api/user/session/') : null;
+    const me = await visitor.get('/api/user/me/');
+    const after = session ?? (await visitor.get('/api/user/session/'));
+    return [me.status, me.body.errno, after.status, after.body.data];
+  };
+  const REFUSED = [401, Code.SESSIONERR, 200, null];
+  const loggedIn = async () => {
+    const { username, mobile, browser } = await registered();
+    const phone = new Visitor(app, '172.31.200.11');
+    expect((await phone.post('/api/user/login/', { account: username, password: PASSWORD })).status).toBe(200);
+    const id = (await row(username))?.id ?? 0;
+    // Lost from the index: a session from before it, a key Redis evicted, a login racing the command.
+    await app.store.delete(userSessionsKey(id));
+    return { username, mobile, id, visitors: [browser, phone] };
+  };
+
+  it('sessions end: refused at their next request, and a new login works', async () => {
+    const { username, id, visitors } = await loggedIn();
+    const run = await cli(['sessions', 'end', username]);
+    expect([run.code, run.stdout.trim()]).toEqual([0, `Ended 0 session(s) of "${username}".`]);
+    expect(Number(await app.store.get(sessionsValidAfterKey(id)))).toBeGreaterThan(0);
+    for (const visitor of visitors) expect(await refused(visitor)).toEqual(REFUSED);
+    const [, phone] = visitors as [Visitor, Visitor];
+    expect((await phone.post('/api/user/login/', { account: username, password: PASSWORD })).status).toBe(200);
+    expect((await phone.get('/api/user/me/')).body.data).toMatchObject({ username });
+    expect((await phone.get('/api/user/session/')).body.data).toMatchObject({ username });
+  });
+
+  it('changepassword: refused at their next request, and the new password logs in', async () => {
+    const { username, mobile, visitors } = await loggedIn();
+    const run = await cli(['changepassword', username], { input: `${STRONG}\n${STRONG}\n` });
+    expect([run.code, run.stdout]).toEqual([0, expect.stringContaining('; 0 session(s) ended.')]);
+    for (const visitor of visitors) expect(await refused(visitor, true)).toEqual(REFUSED);
+    const fresh = new Visitor(app, '172.31.200.12');
+    expect((await fresh.post('/api/user/login/', { account: mobile, password: STRONG })).status).toBe(200);
+    expect((await fresh.get('/api/user/me/')).status).toBe(200);
+  });
+
+  it('a changed password refuses older sessions even without the epoch (its key evicted)', async () => {
+    const { id, visitors } = await loggedIn();
+    const [, phone] = visitors as [Visitor, Visitor];
+    const hash = await createPasswordHasher(app.config.argon2).hash(STRONG);
+    await app.db.prisma.user.update({ where: { id }, data: { password: hash } });
+    expect(await app.store.get(sessionsValidAfterKey(id))).toBeNull();
+    expect(await refused(phone)).toEqual(REFUSED);
+  });
+
+  it('a store failure while checking a session is a 503, never a user', async () => {
+    let storeDown = false;
+    const failing = (store: KvStore): KvStore => ({
+      ...store,
+      get: (key) =>
+        storeDown && key.startsWith('sess-valid-after:')
+          ? Promise.reject(new AppError(Code.SERVERERR, { status: 503, message: text.service.storeDown }))
+          : store.get(key),
+    });
+    const other = await buildTestApp({}, { seams: { store: failing } });
+    try {
+      const visitor = new Visitor(other, '172.31.200.13');
+      expect((await visitor.register(randomUsername('Sd'), randomMobile())).status).toBe(200);
+      storeDown = true;
+      for (const url of ['/api/user/me/', '/api/user/session/']) {
+        const res = await visitor.get(url);
+        expect([res.status, res.body.errno, res.body.data ?? null]).toEqual([503, Code.SERVERERR, null]);
+      }
+      storeDown = false;
+      expect((await visitor.get('/api/user/me/')).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('pnpm cli throttle clear', { timeout: SPAWNING }, () => {
   const spend = async (account: string, ip: string) => {
     for (let i = 0; i < MAX_FAILURES; i++) expect((await login(account, 'wrong password 1', ip)).status).toBe(401);
@@ -305,17 +417,63 @@ describe('pnpm cli throttle clear', { timeout: SPAWNING }, () => {
   });
 });
 
-describe('pnpm cli on the embedded database', { timeout: SPAWNING }, () => {
-  // One process only: PGlite's start (WebAssembly, the migrations) takes seconds.
-  it('creates a superuser in PGlite, migrated on the way', async () => {
+/** The API on the embedded backends, as `./pnpm start` runs it with no DATABASE_URL. */
+async function startEmbeddedApi(dataDir: string) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['src/server.ts'], {
+    cwd: API_DIR,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: String(port), DATA_DIR: dataDir },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const base = `http://127.0.0.1:${port}/api`;
+  await vi.waitFor(async () => expect((await fetch(`${base}/healthz`)).status).toBe(200), { timeout: 30_000, interval: 100 });
+  return {
+    pid: child.pid ?? 0,
+    base,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+describe('pnpm cli on the embedded database', { timeout: 2 * SPAWNING }, () => {
+  // One directory for the whole story: PGlite's start (WebAssembly, the migrations) takes seconds.
+  it('refuses while the API has it open (writing nothing), and takes over a stale lock', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'register-cli-'));
+    const lock = path.join(dataDir, 'pglite', LOCK_FILE);
     try {
       const embedded = { DATABASE_URL: undefined, REDIS_URL: undefined, DATA_DIR: dataDir, SUPERUSER_PASSWORD: STRONG };
       const username = randomUsername('Pg');
-      const created = await cli(['createsuperuser', '--noinput', '--username', username, '--mobile', randomMobile()], {
-        env: embedded,
-      });
+      const create = () =>
+        cli(['createsuperuser', '--noinput', '--username', username, '--mobile', randomMobile()], { env: embedded });
+
+      const api = await startEmbeddedApi(dataDir);
+      let stopped = false;
+      try {
+        expect(fs.readFileSync(lock, 'utf8').trim()).toBe(String(api.pid));
+        const refused = await create();
+        expect(refused).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: `Error: the embedded database in ${path.join(dataDir, 'pglite')} is in use by process ${api.pid} (the API?): stop it first, or use DATABASE_URL\n`,
+        });
+        const count = (await (await fetch(`${api.base}/username/${username}/`)).json()) as { data: unknown };
+        expect(count.data).toEqual({ username, count: 0 });
+        expect(await api.stop()).toBe(0);
+        stopped = true;
+      } finally {
+        if (!stopped) await api.stop();
+      }
+      expect(fs.existsSync(lock)).toBe(false); // released at shutdown
+
+      // A lock left by a process that is gone (kill -9, a crash) does not block.
+      const dead = spawnSync(process.execPath, ['-e', '']).pid;
+      fs.writeFileSync(lock, `${dead}\n`);
+      const created = await create();
       expect(created).toEqual({ code: 0, stdout: `Superuser created successfully: ${username} (id 1).\n`, stderr: '' });
+      expect(fs.existsSync(lock)).toBe(false);
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

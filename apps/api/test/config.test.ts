@@ -51,6 +51,52 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'DATABASE_URL', 'SESSION_SECRET', 'SMS_RESEND_SECONDS']) expect(error?.message).toContain(name);
   });
 
+  it('names a bad secret without ever showing it, and shows a bad URL without its credentials', () => {
+    const messageOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      throw new Error('loadConfig accepted it');
+    };
+    const secrets = {
+      METRICS_TOKEN: 'tooshort-token-value',
+      SESSION_SECRET: 'short-session-secret',
+      CODE_SECRET: 'short-code-secret',
+    };
+    const message = messageOf(secrets);
+    for (const [name, value] of Object.entries(secrets)) {
+      expect(message).toMatch(new RegExp(`${name}: .+ \\(got a value of ${value.length} characters\\)`));
+      expect(message).not.toContain(value);
+    }
+    // A printable-characters rule broken by a long token: still only its length.
+    const spaced = `${'x'.repeat(30)} secret-part ${'y'.repeat(10)}`;
+    expect(messageOf({ METRICS_TOKEN: spaced })).not.toContain('secret-part');
+    // A URL's userinfo may hold a password: gone, whatever it contains; the rest still helps.
+    const urls = messageOf({
+      DATABASE_URL: 'mysql://app:hunter2@db.internal:3306/register',
+      REDIS_URL: 'http://:p@ss/w0rd@cache.internal:6379',
+    });
+    expect(urls).toContain('DATABASE_URL: ');
+    expect(urls).toContain('(got "mysql://***@db.internal:3306/register")');
+    expect(urls).toContain('(got "http://***@cache.internal:6379")');
+    for (const part of ['app:', 'hunter2', 'p@ss', 'w0rd']) expect(urls).not.toContain(part);
+    // Anything else is shown as it was given.
+    expect(messageOf({ PORT: 'eighty' })).toContain('(got "eighty")');
+  });
+
+  it('serves metrics without a token only outside production on loopback with no proxy in front', () => {
+    expect(loadConfig({}).metrics.enabled).toBe(true);
+    for (const TRUST_PROXY of ['1', '127.0.0.1', 'true']) expect(loadConfig({ TRUST_PROXY }).metrics.enabled).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).metrics.enabled).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1', METRICS_TOKEN: 't'.repeat(32) }).metrics).toEqual({
+      enabled: true,
+      token: 't'.repeat(32),
+    });
+  });
+
   it('in production: requires secrets and a real SMS provider, and refuses the dev outbox and test captchas', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', ...ccp })).toThrow(
       /SESSION_SECRET is required[\s\S]*CODE_SECRET is required/,

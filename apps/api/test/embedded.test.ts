@@ -1,10 +1,11 @@
 // The zero-setup default: embedded PostgreSQL (PGlite, migrated at start) and the in-process
-// store. The whole flow works, and data survives a restart.
+// store. The whole flow works, data survives a restart, and one process at a time opens it.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { EmbeddedDatabaseBusy, LOCK_FILE, lockEmbeddedDatabase } from '../src/db/embedded-lock.ts';
 import { buildTestApp, randomMobile, randomUsername, Visitor } from './helper.ts';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'register-embedded-'));
@@ -38,6 +39,67 @@ describe('embedded backends', () => {
       await second.close();
     }
   });
+});
+
+describe('one process at a time (the lock file)', () => {
+  const withDir = (run: (dir: string) => void | Promise<void>) => async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'register-lock-'));
+    try {
+      await run(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it(
+    'refuses a second opener while the first holds it, even in the same process; released on close',
+    withDir((dir) => {
+      const release = lockEmbeddedDatabase(dir);
+      expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+      expect(() => lockEmbeddedDatabase(dir)).toThrow(EmbeddedDatabaseBusy);
+      expect(() => lockEmbeddedDatabase(dir)).toThrow(
+        `the embedded database in ${dir} is in use by process ${process.pid} (the API?): stop it first, or use DATABASE_URL`,
+      );
+      release();
+      expect(fs.readdirSync(dir)).toEqual([]);
+      lockEmbeddedDatabase(dir)();
+    }),
+  );
+
+  it(
+    "takes over a stale lock: a dead process's, its own pid from an earlier run (a container's pid 1), one naming no pid",
+    withDir((dir) => {
+      const dead = spawnSync(process.execPath, ['-e', '']).pid;
+      for (const stale of [`${dead}\n`, `${process.pid}\n`, 'garbage']) {
+        fs.writeFileSync(path.join(dir, LOCK_FILE), stale);
+        const release = lockEmbeddedDatabase(dir);
+        expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+        release();
+      }
+      expect(fs.readdirSync(dir)).toEqual([]);
+    }),
+  );
+
+  it(
+    'pnpm db:migrate refuses while another process holds it',
+    withDir((dir) => {
+      fs.mkdirSync(path.join(dir, 'pglite'));
+      const release = lockEmbeddedDatabase(path.join(dir, 'pglite'));
+      try {
+        const result = spawnSync(process.execPath, ['src/db/migrate-cli.ts', 'deploy'], {
+          cwd: path.resolve(import.meta.dirname, '..'),
+          env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATA_DIR: dir },
+          encoding: 'utf8',
+        });
+        expect([result.status, result.stderr]).toEqual([
+          1,
+          `Cannot migrate: the embedded database in ${path.join(dir, 'pglite')} is in use by process ${process.pid} (the API?): stop it first, or use DATABASE_URL\n`,
+        ]);
+      } finally {
+        release();
+      }
+    }),
+  );
 });
 
 describe('pnpm db:migrate (the migration CLI)', () => {

@@ -1,5 +1,6 @@
 // Malformed, oversized, hostile and unexpected requests: always the envelope and a 4xx.
 import net from 'node:net';
+import { zhCN } from '@register/contracts/i18n/zh-CN';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, randomMobile, randomUsername, Visitor } from './helper.ts';
@@ -310,6 +311,10 @@ describe('malformed HTTP', () => {
     expect(raw).toMatch(/^HTTP\/1\.1 417 /);
     expect(bodyOf(raw)).toEqual({ errno: '4103', errmsg: 'Unsupported Expect header.', data: null });
     expect(headersOf(raw)).toMatchObject(SECURITY_HEADERS);
+    const chinese = await rawExchange(
+      'POST /api/user/login/ HTTP/1.1\r\nHost: x\r\nAccept-Language: zh-CN\r\nExpect: something\r\nContent-Length: 0\r\n\r\n',
+    );
+    expect(bodyOf(chinese)).toEqual({ errno: '4103', errmsg: zhCN.request.badExpect, data: null });
   });
 
   it('answers CONNECT with 405 and the envelope, not a dropped socket', async () => {

@@ -261,6 +261,11 @@ describe('an overloaded event loop', () => {
           errmsg: 'The service is very busy right now, please retry in a moment.',
           data: { retryAfter: 1 },
         });
+        // The health routes answer a report of their own with 503 too; a refusal before their
+        // handler must still be the error envelope (it once failed their response schema).
+        const ready = await new Visitor(app).get('/api/readyz');
+        expect(ready.status).toBe(503);
+        expect(ready.body).toMatchObject({ errno: '4500', data: { retryAfter: 1 } });
       },
       { timeout: 1000, interval: 10 },
     );

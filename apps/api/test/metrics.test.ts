@@ -227,6 +227,28 @@ describe('the metrics token', () => {
     expect(parseMetrics(res.body).length).toBeGreaterThan(10);
   });
 
+  it('is needed behind a proxy too: with TRUST_PROXY set, a loopback API without one serves none', async () => {
+    // The repository's nginx passes /api/ on to a loopback API: loopback is then no longer private.
+    for (const TRUST_PROXY of ['1', '127.0.0.1', '0']) {
+      const proxied = await buildTestApp({ TRUST_PROXY });
+      try {
+        const res = await proxied.inject('/api/metrics');
+        expect(res.statusCode, TRUST_PROXY).toBe(404);
+        expect(res.json()).toEqual((await proxied.inject('/api/no-such-path')).json());
+      } finally {
+        await proxied.close();
+      }
+    }
+    const withToken = await buildTestApp({ TRUST_PROXY: '1', METRICS_TOKEN: token });
+    try {
+      expect((await withToken.inject('/api/metrics')).statusCode).toBe(404);
+      const res = await withToken.inject({ url: '/api/metrics', headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode).toBe(200);
+    } finally {
+      await withToken.close();
+    }
+  });
+
   it('is how production serves metrics at all: without one they are off', async () => {
     const production = await buildTestApp(PRODUCTION);
     try {
@@ -313,6 +335,48 @@ describe('the request id', () => {
       }
     } finally {
       await proxied.close();
+    }
+  });
+
+  it("is a client's own only when the connection comes from a proxy TRUST_PROXY trusts", async () => {
+    const id = 'victim-id-1234';
+    const idFrom = async (instance: typeof app, remoteAddress: string) =>
+      (await instance.inject({ url: '/api/healthz', headers: { 'x-request-id': id }, remoteAddress })).headers['x-request-id'];
+    const logged: Record<string, unknown>[] = [];
+    const listed = await buildTestApp(
+      { TRUST_PROXY: '10.9.9.9, 10.1.0.0/16', LOG_LEVEL: 'info' },
+      { logStream: { write: (line) => void logged.push(JSON.parse(line)) } },
+    );
+    try {
+      // A direct connection from anyone the list does not name: the id is ours, not the client's.
+      for (const peer of ['127.0.0.1', '10.9.9.8', '10.2.0.1', '::1']) expect(await idFrom(listed, peer), peer).toMatch(UUID);
+      for (const peer of ['10.9.9.9', '10.1.200.3', '::ffff:10.9.9.9']) expect(await idFrom(listed, peer), peer).toBe(id);
+      // Over a real socket, as curl would connect (127.0.0.1 is not 10.9.9.9).
+      const address = await listed.listen({ port: 0, host: '127.0.0.1' });
+      const direct = await new Promise<http.IncomingMessage>((resolve, reject) =>
+        http.get(`${address}/api/healthz`, { headers: { 'x-request-id': id }, agent: false }, resolve).on('error', reject),
+      );
+      direct.resume();
+      const given = String(direct.headers['x-request-id']);
+      expect(given).toMatch(UUID);
+      await vi.waitFor(() => expect(logged.some((line) => line.reqId === given && line.msg === 'request completed')).toBe(true));
+      // Nor is it written into the logs as a request's id, for any of the untrusted peers.
+      const untrusted = logged.filter((line) => line.msg === 'incoming request' && line.reqId === id);
+      expect(untrusted.map((line) => (line.req as { remoteAddress?: string }).remoteAddress).sort()).toEqual(
+        ['10.1.200.3', '10.9.9.9', '::ffff:10.9.9.9'].sort(),
+      );
+    } finally {
+      await listed.close();
+    }
+    // A hop count trusts the immediate peer, whoever it is (the proxy in front), as Fastify does; 0 hops trusts none.
+    const hop = await buildTestApp({ TRUST_PROXY: '1' });
+    const none = await buildTestApp({ TRUST_PROXY: '0' });
+    try {
+      expect(await idFrom(hop, '192.0.2.7')).toBe(id);
+      expect(await idFrom(none, '127.0.0.1')).toMatch(UUID);
+    } finally {
+      await hop.close();
+      await none.close();
     }
   });
 });

@@ -49,6 +49,10 @@ describe('the nginx template', () => {
     expect(conf).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
     expect(conf).toContain('proxy_set_header X-Forwarded-Proto $scheme;');
     expect(conf).toContain('proxy_set_header X-Forwarded-Host $http_host;');
+    // The request id is nginx's own, never the client's; metrics are not passed on at all.
+    expect(conf).toContain('proxy_set_header X-Request-Id $request_id;');
+    expect(conf).toMatch(/location = \/api\/metrics \{\s+return 404;\s+\}/);
+    expect(conf).toMatch(/location \/api\/metrics\/ \{\s+return 404;\s+\}/);
   });
 
   it('without the brotli modules, loads none and keeps gzip; with TLS, listens for it and may redirect', () => {
@@ -77,6 +81,7 @@ interface Answer {
 
 describe.skipIf(!nginx)('nginx in front of the API', () => {
   const CODE_SECRET = randomBytes(24).toString('hex');
+  const METRICS_TOKEN = randomBytes(24).toString('hex');
   const SCRIPT = `console.log(${JSON.stringify('the SPA '.repeat(4000))});\n`;
   const SVG = `<svg xmlns="http://www.w3.org/2000/svg">${'<rect width="1" height="1"/>'.repeat(60)}</svg>`;
   const INDEX = `<!doctype html><html><head><title>SPA</title><script type="module" src="/assets/app-abc123.js"></script></head><body>${'<p>page</p>'.repeat(80)}</body></html>`;
@@ -86,10 +91,12 @@ describe.skipIf(!nginx)('nginx in front of the API', () => {
   let prefix: string;
   let web: string;
   let secure: string;
+  let apiBase: string;
 
   beforeAll(async () => {
     app = await buildTestApp({
       CODE_SECRET,
+      METRICS_TOKEN,
       TRUST_PROXY: '1',
       COOKIE_SECURE: 'true',
       AVAILABILITY_LIMIT_MAX: '3',
@@ -98,6 +105,7 @@ describe.skipIf(!nginx)('nginx in front of the API', () => {
       MAX_EVENT_LOOP_DELAY_MS: '60000',
     });
     const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    apiBase = apiUrl;
     prefix = tempPrefix('web-server-test');
     // A built SPA as Vite leaves it: the page, a hashed script, both precompressed by the build
     // step, and one file the build did not compress (nginx gzips it on the fly).
@@ -221,6 +229,43 @@ describe.skipIf(!nginx)('nginx in front of the API', () => {
     const unknown = await get(`${web}/api/no/such/route/`);
     expect(unknown.status).toBe(404);
     expect(JSON.parse(unknown.body.toString())).toMatchObject({ errno: '4002' });
+  });
+
+  it("gives each API request nginx's id, whatever X-Request-Id the client sends", async () => {
+    const forged = ['victim-id-1234', 'a'.repeat(32)]; // the second looks like one of nginx's own
+    const ids = [];
+    for (const headers of [...forged.map((id) => ({ 'x-request-id': id })), {}]) {
+      const res = await get(`${web}/api/healthz`, headers);
+      expect(res.status).toBe(200);
+      // nginx's $request_id: 32 hex digits, not the client's and not one the API made up (a UUID).
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+      expect(forged).not.toContain(res.headers['x-request-id']);
+      ids.push(res.headers['x-request-id']);
+    }
+    expect(new Set(ids).size).toBe(3);
+    // Asked directly, the API keeps it (TRUST_PROXY=1 trusts its immediate peer, here this test):
+    // it is nginx replacing the header that keeps a visitor from choosing it.
+    const direct = await get(`${apiBase}/api/healthz`, { 'x-request-id': 'victim-id-1234' });
+    expect(direct.headers['x-request-id']).toBe('victim-id-1234');
+  });
+
+  it('never passes /api/metrics on, however it is spelled, even with the token', async () => {
+    const authorization = `Bearer ${METRICS_TOKEN}`;
+    // The API serves it to the scraper that asks it directly with the token...
+    expect((await get(`${apiBase}/api/metrics`, { authorization })).status).toBe(200);
+    // ...and nginx to nobody: its own 404, not the API's envelope.
+    for (const url of [
+      '/api/metrics',
+      '/api/metrics/',
+      '/api//metrics',
+      '/api/%6Detrics',
+      '/api/./metrics',
+      '/api/metrics?x=1',
+    ]) {
+      const res = await get(`${web}${url}`, { authorization });
+      expect(res.status, url).toBe(404);
+      expect(res.body.toString(), url).not.toMatch(/errno|http_requests_total/);
+    }
   });
 
   it('lets the API see the real client address, whatever X-Forwarded-For the client sends', async () => {

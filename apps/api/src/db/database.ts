@@ -1,5 +1,5 @@
 // The database the services use: PostgreSQL through a pg pool when DATABASE_URL is set, or an
-// embedded PGlite (migrated at start) so the service runs with no server at all.
+// embedded PGlite (migrated at start, one process at a time) so the service runs with no server at all.
 import fs from 'node:fs';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Code, text } from '@register/contracts';
@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { lockEmbeddedDatabase } from './embedded-lock.ts';
 
 export type { PrismaClient };
 
@@ -56,28 +57,45 @@ export async function openDatabase(config: Config['database'], log: FastifyBaseL
       },
     };
   }
-  // Loaded only here: PGlite and Prisma's schema engine are WebAssembly modules of tens of MB
-  // that a server on PostgreSQL never needs.
-  const [{ PGlite }, { PrismaPGlite }, { applyMigrations }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('pglite-prisma-adapter'),
-    import('./migrate.ts'),
-  ]);
   fs.mkdirSync(config.dir, { recursive: true });
-  const pglite = new PGlite(config.dir);
-  const applied = await applyMigrations(new PrismaPGlite(pglite));
-  if (applied.length) log.info({ applied }, 'embedded database migrated');
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  return {
-    kind: 'embedded',
-    prisma,
-    read: async <Row>(sql: string, values: unknown[]) => (await pglite.query<Row>(sql, values)).rows,
-    ping: async () => void (await prisma.$queryRaw`SELECT 1`),
-    close: async () => {
-      await prisma.$disconnect();
-      await pglite.close();
-    },
-  };
+  // PGlite allows one process per directory, and a second one loses writes without a word
+  // (embedded-lock.ts): taken before anything is read, so the second opener fails at once.
+  const unlock = lockEmbeddedDatabase(config.dir);
+  try {
+    // Loaded only here: PGlite and Prisma's schema engine are WebAssembly modules of tens of MB
+    // that a server on PostgreSQL never needs.
+    const [{ PGlite }, { PrismaPGlite }, { applyMigrations }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('pglite-prisma-adapter'),
+      import('./migrate.ts'),
+    ]);
+    const pglite = new PGlite(config.dir);
+    try {
+      const applied = await applyMigrations(new PrismaPGlite(pglite));
+      if (applied.length) log.info({ applied }, 'embedded database migrated');
+    } catch (error) {
+      await pglite.close().catch(() => {});
+      throw error;
+    }
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    return {
+      kind: 'embedded',
+      prisma,
+      read: async <Row>(sql: string, values: unknown[]) => (await pglite.query<Row>(sql, values)).rows,
+      ping: async () => void (await prisma.$queryRaw`SELECT 1`),
+      close: async () => {
+        try {
+          await prisma.$disconnect();
+          await pglite.close();
+        } finally {
+          unlock();
+        }
+      },
+    };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
 }
 
 /** The columns of a unique-constraint violation (P2002), or null for any other error. */

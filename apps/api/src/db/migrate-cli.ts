@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { ConfigError, loadConfig } from '../config.ts';
 import { loadEnvFile } from '../env-file.ts';
+import { EmbeddedDatabaseBusy, lockEmbeddedDatabase } from './embedded-lock.ts';
 import { ensureDatabase } from './ensure-database.ts';
 import { applyMigrations, createMigration, postgresMigrationAdapter } from './migrate.ts';
 
@@ -20,6 +21,13 @@ try {
 
 if (command === 'deploy' && database.kind === 'embedded') {
   fs.mkdirSync(database.dir, { recursive: true });
+  try {
+    lockEmbeddedDatabase(database.dir); // released at exit
+  } catch (error) {
+    if (!(error instanceof EmbeddedDatabaseBusy)) throw error;
+    console.error(`Cannot migrate: ${error.message}`);
+    process.exit(1);
+  }
   const pglite = new PGlite(database.dir);
   const applied = await applyMigrations(new PrismaPGlite(pglite));
   console.log(applied.length ? `Applied to ${database.dir}: ${applied.join(', ')}` : 'Embedded database is up to date.');

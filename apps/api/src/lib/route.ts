@@ -1,7 +1,7 @@
 // Route options from the contracts' route table, so path, request schemas and the success
 // envelope's schema are written once, in packages/contracts/src/routes.ts.
-import { EnvelopeSchema, type RouteSpec } from '@register/contracts';
-import type { TNull, TObject, TSchema, TString, TUnion } from 'typebox';
+import { EnvelopeSchema, ErrorDataSchema, type RouteSpec } from '@register/contracts';
+import { type TNull, type TObject, type TSchema, type TString, type TUnion, Type } from 'typebox';
 import { contractValidator } from './validation.ts';
 
 type EnvelopeOf<D extends TSchema> = TObject<{ errno: TString; errmsg: TString; data: TUnion<[D, TNull]> }>;
@@ -27,7 +27,13 @@ export function fromContract<const R extends RouteSpec>(spec: R) {
   if (spec.body) schema.body = spec.body;
   if (spec.data) {
     const envelope = EnvelopeSchema(spec.data);
-    schema.response = Object.fromEntries((spec.dataStatuses ?? [200]).map((status) => [status, envelope]));
+    // A failure status that answers with data (a health report's 503) may also be any error's:
+    // a route refused before its handler (busy, shutting down, past the deadline) is answered
+    // with the error envelope, which the serializer must accept too.
+    const orError = Type.Union([envelope, EnvelopeSchema(ErrorDataSchema)]);
+    schema.response = Object.fromEntries(
+      (spec.dataStatuses ?? [200]).map((status) => [status, status >= 400 ? orError : envelope]),
+    );
   }
   return {
     method: spec.method,

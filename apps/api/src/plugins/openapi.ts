@@ -68,7 +68,10 @@ function operationSchema(name: RouteName, spec: RouteSpec, registered: FastifySc
   const clean = toOpenApiSchema(registered) as Record<string, unknown>;
   const success = (clean.response ?? {}) as Record<string, Record<string, unknown>>;
   const response: Record<string, unknown> = {};
-  for (const [status, envelope] of Object.entries(success)) {
+  for (const [status, registeredEnvelope] of Object.entries(success)) {
+    // A failure status with data is registered as (data envelope | error envelope), so that
+    // refusals before the handler serialise (lib/route.ts); the error side is documented below.
+    const envelope = (registeredEnvelope.anyOf as Record<string, unknown>[] | undefined)?.[0] ?? registeredEnvelope;
     response[status] = { ...envelope, description: status === '200' ? 'Success: errno "0".' : 'The data, with an error errno.' };
   }
   // The captcha answers an image, not an envelope, when it succeeds.

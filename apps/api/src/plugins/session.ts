@@ -5,7 +5,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySession, { type SessionStore } from '@fastify/session';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { sessionKey as key, userSessionsKey } from '../modules/auth/user-sessions.ts';
+import { sessionKey as key, type SessionLogin, userSessionsKey } from '../modules/auth/user-sessions.ts';
 import type { KvStore } from '../store/kv-store.ts';
 
 declare module 'fastify' {
@@ -15,6 +15,9 @@ declare module 'fastify' {
     captchaAt?: number;
     /** Set when an SMS code is sent: the code can be used only from this session. */
     smsAt?: number;
+    /** When a user's session logged in, and their credential's fingerprint then (modules/auth/user-sessions.ts). */
+    loginAt?: number;
+    credential?: string;
   }
 }
 
@@ -82,11 +85,16 @@ export function createSessionStore(
 
 /**
  * Logs a user in: a new session id (defeats session fixation) and the full lifetime for its
- * cookie, saved before the handler answers (see saveSession).
+ * cookie, saved before the handler answers (see saveSession). The session records when the login
+ * began and the credential it checked, so that ending the user's sessions or changing their
+ * password refuses it even where the index of their sessions misses it (auth.service.ts
+ * currentUser). Without a login's own time (registration), now.
  */
-export async function beginUserSession(request: FastifyRequest, userId: number): Promise<void> {
+export async function beginUserSession(request: FastifyRequest, userId: number, login: SessionLogin = {}): Promise<void> {
   await request.session.regenerate();
   request.session.userId = userId;
+  request.session.loginAt = login.loginAt ?? request.server.clock();
+  if (login.credential !== undefined) request.session.credential = login.credential;
   // regenerate() copies the old cookie's options, which may be an anonymous session's short ones.
   request.session.cookie.maxAge = request.server.config.session.ttlSeconds * 1000;
   await saveSession(request);

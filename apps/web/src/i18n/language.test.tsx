@@ -6,7 +6,7 @@ import { screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MOCK_SEED_USERS } from '../mocks/db';
 import { renderApp } from '../test/render-app';
-import { preferredLocale, setLocale } from './locale';
+import { language, preferredLocale, setLocale } from './locale';
 import { uiEn } from './ui.en';
 import { uiZhCN } from './ui.zh-CN';
 
@@ -58,6 +58,14 @@ describe('the language switch', () => {
     expect(preferredLocale()).toBe('en');
     localStorage.setItem('locale', 'zh-CN');
     expect(preferredLocale()).toBe('zh-CN');
+  });
+
+  it('keeps the last choice when an earlier one loads after it', async () => {
+    const chinese = setLocale('zh-CN'); // its chunk is still on its way
+    await setLocale('en');
+    await chinese;
+    expect(language().locale).toBe('en');
+    expect(localStorage.getItem('locale')).toBe('en');
   });
 
   it('names each language in itself, marked with its lang', async () => {

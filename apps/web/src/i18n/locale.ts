@@ -42,8 +42,12 @@ export function preferredLocale(): Locale {
  * Switches every page to `locale` once its catalogs are loaded; `remember` keeps the choice for
  * the next visit. A catalog that cannot be loaded (offline) leaves the current language.
  */
+let latest = 0;
 export async function setLocale(locale: Locale, { remember = true } = {}): Promise<void> {
+  const asked = ++latest;
   const next = await LOADERS[locale]();
+  // A later choice made while this one's catalog was on its way wins, whichever loads last.
+  if (asked !== latest) return;
   current = next;
   document.documentElement.lang = locale;
   if (remember) {

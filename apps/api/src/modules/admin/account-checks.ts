@@ -34,10 +34,23 @@ export function checkField(name: AccountField, raw: string): FieldCheck {
   return { ok: true, value };
 }
 
-/** Every problem registration would find with this password (none: it passes). */
-export function passwordProblems(password: string, attributes: { username?: string; mobile?: string }): string[] {
+/**
+ * What no bypass may take: a length outside the contracts' Password bounds (PASSWORD_MIN to
+ * PASSWORD_MAX), which the login route's own schema refuses, so the account could never log in.
+ * (Django, likewise, lets an operator bypass the validators, never a blank password.)
+ */
+export function passwordLengthProblem(password: string): string | null {
   const length = checkField('password', password);
-  if (!length.ok) return [length.problem];
+  return length.ok ? null : length.problem;
+}
+
+/**
+ * Every problem registration would find with this password (none: it passes). Only the policy's
+ * and zxcvbn's may be bypassed: a length problem comes alone, and passwordLengthProblem names it.
+ */
+export function passwordProblems(password: string, attributes: { username?: string; mobile?: string }): string[] {
+  const length = passwordLengthProblem(password);
+  if (length) return [length];
   const problems: string[] = [];
   const policy = passwordPolicyProblem(password, attributes, isCommonPassword);
   if (policy) problems.push(policy);

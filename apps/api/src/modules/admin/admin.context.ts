@@ -40,7 +40,8 @@ export async function openAdminContext(config: Config, options: { store: boolean
   const accounts = createAdminRepository(app.db);
   // A command that needs no store gets an empty one of its own: it reaches nothing of the API's.
   const store = options.store ? app.store : createMemoryStore();
-  const sessions = createUserSessions(store);
+  // Its epoch by this machine's clock, as the API's logins are by its own (keep them in sync: NTP).
+  const sessions = createUserSessions(store, { clock: systemClock, ttlMs: config.session.ttlSeconds * 1000 });
   return {
     db: app.db,
     /** False with the in-process store: the API's sessions and budgets are in its own memory. */

@@ -1,11 +1,12 @@
 // `pnpm cli createsuperuser`: an account with is_staff and is_superuser, as Django's command
 // makes one. Interactive: asks for each field until it passes registration's rules, the password
 // twice; a password those rules refuse is shown with its problems and taken only when the
-// operator says to bypass them. `--noinput`: for scripts, the fields from the options and the
-// password from SUPERUSER_PASSWORD; any problem is a one-line error and exit code 1.
+// operator says to bypass them (never one the login route could not take: too short or too
+// long). `--noinput`: for scripts, the fields from the options and the password from
+// SUPERUSER_PASSWORD; any problem is a one-line error and exit code 1.
 import type { Config } from '../../config.ts';
 import { UsageError } from '../security-events/events.command.ts';
-import { passwordProblems } from './account-checks.ts';
+import { passwordLengthProblem, passwordProblems } from './account-checks.ts';
 import { AdminError, type AdminService } from './admin.service.ts';
 import type { Prompter } from './prompter.ts';
 
@@ -53,6 +54,8 @@ async function fromOptions(options: CreateSuperuserOptions, deps: Parameters<typ
   const email = await field('email', options.email ?? '');
   const password = deps.config.superuserPassword;
   if (password === undefined) throw new AdminError('SUPERUSER_PASSWORD is not set: with --noinput the password is read from it.');
+  const length = passwordLengthProblem(password);
+  if (length) throw new AdminError(`SUPERUSER_PASSWORD: ${length}`);
   const problems = passwordProblems(password, { username, mobile });
   if (problems.length && !options.bypassPasswordValidation) {
     throw new AdminError(`SUPERUSER_PASSWORD: ${problems.join(' ')} (--bypass-password-validation takes it anyway)`);
@@ -89,6 +92,11 @@ async function interactively(options: CreateSuperuserOptions, deps: Parameters<t
       }
       if (password === '') {
         deps.warn("Error: Blank passwords aren't allowed.");
+        continue;
+      }
+      const length = passwordLengthProblem(password);
+      if (length) {
+        deps.warn(`Error: ${length}`);
         continue;
       }
       const problems = passwordProblems(password, { username, mobile });

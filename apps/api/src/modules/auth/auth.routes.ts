@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Code, routes, text } from '@register/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { success } from '../../lib/answer.ts';
 import { fromContract } from '../../lib/route.ts';
@@ -15,11 +16,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; cookieNa
     ...fromContract(routes.login),
     handler: async (request, reply) => {
       const { account, password } = request.body;
-      const { user, deviceToken } = await auth.login(account, password, {
+      const { user, deviceToken, session } = await auth.login(account, password, {
         client: request.client,
         deviceTokens: deviceCookiesOf(request),
       });
-      await beginUserSession(request, user.id);
+      await beginUserSession(request, user.id, session);
       setDeviceCookie(request, reply, deviceToken);
       return success(request, user, text.auth.loggedIn);
     },
@@ -34,20 +35,33 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; cookieNa
     },
   });
 
+  /**
+   * The session's user, or null. A session that no longer stands (auth.currentUser) is deleted
+   * with its cookie, best effort: it is refused at every request anyway.
+   */
+  async function sessionUser(request: FastifyRequest, reply: FastifyReply) {
+    const { userId, loginAt, credential } = request.session;
+    if (userId === undefined) return null;
+    const user = await auth.currentUser(userId, { loginAt, credential });
+    if (!user) {
+      await request.session
+        .destroy()
+        .catch((err: unknown) => request.log.warn({ err }, 'could not delete a session that no longer stands'));
+      reply.clearCookie(cookieName, { path: '/' });
+    }
+    return user;
+  }
+
   // The SPA's "who is here?" on every page load: a visitor is an answer, not an error.
   app.route({
     ...fromContract(routes.session),
-    handler: async (request) => {
-      const userId = request.session.userId;
-      return success(request, userId === undefined ? null : await auth.currentUser(userId));
-    },
+    handler: async (request, reply) => success(request, await sessionUser(request, reply)),
   });
 
   app.route({
     ...fromContract(routes.me),
-    handler: async (request) => {
-      const userId = request.session.userId;
-      const user = userId === undefined ? null : await auth.currentUser(userId);
+    handler: async (request, reply) => {
+      const user = await sessionUser(request, reply);
       if (!user) throw new AppError(Code.SESSIONERR);
       return success(request, user);
     },

@@ -2,12 +2,14 @@ import { Code, MOBILE_PATTERN, NORMALIZERS, text, type UserView } from '@registe
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { type Digest, sameAsAny } from '../../lib/digest.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
 import type { PasswordHasher } from '../users/passwords.ts';
 import { type UsersRepository, usernameKey } from '../users/users.repository.ts';
 import { toUserView } from '../users/users.service.ts';
 import type { DeviceTokens } from './device-tokens.ts';
 import { type LoginThrottle, LoginThrottledError } from './login-throttle.ts';
+import type { SessionLogin, UserSessions } from './user-sessions.ts';
 
 const MOBILE = new RegExp(MOBILE_PATTERN);
 
@@ -34,10 +36,20 @@ export function createAuthService(deps: {
   throttle: LoginThrottle;
   devices: DeviceTokens;
   events: SecurityEvents;
+  sessions: UserSessions;
+  digest: Digest;
   clock: Clock;
   log: FastifyBaseLogger;
 }) {
-  const { users, passwords, throttle, devices, events, clock, log } = deps;
+  const { users, passwords, throttle, devices, events, sessions, digest, clock, log } = deps;
+
+  /**
+   * A session's credential fingerprint (Django's session auth hash): a keyed HMAC of the password
+   * hash it logged in with, so a changed password refuses every older session, found in the index
+   * or not, at no cost (currentUser reads the hash anyway); the hash itself never enters the store.
+   */
+  const credentialOf = (userId: number, passwordHash: string) => digest('session-credential', String(userId), passwordHash);
+  const credentialsOf = (userId: number, passwordHash: string) => digest.all('session-credential', String(userId), passwordHash);
 
   async function findUser(account: string, mobile: string | null) {
     if (!mobile) return users.findByUsername(account);
@@ -48,14 +60,18 @@ export function createAuthService(deps: {
   return {
     /**
      * One answer (LOGINERR) for an unknown account, a wrong password and an inactive user. On
-     * success, also a new device token for this browser (`deviceTokens`: the cookies it sent).
+     * success, also a new device token for this browser (`deviceTokens`: the cookies it sent),
+     * and what its session records of the login (plugins/session.ts beginUserSession).
      */
     async login(
       account: string,
       password: string,
       context: { client: string; deviceTokens: string[] },
-    ): Promise<{ user: UserView; deviceToken: string }> {
+    ): Promise<{ user: UserView; deviceToken: string; session: { loginAt: number; credential: string } }> {
       const { client } = context;
+      // Taken before the account is read: a login that checked the password `sessions end` or
+      // `changepassword` replaced began before their epoch, so its session is refused.
+      const loginAt = clock();
       const { identifier, mobile } = identifierOf(account);
       const user = await findUser(account, mobile);
       const device = user ? devices.verify(context.deviceTokens, user.id) : null;
@@ -91,19 +107,33 @@ export function createAuthService(deps: {
       await attempt
         .succeeded(identifiersOf(user))
         .catch((err: unknown) => log.error({ err }, 'could not refund a successful login attempt'));
-      const rehashed = check.rehash ? await passwords.hash(password) : undefined;
-      await users.recordLogin(user.id, new Date(clock()), rehashed);
+      const rehash = check.rehash ? { from: user.password, to: await passwords.hash(password) } : undefined;
+      await users.recordLogin(user.id, new Date(clock()), rehash);
       events.record('login_ok', { client, userId: user.id, mobile: user.mobile, detail: { knownDevice: device !== null } });
-      return { user: toUserView(user), deviceToken: devices.issue(user.id) };
+      return {
+        user: toUserView(user),
+        deviceToken: devices.issue(user.id),
+        session: { loginAt, credential: credentialOf(user.id, rehash?.to ?? user.password) },
+      };
     },
 
     /** A device token for a browser that just proved to be this user (registration). */
     deviceTokenFor: (userId: number) => devices.issue(userId),
 
-    /** The logged-in user of a session, or null when the account is gone or deactivated. */
-    async currentUser(userId: number): Promise<UserView | null> {
-      const user = await users.findById(userId);
-      return user?.isActive ? toUserView(user) : null;
+    /**
+     * The logged-in user of a session, or null when the session no longer stands: the account is
+     * gone or deactivated, its password changed since the login, or its sessions were ended since
+     * (user-sessions.ts). The one check of every route that trusts a session's userId: one
+     * database read and one store read, side by side; either failing is a 503, never a user.
+     */
+    async currentUser(userId: number, login: SessionLogin): Promise<UserView | null> {
+      const [user, current] = await Promise.all([users.findById(userId), sessions.isCurrent(userId, login)]);
+      if (!user?.isActive || !current) return null;
+      // Under every CODE_SECRET, so a rotation logs nobody out. A session without a fingerprint
+      // (registration's) is refused by the epoch, which a password change also sets.
+      const credential = login.credential;
+      if (credential !== undefined && !sameAsAny(credential, credentialsOf(userId, user.password))) return null;
+      return toUserView(user);
     },
   };
 }

@@ -123,7 +123,8 @@ export function createSmsService(deps: {
   const codeKey = (mobile: string, sessionId: string) => `{sms}:code:${mobile}:${digest('sms-session', sessionId)}`;
   /**
    * Where a code sent before a CODE_SECRET rotation may be, with its digest under the same old
-   * secret: current first. Only one of them exists, so a wrong code still spends one attempt.
+   * secret: current first. Sending a code clears the older slots first (below), so at most one
+   * of them exists and a wrong code spends exactly one attempt.
    */
   const codeSlots = (mobile: string, sessionId: string, code: string) => {
     const sessions = digest.all('sms-session', sessionId);
@@ -157,6 +158,21 @@ export function createSmsService(deps: {
     ];
   }
 
+  /**
+   * While CODE_SECRET rotates, a code sent under an older secret lives under another key: the
+   * new code replaces it, or it would stay usable (with attempts of its own) beside the new one.
+   * After the spend (a refused resend keeps the pending code); a failure only leaves it to expire.
+   */
+  async function dropOlderCodes(mobile: string, sessionId: string): Promise<void> {
+    const older = codeSlots(mobile, sessionId, '').slice(1);
+    if (older.length === 0) return;
+    try {
+      await store.delete(...older.map((slot) => slot.key));
+    } catch (error) {
+      log.warn({ err: error }, 'could not drop a code sent under an older CODE_SECRET');
+    }
+  }
+
   return {
     async sendCode({ sessionId, mobile, captcha: answer, client, deadline = noDeadline }) {
       await captcha.consume(sessionId, answer, client);
@@ -169,6 +185,7 @@ export function createSmsService(deps: {
       // count behind. The claim holds this request's own token, so only it can release it.
       const code = String(randomInt(0, 10 ** SMS_CODE_LENGTH)).padStart(SMS_CODE_LENGTH, '0');
       const stored = { key: codeKey(mobile, sessionId), digest: codeDigest(mobile, code) };
+
       const spending = budgets(mobile, client);
       const claim = {
         key: SMS_KEYS.cooldown(mobile),
@@ -211,6 +228,7 @@ export function createSmsService(deps: {
           retryAfter: retrySeconds(refusal.window.remainingMs),
         });
       }
+      await dropOlderCodes(mobile, sessionId);
 
       const ttlMinutes = Math.ceil(config.ttlSeconds / 60);
       try {

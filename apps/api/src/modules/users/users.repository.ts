@@ -62,10 +62,14 @@ export function createUsersRepository(db: Pick<Database, 'prisma' | 'read'>) {
         throw new DuplicateUserError(columns.some((c) => c.includes('mobile')) ? 'mobile' : 'username');
       }
     },
-    recordLogin: (id: number, at: Date, passwordHash?: string) =>
-      dbCall(() =>
-        prisma.user.update({ where: { id }, data: { lastLogin: at, ...(passwordHash ? { password: passwordHash } : {}) } }),
-      ),
+    /** `rehash`: the stronger hash of the password this login checked against `from`. */
+    recordLogin: (id: number, at: Date, rehash?: { from: string; to: string }) =>
+      dbCall(async () => {
+        await prisma.user.update({ where: { id }, data: { lastLogin: at } });
+        // Only over the hash this login checked: a password changed meanwhile (pnpm cli
+        // changepassword, a reset) is never overwritten with the old one.
+        if (rehash) await prisma.user.updateMany({ where: { id, password: rehash.from }, data: { password: rehash.to } });
+      }),
   };
 }
 export type UsersRepository = ReturnType<typeof createUsersRepository>;

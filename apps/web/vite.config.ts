@@ -21,6 +21,11 @@ export default defineConfig(({ mode }) => {
     // The password-strength chunk (zxcvbn's dictionaries, ~1.7 MB, 0.85 MB gzipped) is big on
     // purpose and loaded only when the password field is used; everything else stays small.
     build: { chunkSizeWarningLimit: 1800 },
+    // The proof-of-work solver's modules are imported only lazily (and by a worker): listed here,
+    // the dev server prepares them at start instead of reloading the page on their first use.
+    optimizeDeps: {
+      include: ['altcha-lib', 'altcha-lib/algorithms/web/pbkdf2', 'altcha-lib/algorithms/web/sha', 'altcha-lib/workers/shared'],
+    },
     // The mock service worker script lives in public-mock/, so a production build never ships it.
     publicDir: isMock ? 'public-mock' : 'public',
     server: { proxy: isMock ? undefined : proxy },

@@ -1,27 +1,12 @@
-import { expect, type Locator, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { CAPTCHA_ANSWER } from '../fixtures/env.ts';
+import { tabTo, typeAccountByKeyboard } from '../fixtures/keyboard.ts';
 import { newUser, readSmsCode } from '../fixtures/users.ts';
-
-/** Presses Tab until the target has focus: proves it is reachable by keyboard, in any tab order. */
-async function tabTo(page: Page, target: Locator) {
-  for (let i = 0; i < 25; i++) {
-    if (await target.evaluate((el) => el === document.activeElement)) return;
-    await page.keyboard.press('Tab');
-  }
-  await expect(target).toBeFocused();
-}
 
 test('the whole registration works with the keyboard alone', async ({ page, request }) => {
   const user = newUser();
   await page.goto('/register');
-  await tabTo(page, page.getByLabel('Username', { exact: true }));
-  await page.keyboard.type(user.username);
-  await tabTo(page, page.getByLabel('Password', { exact: true }));
-  await page.keyboard.type(user.password);
-  await tabTo(page, page.getByLabel('Repeat password'));
-  await page.keyboard.type(user.password);
-  await tabTo(page, page.getByLabel('Mobile number'));
-  await page.keyboard.type(user.mobile);
+  await typeAccountByKeyboard(page, user);
 
   // The captcha refresh is a real button: Enter loads a new image.
   const image = page.getByRole('img', { name: 'Image code: type the characters shown' });

@@ -14,6 +14,7 @@ import { AppError, sendError } from './errors.ts';
 import { CATALOGS, catalogFor } from './lib/catalogs.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { contractValidator } from './lib/validation.ts';
+import { altchaRoutes } from './modules/altcha/altcha.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { captchaRoutes } from './modules/captcha/captcha.routes.ts';
 import { docsRoutes } from './modules/docs/docs.routes.ts';
@@ -153,12 +154,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const services = createServices(app, options.seams);
   await app.register(
     async (api) => {
-      await api.register(docsRoutes, { mountedAt: config.prefix, withOutbox: services.outbox !== null });
+      await api.register(docsRoutes, {
+        mountedAt: config.prefix,
+        withOutbox: services.outbox !== null,
+        withAltcha: config.altcha.enabled,
+      });
       await api.register(openapiRoutes, { mountedAt: config.prefix, withDocs: config.docs.enabled });
       if (config.metrics.enabled) await api.register(metricsRoutes);
       await api.register(healthRoutes, { db: app.db, store: app.store, cacheMs: config.healthCacheMs });
       await api.register(availabilityRoutes, { users: services.users });
       if (services.outbox) await api.register(devOutboxRoutes, { outbox: services.outbox });
+      // Turned off, the proof of work's route is an unknown path (404, no 405 for its other methods).
+      if (config.altcha.enabled) await api.register(altchaRoutes, { altcha: services.altcha });
       await api.register(async (withSession) => {
         await withSession.register(sessionPlugin);
         await withSession.register(captchaRoutes, { captcha: services.captcha });
@@ -169,7 +176,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         });
         await withSession.register(authRoutes, { auth: services.auth, cookieName: config.session.cookieName });
       });
-      registerMethodNotAllowed(api, services.outbox !== null);
+      registerMethodNotAllowed(api, { withOutbox: services.outbox !== null, withAltcha: config.altcha.enabled });
     },
     { prefix: config.prefix },
   );
@@ -207,10 +214,11 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex, say
 }
 
 /** A known path with the wrong method answers 405 METHERR with an Allow header, not 404. */
-function registerMethodNotAllowed(api: FastifyInstance, withOutbox: boolean): void {
+function registerMethodNotAllowed(api: FastifyInstance, mounted: { withOutbox: boolean; withAltcha: boolean }): void {
   const byPath = new Map<string, Set<string>>();
   for (const [name, spec] of Object.entries(routes)) {
-    if (name === 'devSms' && !withOutbox) continue;
+    if (name === 'devSms' && !mounted.withOutbox) continue;
+    if (name === 'altchaChallenge' && !mounted.withAltcha) continue;
     const methods = byPath.get(spec.path) ?? new Set<string>();
     methods.add(spec.method);
     if (spec.method === 'GET') methods.add('HEAD');

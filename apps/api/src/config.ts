@@ -25,6 +25,20 @@ const REMOVED: Record<string, string> = {
   SMS_CODE_LENGTH: 'SMS codes are always 6 digits, as the request schema says',
 };
 
+/**
+ * The proof of work's algorithms: altcha-lib derives them in Node's thread pool, browsers in
+ * WebCrypto. Not the plain SHA-* ones: altcha-lib hashes those in a synchronous loop, so one
+ * forged answer to a signed challenge would stall the event loop for the whole cost (measured:
+ * 8 at once held every route for 2.8 s at cost 100,000).
+ */
+export const ALTCHA_ALGORITHMS = ['PBKDF2/SHA-256', 'PBKDF2/SHA-384', 'PBKDF2/SHA-512'] as const;
+export type AltchaAlgorithm = (typeof ALTCHA_ALGORITHMS)[number];
+/**
+ * The most an attempt may cost: verifying a solution is one attempt, so this bounds the server's
+ * CPU per verification (PBKDF2-SHA-256 at 100,000 iterations: about 30 ms here, in the libuv thread pool).
+ */
+export const ALTCHA_MAX_COST = 100_000;
+
 const Int = (def: number, min: number, max: number, description: string) =>
   Type.Integer({ default: def, minimum: min, maximum: max, description });
 const Bool = (description: string) => Type.Union([Type.Literal('true'), Type.Literal('false')], { description });
@@ -159,6 +173,24 @@ export const EnvSchema = Type.Object({
   CAPTCHA_TEST_TEXT: Type.Optional(
     Type.String({ pattern: '^[A-Za-z0-9]{4}$', description: 'Fixed captcha answer, for tests only.' }),
   ),
+  // The image code's alternative, a proof of work (ALTCHA v2; modules/altcha/).
+  ALTCHA_ENABLED: Type.Optional(
+    Bool('The proof of work beside the image code (default true); false: its route is a 404 and POSTs naming it are refused.'),
+  ),
+  ALTCHA_ALGORITHM: Type.Union(
+    ALTCHA_ALGORITHMS.map((a) => Type.Literal(a)),
+    {
+      default: 'PBKDF2/SHA-256',
+      description: "Key derivation of the proof of work: those altcha-lib and browsers' WebCrypto both have.",
+    },
+  ),
+  ALTCHA_COST: Int(
+    5000,
+    1,
+    ALTCHA_MAX_COST,
+    'Iterations of one attempt (PBKDF2 iterations, or hash rounds for SHA-*): what the server spends to verify a solution.',
+  ),
+  ALTCHA_TTL_SECONDS: Int(300, 30, 3600, 'Lifetime of a proof-of-work challenge.'),
 
   // Per-client request limits (@fastify/rate-limit). A client is an IPv4 address or an IPv6 /64.
   CLIENT_IPV6_PREFIX: Int(64, 32, 128, 'IPv6 clients are grouped by this prefix length (a /64 is one subscriber).'),
@@ -178,6 +210,8 @@ export const EnvSchema = Type.Object({
   ),
   CAPTCHA_LIMIT_MAX: Int(30, 1, 100_000_000, 'Captcha images per client per window.'),
   CAPTCHA_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400, 'Window of CAPTCHA_LIMIT_MAX.'),
+  ALTCHA_LIMIT_MAX: Int(30, 1, 100_000_000, 'Proof-of-work challenges per client per window.'),
+  ALTCHA_LIMIT_WINDOW_SECONDS: Int(60, 1, 86_400, 'Window of ALTCHA_LIMIT_MAX.'),
   SMS_LIMIT_MAX: Int(30, 1, 100_000_000, 'SMS code requests per client per window.'),
   SMS_LIMIT_WINDOW_SECONDS: Int(3600, 1, 86_400, 'Window of SMS_LIMIT_MAX.'),
 
@@ -191,6 +225,15 @@ export const EnvSchema = Type.Object({
   SMS_PER_BLOCK_PER_HOUR: Int(30, 1, 1_000_000, 'SMS codes per hour to one number block (a mobile without its last 4 digits).'),
   SMS_GLOBAL_PER_HOUR: Int(1000, 1, 100_000_000, 'SMS codes the whole service sends per hour.'),
   SMS_GLOBAL_PER_DAY: Int(10_000, 1, 1_000_000_000, 'SMS codes the whole service sends per day.'),
+  SMS_ALTCHA_PER_CLIENT_PER_HOUR: Int(3, 1, 1_000_000, 'SMS codes one client may have sent per hour through the proof of work.'),
+  SMS_ALTCHA_GLOBAL_PER_HOUR: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 100_000_000,
+      description:
+        'SMS codes the whole service sends per hour through the proof of work; default a fifth of SMS_GLOBAL_PER_HOUR.',
+    }),
+  ),
 
   LOGIN_MAX_FAILURES: Int(DEFAULT_LIMITS.loginMaxFailures, 1, 1000, 'Failed logins per (identifier, client) per window.'),
   LOGIN_MAX_FAILURES_PER_CLIENT: Int(
@@ -296,9 +339,12 @@ export interface Config {
     global: RequestLimit;
     availability: RequestLimit;
     captcha: RequestLimit;
+    altcha: RequestLimit;
     sms: RequestLimit;
   };
   captcha: { ttlSeconds: number; format: 'png' | 'jpeg'; testText: string | undefined; renderThreads: number };
+  /** The image code's alternative (ALTCHA v2 proof of work): off means its route is unknown. */
+  altcha: { enabled: boolean; algorithm: AltchaAlgorithm; cost: number; ttlSeconds: number };
   sms: {
     gateway: 'outbox' | 'ccp';
     ttlSeconds: number;
@@ -310,6 +356,9 @@ export interface Config {
     perBlockPerHour: number;
     globalPerHour: number;
     globalPerDay: number;
+    /** Tighter budgets for sends passed by the proof of work (cheaper for a bot than the image). */
+    altchaPerClientPerHour: number;
+    altchaGlobalPerHour: number;
     ccp: { baseUrl: string; accountSid: string; authToken: string; appId: string; templateId: string; timeoutMs: number };
   };
   login: {
@@ -494,6 +543,12 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   if (env.SMS_PER_MOBILE_PER_DAY > env.SMS_MOBILE_CEILING_PER_DAY) {
     problems.push('SMS_PER_MOBILE_PER_DAY (per client) cannot exceed SMS_MOBILE_CEILING_PER_DAY (all clients).');
   }
+  const altchaGlobalPerHour = env.SMS_ALTCHA_GLOBAL_PER_HOUR ?? Math.max(1, Math.floor(env.SMS_GLOBAL_PER_HOUR / 5));
+  if (altchaGlobalPerHour > env.SMS_GLOBAL_PER_HOUR) {
+    problems.push(
+      'SMS_ALTCHA_GLOBAL_PER_HOUR cannot exceed SMS_GLOBAL_PER_HOUR: it is the share of it the proof of work may spend.',
+    );
+  }
   const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
   // Metrics tell traffic, errors and budgets: with no token they are served only where nobody
   // else can reach them (outside production, on loopback, with no proxy in front), like the other
@@ -588,6 +643,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       global: { max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000 },
       availability: { max: env.AVAILABILITY_LIMIT_MAX, windowMs: env.AVAILABILITY_LIMIT_WINDOW_SECONDS * 1000 },
       captcha: { max: env.CAPTCHA_LIMIT_MAX, windowMs: env.CAPTCHA_LIMIT_WINDOW_SECONDS * 1000 },
+      altcha: { max: env.ALTCHA_LIMIT_MAX, windowMs: env.ALTCHA_LIMIT_WINDOW_SECONDS * 1000 },
       sms: { max: env.SMS_LIMIT_MAX, windowMs: env.SMS_LIMIT_WINDOW_SECONDS * 1000 },
     },
     captcha: {
@@ -595,6 +651,12 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       format: env.CAPTCHA_FORMAT,
       testText: env.CAPTCHA_TEST_TEXT,
       renderThreads: env.CAPTCHA_RENDER_THREADS ?? Math.max(1, Math.floor(os.availableParallelism() / workers)),
+    },
+    altcha: {
+      enabled: env.ALTCHA_ENABLED !== 'false',
+      algorithm: env.ALTCHA_ALGORITHM,
+      cost: env.ALTCHA_COST,
+      ttlSeconds: env.ALTCHA_TTL_SECONDS,
     },
     sms: {
       gateway,
@@ -607,6 +669,8 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       perBlockPerHour: env.SMS_PER_BLOCK_PER_HOUR,
       globalPerHour: env.SMS_GLOBAL_PER_HOUR,
       globalPerDay: env.SMS_GLOBAL_PER_DAY,
+      altchaPerClientPerHour: env.SMS_ALTCHA_PER_CLIENT_PER_HOUR,
+      altchaGlobalPerHour,
       ccp: {
         baseUrl: env.CCP_BASE_URL.replace(/\/+$/, ''),
         accountSid: env.CCP_ACCOUNT_SID ?? '',

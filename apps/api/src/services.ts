@@ -1,6 +1,7 @@
 // Wires the services together from the infrastructure the plugins decorated.
 import type { FastifyInstance } from 'fastify';
 import { createDigest } from './lib/digest.ts';
+import { createAltchaService } from './modules/altcha/altcha.service.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { createDeviceTokens } from './modules/auth/device-tokens.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
@@ -34,10 +35,13 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
   const renderer = createCaptchaRenderer(config.captcha.renderThreads);
   app.addHook('onClose', () => renderer.close());
   const captcha = createCaptchaService({ store, digest, config: config.captcha, events, render: renderer.render });
+  // The proof of work's HMAC keys, one derived from each CODE_SECRET (never the secret itself).
+  const altcha = createAltchaService({ store, secrets: digest.all('altcha-challenge'), clock, config: config.altcha, events });
   const sms = createSmsService({
     store,
     digest,
     captcha,
+    altcha,
     gateway,
     isMobileRegistered: async (mobile) => (await usersRepository.countByMobile(mobile)) > 0,
     events,
@@ -51,6 +55,6 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
   const devices = createDeviceTokens({ digest, clock, ttlSeconds: config.login.deviceCookie.ttlSeconds });
   const sessions = createUserSessions(store, { clock, ttlMs: config.session.ttlSeconds * 1000 });
   const auth = createAuthService({ users: usersRepository, passwords, throttle, devices, events, sessions, digest, clock, log });
-  return { captcha, sms, users, auth, outbox };
+  return { captcha, altcha, sms, users, auth, outbox };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -25,7 +25,14 @@ function constraints(schema: unknown): unknown {
   return Object.fromEntries(
     Object.entries(schema)
       .filter(([key]) => key !== 'description' && key !== 'errorMessage')
-      .map(([key, value]) => [key, constraints(value)]),
+      .map(([key, value]) =>
+        // A record of any keys (TypeBox's Type.Record(Type.String(), ...), the ALTCHA challenge's
+        // parameters) is `patternProperties: { "^.*$": ... }`, which @fastify/swagger writes as the
+        // same constraint in OpenAPI's words, `additionalProperties`.
+        key === 'patternProperties' && Object.keys(value as object).join() === '^.*$'
+          ? ['additionalProperties', constraints((value as Record<string, unknown>)['^.*$'])]
+          : [key, constraints(value)],
+      ),
   );
 }
 

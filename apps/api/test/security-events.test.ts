@@ -66,7 +66,9 @@ describe('every kind of event', () => {
       'rate_limited',
     ] satisfies EventKind[]);
     const byKind = Object.fromEntries(rows.map((r) => [r.kind, r]));
-    expect(byKind.sms_refused?.detail).toEqual({ budget: 'cooldown' });
+    expect(byKind.captcha_failed?.detail).toEqual({ door: 'image', reason: 'wrong' });
+    expect(byKind.sms_sent?.detail).toEqual({ gateway: 'outbox', door: 'image' });
+    expect(byKind.sms_refused?.detail).toEqual({ budget: 'cooldown', door: 'image' });
     expect(byKind.code_failed?.detail).toEqual({ attemptsLeft: 4 });
     expect(byKind.login_failed?.detail).toEqual({ reason: 'password' });
     expect(byKind.login_throttled?.detail).toEqual({ budget: 'pair' });
@@ -105,7 +107,7 @@ describe('every kind of event', () => {
       await ccpApp.events.flush();
       const rows = await ccpApp.db.prisma.securityEvent.findMany({ where: { clientHmac: hmac.client(ip) } });
       expect(rows.map((r) => [r.kind, r.detail])).toEqual([
-        ['sms_failed', { gateway: 'ccp', reason: 'rejected', providerCode: '160040' }],
+        ['sms_failed', { gateway: 'ccp', door: 'image', reason: 'rejected', providerCode: '160040' }],
       ]);
     } finally {
       await ccpApp.close();

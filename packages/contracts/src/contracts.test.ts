@@ -46,7 +46,7 @@ describe('codes', () => {
 });
 
 const check = {
-  sms: requestChecker<SmsCodeBody>(SmsCodeBody),
+  sms: requestChecker<SmsCodeBody>(SmsCodeBody, routes.sendSmsCode.rules),
   register: requestChecker<RegisterBody>(RegisterBody, routes.register.rules),
   login: requestChecker<LoginBody>(LoginBody),
   rand: requestChecker(ImageCodeQuery),

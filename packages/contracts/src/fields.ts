@@ -76,6 +76,18 @@ export const CaptchaAnswer = Type.String({
   'x-normalize': 'trim',
 });
 
+/**
+ * The proof of work, the image code's alternative (ALTCHA v2): the base64 of the JSON
+ * `{ challenge, solution }` the solver produces. Its content is checked by altcha-lib.
+ */
+export const AltchaPayload = Type.String({
+  ...said('altcha'),
+  minLength: 1,
+  maxLength: 4096,
+  pattern: '^[A-Za-z0-9+/=_-]+$',
+  'x-normalize': 'trim',
+});
+
 /** Login: a username or a mobile number. */
 export const Account = Type.String({
   ...said('account'),

@@ -2,8 +2,9 @@
 // mock API call and answer them from it.
 import { type TObject, type TSchema, Type } from 'typebox';
 import { Code } from './codes.ts';
-import { type CrossFieldRule, registerRules } from './rules.ts';
+import { type CrossFieldRule, registerRules, smsCodeRules } from './rules.ts';
 import {
+  AltchaChallenge,
   ApiIndex,
   HealthStatus,
   ImageCodeQuery,
@@ -64,6 +65,14 @@ export const routes = {
     querystring: ImageCodeQuery,
     errors: { 400: [Code.PARAMERR], 429: [Code.THROTTLED], 503: [Code.SERVERERR] },
   },
+  altchaChallenge: {
+    method: 'GET',
+    path: '/captcha/altcha/',
+    summary:
+      "The image code's alternative, for people who cannot read it: a signed ALTCHA v2 proof-of-work challenge (404 when ALTCHA_ENABLED=false).",
+    data: AltchaChallenge,
+    errors: { 404: [Code.NODATA], 429: [Code.THROTTLED] },
+  },
   checkUsername: {
     method: 'GET',
     path: '/username/:username/',
@@ -83,8 +92,10 @@ export const routes = {
   sendSmsCode: {
     method: 'POST',
     path: '/sms_code/',
-    summary: "Spends the session's captcha and texts a verification code to the mobile.",
+    summary:
+      "Spends the session's captcha (or a solved proof of work, `altcha`, in its place: exactly one of the two) and texts a verification code to the mobile.",
     body: SmsCodeBody,
+    rules: smsCodeRules,
     data: SmsSent,
     errors: {
       400: [Code.PARAMERR],

@@ -5,7 +5,7 @@ import type { Catalog } from './i18n/catalog.ts';
 import { en } from './i18n/en.ts';
 import { type CommonPasswordCheck, passwordPolicyProblem } from './password-policy.ts';
 import { usernameProblem } from './reserved-usernames.ts';
-import type { RegisterBody } from './schemas.ts';
+import type { RegisterBody, SmsCodeBody } from './schemas.ts';
 
 /** Messages by field name (`_` for the request as a whole). */
 export type FieldErrors = Record<string, string>;
@@ -35,4 +35,16 @@ export const registerRules: CrossFieldRule<RegisterBody> = (value, fields, conte
   if (password !== undefined && repeat !== undefined && repeat !== password && !fields.password_repeat) {
     fields.password_repeat = says.password.differ;
   }
+};
+
+/**
+ * Asking for an SMS code: the image code's answer or the proof of work, exactly one. Neither is
+ * the image code missing (the door everybody sees); both is a request no form sends.
+ */
+export const smsCodeRules: CrossFieldRule<SmsCodeBody> = (value, fields, context) => {
+  const says = context.messages ?? en;
+  const hasCaptcha = value.captcha !== undefined || fields.captcha !== undefined;
+  const hasAltcha = value.altcha !== undefined || fields.altcha !== undefined;
+  if (hasCaptcha && hasAltcha) fields._ = says.captcha.oneOfTwo;
+  else if (!hasCaptcha && !hasAltcha) fields.captcha = says.check.required(says.fields.captcha.title);
 };

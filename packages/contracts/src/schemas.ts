@@ -1,12 +1,28 @@
 // Request and response shapes of every endpoint, built from the field rules. Request schemas
 // are named for the request part they check (`RegisterBody`), not for the forms that fill them.
 import { type Static, Type } from 'typebox';
-import { Account, CaptchaAnswer, LoginPassword, Mobile, Password, PasswordRepeat, Rand, SmsCode, Username } from './fields.ts';
+import {
+  Account,
+  AltchaPayload,
+  CaptchaAnswer,
+  LoginPassword,
+  Mobile,
+  Password,
+  PasswordRepeat,
+  Rand,
+  SmsCode,
+  Username,
+} from './fields.ts';
 
 export const UsernameParams = Type.Object({ username: Username });
 export const MobileParams = Type.Object({ mobile: Mobile });
 export const ImageCodeQuery = Type.Object({ rand: Type.Optional(Rand) });
-export const SmsCodeBody = Type.Object({ mobile: Mobile, captcha: CaptchaAnswer });
+/** The image code's answer, or the proof of work in its place: exactly one (smsCodeRules). */
+export const SmsCodeBody = Type.Object({
+  mobile: Mobile,
+  captcha: Type.Optional(CaptchaAnswer),
+  altcha: Type.Optional(AltchaPayload),
+});
 export const RegisterBody = Type.Object({
   username: Username,
   password: Password,
@@ -78,3 +94,26 @@ export type SmsSent = Static<typeof SmsSent>;
 export type UserView = Static<typeof UserView>;
 export type Registered = Static<typeof Registered>;
 export type OutboxMessage = Static<typeof OutboxMessage>;
+
+/**
+ * An ALTCHA v2 challenge as altcha-lib creates it: its parameters (algorithm, cost, nonce,
+ * salt, key prefix, expiry) and the server's HMAC over them. Passed to the solver as it is.
+ */
+export const AltchaChallenge = Type.Object({
+  // The random mode's parameters (the object is passed on whole: keys altcha-lib may add pass).
+  // Named rather than a Type.Record, whose builder would ship much of TypeBox to the SPA.
+  parameters: Type.Object(
+    {
+      algorithm: Type.String(),
+      cost: Type.Integer(),
+      expiresAt: Type.Integer(),
+      keyLength: Type.Integer(),
+      keyPrefix: Type.String(),
+      nonce: Type.String(),
+      salt: Type.String(),
+    },
+    { additionalProperties: true },
+  ),
+  signature: Type.String(),
+});
+export type AltchaChallenge = Static<typeof AltchaChallenge>;

@@ -41,7 +41,18 @@ declare module 'fastify' {
 const UNMATCHED = '(unmatched)';
 const NO_ERRNO = 'none';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE']);
-const SMS_BUDGETS = ['cooldown', 'mobile_hour', 'mobile_day', 'mobile_ceiling', 'block_hour', 'global_hour', 'global_day'];
+const SMS_BUDGETS = [
+  'cooldown',
+  'mobile_hour',
+  'mobile_day',
+  'mobile_ceiling',
+  'block_hour',
+  'global_hour',
+  'global_day',
+  // Sends passed by the proof of work spend these too (sms.service.ts).
+  'altcha_client_hour',
+  'altcha_global_hour',
+];
 const BACKENDS: Backend[] = ['postgres', 'redis', 'sms'];
 /** Seconds; the request deadline is 3 s by default, argon2 and the captcha take tens of ms. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -185,7 +196,7 @@ export default fp(
     });
     const limited = new Counter({
       name: 'rate_limit_refusals_total',
-      help: 'Requests refused by a per-client request limit, by budget (global, availability, captcha, sms).',
+      help: 'Requests refused by a per-client request limit, by budget (global, availability, captcha, altcha, sms).',
       labelNames: ['budget'] as const,
       registers: [registry],
     });
@@ -193,7 +204,7 @@ export default fp(
     for (const backend of BACKENDS) timeouts.labels(backend).inc(0);
     for (const budget of SMS_BUDGETS) smsRefusals.labels(budget).inc(0);
     for (const outcome of ['sent', 'rejected', 'unreachable', 'unconfirmed']) smsSends.labels(outcome).inc(0);
-    for (const budget of ['global', 'availability', 'captcha', 'sms']) limited.labels(budget).inc(0);
+    for (const budget of ['global', 'availability', 'captcha', 'altcha', 'sms']) limited.labels(budget).inc(0);
 
     app.decorateReply('errno', NO_ERRNO);
     // Envelopes are objects until serialised: their errno is read here, success and error alike.

@@ -17,6 +17,7 @@ const FORM_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
 const TAGS: Record<RouteName, string> = {
   index: 'meta',
   imageCode: 'captcha',
+  altchaChallenge: 'captcha',
   checkUsername: 'availability',
   checkMobile: 'availability',
   sendSmsCode: 'sms',

@@ -12,7 +12,7 @@ import { AppError } from '../errors.ts';
 import { retrySeconds } from '../lib/windows.ts';
 import { rateLimitStore } from './rate-limit-store.ts';
 
-export type LimitName = 'global' | 'availability' | 'captcha' | 'sms';
+export type LimitName = 'global' | 'availability' | 'captcha' | 'altcha' | 'sms';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +25,7 @@ const MESSAGES: Record<LimitName, Text> = {
   global: text.rateLimit.global,
   availability: text.rateLimit.availability,
   captcha: text.captcha.ipLimit,
+  altcha: text.captcha.altchaIpLimit,
   sms: text.sms.ipLimit,
 };
 
@@ -57,6 +58,7 @@ export default fp(
     app.decorate('limits', {
       availability: app.rateLimit(budget('availability', limits.availability)),
       captcha: app.rateLimit(budget('captcha', limits.captcha)),
+      altcha: app.rateLimit(budget('altcha', limits.altcha)),
       sms: app.rateLimit(budget('sms', limits.sms)),
     });
   },

@@ -34,6 +34,25 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect(await store.get('once')).toBeNull();
   });
 
+  it('setIfAbsent stores for exactly one of many concurrent callers, and never replaces', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.setIfAbsent('nx', `v${i}`, 10_000)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = `v${results.indexOf(true)}`;
+    expect(await store.get('nx')).toBe(winner);
+    expect(await store.setIfAbsent('nx', 'later', 10_000)).toBe(false);
+    expect(await store.get('nx')).toBe(winner);
+    const ttl = await store.ttl('nx');
+    expect(ttl).toBeGreaterThan(9_000);
+    expect(ttl).toBeLessThanOrEqual(10_000);
+  });
+
+  it('setIfAbsent takes a key again once it has expired', async () => {
+    expect(await store.setIfAbsent('nx-short', 'first', 20)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(await store.setIfAbsent('nx-short', 'second', 10_000)).toBe(true);
+    expect(await store.get('nx-short')).toBe('second');
+  });
+
   it('a one-time code allows exactly its budget of wrong tries, even to concurrent guesses', async () => {
     await store.spend(NOW, [], undefined, code('code', 'digest', 5));
     const tries = await Promise.all(Array.from({ length: 12 }, () => store.tryCode('code', 'wrong')));

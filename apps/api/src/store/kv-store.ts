@@ -77,6 +77,11 @@ export interface KvStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** GETDEL: reads and deletes in one step; only one caller ever gets the value. */
   take(key: string): Promise<string | null>;
+  /**
+   * SET NX: stores the value only when the key does not exist (an expired one counts as absent),
+   * in one step: true for exactly one of any number of racing callers (a proof of work spent once).
+   */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   delete(...keys: string[]): Promise<void>;
   /** Milliseconds until the key expires, or null when it does not exist. */
   ttl(key: string): Promise<number | null>;

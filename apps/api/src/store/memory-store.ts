@@ -94,6 +94,11 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
       entries.delete(key);
       return value;
     },
+    async setIfAbsent(key, value, ttlMs) {
+      if (live(key)) return false;
+      put(key, value, ttlMs);
+      return true;
+    },
     async delete(...keys) {
       for (const key of keys) entries.delete(key);
     },

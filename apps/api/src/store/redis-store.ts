@@ -19,6 +19,7 @@ import {
 const GET = `return redis.call('GET', KEYS[1])`;
 const SET = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1`;
 const TAKE = `return redis.call('GETDEL', KEYS[1])`;
+const SET_IF_ABSENT = `if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end return 0`;
 const DELETE = `return redis.call('DEL', unpack(KEYS))`;
 const TTL = `return redis.call('PTTL', KEYS[1])`;
 
@@ -196,6 +197,7 @@ const scripts = {
   get: checked(GET),
   set: checked(SET),
   take: checked(TAKE),
+  setIfAbsent: checked(SET_IF_ABSENT),
   delete: checked(DELETE),
   ttl: checked(TTL),
   hit: checked(HIT),
@@ -255,6 +257,7 @@ export function createRedisStore(
     get: async (key) => (await run(scripts.get, [key])) as string | null,
     set: async (key, value, ttlMs) => void (await run(scripts.set, [key], [value, ttlMs])),
     take: async (key) => (await run(scripts.take, [key])) as string | null,
+    setIfAbsent: async (key, value, ttlMs) => (await run(scripts.setIfAbsent, [key], [value, ttlMs])) === 1,
     delete: async (...keys) => void (keys.length && (await run(scripts.delete, keys))),
     ttl: async (key) => {
       const ms = (await run(scripts.ttl, [key])) as number;

@@ -56,9 +56,22 @@ export const uiEn = {
     failed: 'The image could not be loaded. Try “New image”.',
   },
 
+  /** The image code's alternative: a proof of work the browser solves, nothing to see or type. */
+  altcha: {
+    switchOn: "Can't read the image? Verify another way",
+    switchOff: 'Use the image code instead',
+    explain: 'Your browser solves a small puzzle instead: there is nothing to read or type.',
+    verifying: 'Verifying… this takes a few seconds.',
+    verified: 'Verified. You can now get the code.',
+    failed: 'The verification could not be completed.',
+    retry: 'Try again',
+    spent: 'Used for the code just requested. A new verification starts when you can ask for another code.',
+  },
+
   sms: {
     label: 'SMS code',
     hint: 'To get a code, enter an available mobile number and the image code, then press “Get code”.',
+    hintAltcha: 'To get a code, enter an available mobile number and wait for the verification, then press “Get code”.',
     getCode: 'Get code',
     resendIn: (seconds: number) => `Resend in ${seconds} s`,
     sent: (digits: number, mobile: string, valid: string) =>

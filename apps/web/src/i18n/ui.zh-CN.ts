@@ -49,9 +49,21 @@ export const uiZhCN: UiCatalog = {
     failed: '图片加载失败，请点击“换一张”。',
   },
 
+  altcha: {
+    switchOn: '看不清图片？换一种方式验证',
+    switchOff: '改用图形验证码',
+    explain: '由你的浏览器自动完成一道计算题：无需识别或输入任何内容。',
+    verifying: '正在验证…需要几秒钟。',
+    verified: '验证通过，现在可以获取验证码了。',
+    failed: '验证未能完成。',
+    retry: '重试',
+    spent: '本次验证已用于刚才请求的验证码。可以再次获取验证码时，将自动开始新的验证。',
+  },
+
   sms: {
     label: '短信验证码',
     hint: '获取验证码前，请先填写可用的手机号和图形验证码，然后点击“获取验证码”。',
+    hintAltcha: '获取验证码前，请先填写可用的手机号并等待验证完成，然后点击“获取验证码”。',
     getCode: '获取验证码',
     resendIn: (seconds: number) => `${seconds} 秒后重新发送`,
     sent: (digits: number, mobile: string, valid: string) => `已向 ${mobile} 发送 ${digits} 位验证码，${valid}内有效。`,

@@ -168,6 +168,8 @@ export function captchaUrl(rand: string): string {
 export const api = {
   checkUsername: (username: string, options?: RequestOptions) => request('checkUsername', { params: { username } }, options),
   checkMobile: (mobile: string, options?: RequestOptions) => request('checkMobile', { params: { mobile } }, options),
+  /** A proof-of-work challenge, the image code's alternative (404 when the API has it off). */
+  altchaChallenge: (options?: RequestOptions) => request('altchaChallenge', {}, options),
   sendSmsCode: (body: SmsCodeBody, options?: RequestOptions) => request('sendSmsCode', { body }, options),
   register: (body: RegisterBody, options?: RequestOptions) => request('register', { body }, options),
   login: (body: LoginBody, options?: RequestOptions) => request('login', { body }, options),

@@ -30,6 +30,17 @@ export const MOCK_AVAILABILITY = {
   windowSeconds: DEFAULT_LIMITS.availabilityWindowSeconds,
 } as const;
 
+/**
+ * The proof of work (the image code's alternative): a real ALTCHA challenge, signed with the
+ * mock's own secret, at a cost a test solves in milliseconds (the API's is set by ALTCHA_COST).
+ */
+export const MOCK_ALTCHA = {
+  algorithm: 'PBKDF2/SHA-256',
+  cost: 10,
+  hmacSecret: 'mock-altcha-secret',
+  ttlSeconds: 5 * 60,
+} as const;
+
 export interface MockUser {
   id: number;
   username: string;
@@ -55,6 +66,8 @@ interface MockState {
   loginFailures: Map<string, { count: number; until: number }>;
   /** Availability checks in the current window (the mock is one client). */
   availabilityChecks: { count: number; until: number };
+  /** Signatures of the proofs of work already spent (each pays for one SMS request). */
+  altchaSpent: Set<string>;
 }
 
 function seed(): MockState {
@@ -67,6 +80,7 @@ function seed(): MockState {
     outbox: new Map(),
     loginFailures: new Map(),
     availabilityChecks: { count: 0, until: 0 },
+    altchaSpent: new Set(),
   };
 }
 

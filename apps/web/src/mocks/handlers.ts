@@ -5,6 +5,7 @@
 //   taken usernames   admin, alice_1, bob_smith (password Mock-pass-2026, see MOCK_PASSWORD)
 //   taken mobiles     13800138000, 13900139000, 13700137000
 //   captcha answer    MOCK (any case), single-use like the real one
+//   proof of work     a real ALTCHA v2 challenge of a tiny cost; a solution is single-use
 //   SMS code          random; GET /api/__dev/sms/<mobile>/ returns it (and dev:mock logs it)
 
 import { checks } from 'virtual:contract-validators';
@@ -38,6 +39,8 @@ import {
 } from '@register/contracts';
 import { zhCN } from '@register/contracts/i18n/zh-CN';
 import { passwordStrength } from '@register/contracts/password-strength';
+import { createChallenge, type Payload, verifySolution } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/web/pbkdf2';
 import { type AnyHandler, delay, HttpResponse, http } from 'msw';
 import type { TObject } from 'typebox';
 import { captchaSvg } from './captcha-image';
@@ -48,6 +51,7 @@ import {
   findUserById,
   findUserByMobile,
   findUserByUsername,
+  MOCK_ALTCHA,
   MOCK_AVAILABILITY,
   MOCK_CAPTCHA_ANSWER,
   MOCK_LOGIN,
@@ -163,6 +167,34 @@ function consumeCaptcha(m: Catalog, answer: string): void {
   if (answer.toUpperCase() !== expected.toUpperCase()) throw fieldRefusal(m, Code.PARAMERR, 'captcha', m.captcha.wrong);
 }
 
+/** The `{ challenge, solution }` inside an `altcha` payload, or null when it is not one. */
+function decodeAltcha(payload: string): Payload | null {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(atob(payload));
+  } catch {
+    return null;
+  }
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+  if (!isObject(decoded) || !isObject(decoded.challenge) || !isObject(decoded.solution)) return null;
+  if (!isObject(decoded.challenge.parameters) || typeof decoded.challenge.signature !== 'string') return null;
+  // Its content (parameters, counter, key) is altcha-lib's to check, as on the API.
+  return decoded as unknown as Payload;
+}
+
+/** Verifies a proof of work and spends it: forged, wrong, expired or used already all say the same. */
+async function consumeAltcha(m: Catalog, payload: string): Promise<void> {
+  const refused = fieldRefusal(m, Code.PARAMERR, 'altcha', m.captcha.altchaFailed);
+  const decoded = decodeAltcha(payload);
+  if (!decoded) throw refused;
+  const { signature = '' } = decoded.challenge;
+  if (db.altchaSpent.has(signature)) throw refused;
+  const result = await verifySolution({ ...decoded, deriveKey, hmacSignatureSecret: MOCK_ALTCHA.hmacSecret }).catch(() => null);
+  // As on the API, a challenge of ours is spent by any answer to it, right or wrong.
+  if (result && !result.invalidSignature && !result.expired) db.altchaSpent.add(signature);
+  if (!result?.verified) throw refused;
+}
+
 /** Checks a code, spending one attempt; the code stays until the user exists (as on the API). */
 function checkSmsCode(m: Catalog, mobile: string, code: string): void {
   const pending = db.codes.get(mobile);
@@ -219,6 +251,18 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       });
     }),
 
+    http.get(url('altchaChallenge'), async ({ request }) => {
+      await wait();
+      const challenge = await createChallenge({
+        algorithm: MOCK_ALTCHA.algorithm,
+        cost: MOCK_ALTCHA.cost,
+        deriveKey,
+        hmacSignatureSecret: MOCK_ALTCHA.hmacSecret,
+        expiresAt: Math.floor(Date.now() / 1000) + MOCK_ALTCHA.ttlSeconds,
+      });
+      return success(catalogOf(request), challenge);
+    }),
+
     http.get(url('checkUsername'), async ({ request, params }) => {
       const m = catalogOf(request);
       await wait();
@@ -238,8 +282,15 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
     http.post(url('sendSmsCode'), async ({ request }) => {
       const m = catalogOf(request);
       await wait();
-      const { mobile, captcha } = validated<SmsCodeBody>(m, SmsCodeBody, await requestBody(m, request));
-      consumeCaptcha(m, captcha);
+      const { mobile, captcha, altcha } = validated<SmsCodeBody>(
+        m,
+        SmsCodeBody,
+        await requestBody(m, request),
+        routes.sendSmsCode.rules,
+      );
+      // The rules let exactly one of the two through.
+      if (altcha !== undefined) await consumeAltcha(m, altcha);
+      else consumeCaptcha(m, captcha ?? '');
       if (findUserByMobile(mobile)) throw fieldRefusal(m, Code.DATAEXIST, 'mobile', m.sms.registered);
       const now = Date.now();
       const cooldownUntil = db.cooldownUntil.get(mobile) ?? 0;

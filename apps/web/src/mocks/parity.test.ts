@@ -7,8 +7,10 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { AltchaChallenge } from '@register/contracts';
 import { getResponse, RequestHandler } from 'msw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { solveAltcha } from '../lib/altcha/solver';
 import { MOCK_CAPTCHA_ANSWER } from './db';
 import { createHandlers } from './handlers';
 import { server } from './server';
@@ -153,6 +155,23 @@ async function scenario(call: Call): Promise<ReturnType<typeof comparable>[]> {
   const otherCode = await codeFor(other);
   await step('POST', '/api/user/register/', { ...user, mobile: other, sms_code: otherCode === '000000' ? '111111' : '000000' });
   await step('POST', '/api/user/register/', { ...user, mobile: other, sms_code: otherCode });
+
+  // The image code's alternative: a challenge (its shape: its values are random, its cost the
+  // API's own), solved as the SPA solves it, accepted once, then refused as spent.
+  const issued = await call('GET', '/api/captcha/altcha/');
+  const challenge = issued.data as AltchaChallenge;
+  answers.push({
+    ...issued,
+    data: { parameters: Object.keys(challenge.parameters).sort(), signature: typeof challenge.signature },
+  });
+  const { payload } = await solveAltcha(challenge);
+  const third = '13612340003';
+  await step('POST', '/api/sms_code/', { mobile: third, altcha: payload, captcha: MOCK_CAPTCHA_ANSWER });
+  await step('POST', '/api/sms_code/', { mobile: third, altcha: 'not base64!' });
+  await step('POST', '/api/sms_code/', { mobile: third, altcha: btoa('{"challenge":{},"solution":{}}') });
+  await step('POST', '/api/sms_code/', { mobile: third, altcha: payload });
+  await step('POST', '/api/sms_code/', { mobile: '13612340004', altcha: payload }); // spent
+  await step('POST', '/api/sms_code/', { mobile: third }); // neither
   return answers.map(comparable);
 }
 

@@ -42,6 +42,7 @@ export const en = {
     passwordRepeat: { title: 'Repeat password', invalid: 'The two passwords do not match.' },
     smsCode: { title: 'SMS code', invalid: `The SMS code is ${SMS_CODE_LENGTH} digits.` },
     captcha: { title: 'Image code', invalid: `Type the ${CAPTCHA_LENGTH} characters shown in the image.` },
+    altcha: { title: 'Verification', invalid: 'The verification could not be read. Please verify again.' },
     account: { title: 'Username or mobile', invalid: 'Enter your username or mobile number.' },
     loginPassword: { title: 'Password', invalid: 'Enter your password.' },
     rand: { title: 'rand', invalid: 'rand must be one value of at most 64 characters.' },
@@ -108,6 +109,12 @@ export const en = {
     ipLimit: 'Too many image codes requested from your network. Please wait a minute.',
     expired: 'The image code has expired. Click the image for a new one.',
     wrong: 'The image code is wrong. A new image has been requested.',
+    /** The proof of work (the image's alternative): forged, wrong, expired or used already. */
+    altchaFailed: 'The verification did not pass or has expired. Please verify again.',
+    /** Both doors at once, or the alternative while an operator turned it off. */
+    oneOfTwo: 'Send either the image code or the other verification, not both.',
+    altchaOff: 'This verification is not available. Please type the image code.',
+    altchaIpLimit: 'Too many verifications requested from your network. Please wait a minute.',
   },
 
   sms: {

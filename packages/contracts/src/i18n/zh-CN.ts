@@ -36,6 +36,7 @@ export const zhCN: Catalog = {
     passwordRepeat: { title: '确认密码', invalid: '两次输入的密码不一致。' },
     smsCode: { title: '短信验证码', invalid: `短信验证码为 ${SMS_CODE_LENGTH} 位数字。` },
     captcha: { title: '图形验证码', invalid: `请输入图片中的 ${CAPTCHA_LENGTH} 个字符。` },
+    altcha: { title: '验证', invalid: '无法读取验证结果，请重新验证。' },
     account: { title: '用户名或手机号', invalid: '请输入用户名或手机号。' },
     loginPassword: { title: '密码', invalid: '请输入密码。' },
     rand: { title: 'rand', invalid: 'rand 只能是一个不超过 64 个字符的值。' },
@@ -99,6 +100,10 @@ export const zhCN: Catalog = {
     ipLimit: '你所在网络请求的图形验证码过多，请等待一分钟。',
     expired: '图形验证码已过期，请点击图片获取新的验证码。',
     wrong: '图形验证码错误，已为你换了一张新图片。',
+    altchaFailed: '验证未通过或已过期，请重新验证。',
+    oneOfTwo: '请只提交图形验证码或另一种验证，不要同时提交。',
+    altchaOff: '该验证方式暂不可用，请输入图形验证码。',
+    altchaIpLimit: '你所在网络请求的验证过多，请等待一分钟。',
   },
 
   sms: {

@@ -49,7 +49,7 @@ export function createCaptchaService(deps: {
       const stored = await store.take(key(sessionId));
       const problem = !stored ? 'expired' : sameAsAny(stored, answerDigests(sessionId, answer)) ? null : 'wrong';
       if (!problem) return;
-      events.record('captcha_failed', { client, detail: { reason: problem } });
+      events.record('captcha_failed', { client, detail: { door: 'image', reason: problem } });
       throw fieldError(Code.PARAMERR, 'captcha', say.captcha[problem]);
     },
   };

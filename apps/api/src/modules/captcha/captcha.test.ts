@@ -124,8 +124,8 @@ describe.each(STORE_CASES)('captcha service on the $name store', ({ open }) => {
     await captcha.consume('s6', 'WXYZ', '10.0.0.9').catch(() => {});
     await captcha.consume('s6', 'ACDE', '10.0.0.9').catch(() => {});
     expect(events.recorded).toEqual([
-      { kind: 'captcha_failed', input: { client: '10.0.0.9', detail: { reason: 'wrong' } } },
-      { kind: 'captcha_failed', input: { client: '10.0.0.9', detail: { reason: 'expired' } } },
+      { kind: 'captcha_failed', input: { client: '10.0.0.9', detail: { door: 'image', reason: 'wrong' } } },
+      { kind: 'captcha_failed', input: { client: '10.0.0.9', detail: { door: 'image', reason: 'expired' } } },
     ]);
   });
 

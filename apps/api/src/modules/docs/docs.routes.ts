@@ -4,12 +4,13 @@ import { success } from '../../lib/answer.ts';
 import { fromContract } from '../../lib/route.ts';
 
 /** GET /api/ (`mountedAt`: the API prefix; `prefix` would be Fastify's own option): the API's base URL answers, with its route table (the dev outbox only when it runs). */
-export const docsRoutes: FastifyPluginAsyncTypebox<{ mountedAt: string; withOutbox: boolean }> = async (
-  app,
-  { mountedAt, withOutbox },
-) => {
+export const docsRoutes: FastifyPluginAsyncTypebox<{
+  mountedAt: string;
+  withOutbox: boolean;
+  withAltcha: boolean;
+}> = async (app, { mountedAt, withOutbox, withAltcha }) => {
   const listed = (Object.keys(routes) as RouteName[])
-    .filter((name) => withOutbox || name !== 'devSms')
+    .filter((name) => (withOutbox || name !== 'devSms') && (withAltcha || name !== 'altchaChallenge'))
     .map((name) => ({ method: routes[name].method, path: `${mountedAt}${routes[name].path}`, summary: routes[name].summary }));
   app.route({
     ...fromContract(routes.index),

@@ -83,6 +83,10 @@ export async function eventsCommand(
   }
   const hours = await repository.smsPerHour(since, mobileHmacs);
   print('');
-  print(`SMS sent per hour (UTC): ${hours.reduce((sum, h) => sum + h.count, 0)} in all`);
-  for (const { hour, count } of hours) print(`${hour.toISOString().slice(0, 13).replace('T', ' ')}:00  ${count}`);
+  // Which door the texts came through, when any came through the proof of work (detail.door).
+  const door = (altcha: number) => (altcha > 0 ? `  (${altcha} through the proof of work)` : '');
+  const all = hours.reduce((sum, h) => ({ count: sum.count + h.count, altcha: sum.altcha + h.altcha }), { count: 0, altcha: 0 });
+  print(`SMS sent per hour (UTC): ${all.count} in all${door(all.altcha)}`);
+  for (const { hour, count, altcha } of hours)
+    print(`${hour.toISOString().slice(0, 13).replace('T', ' ')}:00  ${count}${door(altcha)}`);
 }

@@ -21,14 +21,16 @@ export function createEventsRepository(prisma: PrismaClient) {
     list: (filter: EventFilter, limit: number) =>
       prisma.securityEvent.findMany({ where: where(filter), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit }),
     /** SMS sent per hour (UTC), oldest first. */
-    async smsPerHour(since: Date, mobileHmacs?: string[]): Promise<{ hour: Date; count: number }[]> {
-      const rows = await prisma.$queryRaw<{ hour: Date; count: bigint | number }[]>`
-        SELECT date_trunc('hour', created_at AT TIME ZONE 'UTC') AS hour, count(*) AS count
+    /** SMS sent per UTC hour, and how many of them came through the proof of work (`detail.door`). */
+    async smsPerHour(since: Date, mobileHmacs?: string[]): Promise<{ hour: Date; count: number; altcha: number }[]> {
+      const rows = await prisma.$queryRaw<{ hour: Date; count: bigint | number; altcha: bigint | number }[]>`
+        SELECT date_trunc('hour', created_at AT TIME ZONE 'UTC') AS hour, count(*) AS count,
+          count(*) FILTER (WHERE detail->>'door' = 'altcha') AS altcha
         FROM security_event
         WHERE kind = 'sms_sent' AND created_at >= ${since}
           AND (${mobileHmacs ?? null}::text[] IS NULL OR mobile_hmac = ANY(${mobileHmacs ?? null}::text[]))
         GROUP BY 1 ORDER BY 1`;
-      return rows.map((row) => ({ hour: new Date(row.hour), count: Number(row.count) }));
+      return rows.map((row) => ({ hour: new Date(row.hour), count: Number(row.count), altcha: Number(row.altcha) }));
     },
     /** Deletes events older than `before`; returns how many. */
     prune: async (before: Date) => (await prisma.securityEvent.deleteMany({ where: { createdAt: { lt: before } } })).count,

@@ -8,18 +8,22 @@ import { forgetSession, markSmsSent, saveSession } from '../../plugins/session.t
 import type { Outbox } from './outbox.gateway.ts';
 import type { SmsService } from './sms.service.ts';
 
-/** POST /sms_code/: needs the session scope (the captcha lives there); limited per client (SMS_LIMIT_MAX). */
+/**
+ * POST /sms_code/: needs the session scope (the captcha lives there, and the code is bound to it,
+ * whichever door it came through); limited per client (SMS_LIMIT_MAX).
+ */
 export const smsRoutes: FastifyPluginAsyncTypebox<{ sms: SmsService }> = async (app, { sms }) => {
   app.route({
     ...fromContract(routes.sendSmsCode),
     config: { rateLimit: false },
     onRequest: app.limits.sms,
     handler: async (request) => {
-      const { mobile, captcha } = request.body;
+      const { mobile, captcha, altcha } = request.body;
       const sent = await sms.sendCode({
         sessionId: request.session.sessionId,
         mobile,
         captcha,
+        altcha,
         client: request.client,
         deadline: request.deadline,
       });

@@ -26,6 +26,8 @@ const SMS_CONFIG: Config['sms'] = {
   perBlockPerHour: 1000,
   globalPerHour: 1_000_000,
   globalPerDay: 1_000_000,
+  altchaPerClientPerHour: 1000,
+  altchaGlobalPerHour: 1_000_000,
   ccp: { baseUrl: '', accountSid: '', authToken: '', appId: '', templateId: '1', timeoutMs: 300 },
 };
 const log = pino({ level: 'silent' });
@@ -94,7 +96,9 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     const checked = await check(mobile, code);
     expect(checked.digest).not.toContain(code); // only an HMAC is stored
     expect(checked.key.startsWith(`{sms}:code:${mobile}:`)).toBe(true);
-    expect(events.recorded).toEqual([{ kind: 'sms_sent', input: { client: '10.0.0.1', mobile, detail: { gateway: 'outbox' } } }]);
+    expect(events.recorded).toEqual([
+      { kind: 'sms_sent', input: { client: '10.0.0.1', mobile, detail: { gateway: 'outbox', door: 'image' } } },
+    ]);
   });
 
   it('of 20 concurrent requests for one mobile, exactly one sends', async () => {
@@ -107,7 +111,7 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     for (const e of refusals) expect(e).toMatchObject({ code: '4201', status: 429 });
     expect(refusals[0].retryAfter).toBeGreaterThan(55);
     expect(events.recorded.filter((e) => e.kind === 'sms_refused').map((e) => e.input.detail)).toEqual(
-      Array(19).fill({ budget: 'cooldown' }),
+      Array(19).fill({ budget: 'cooldown', door: 'image' }),
     );
   });
 

@@ -10,6 +10,7 @@ import { noSmsMetrics, type SmsMetrics } from '../../lib/metrics.ts';
 import { maskMobile, numberBlock } from '../../lib/mobile.ts';
 import { DAY_MS, HOUR_MS, retrySeconds, type Window, windowAt, windowTtl } from '../../lib/windows.ts';
 import type { Budget, KvStore } from '../../store/kv-store.ts';
+import type { AltchaService } from '../altcha/altcha.service.ts';
 import type { CaptchaService } from '../captcha/captcha.service.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
 import { type SmsGateway, SmsNotSentError, SmsRejectedError, smsText } from './sms.gateway.ts';
@@ -31,7 +32,7 @@ export interface SmsService {
    * `deadline`: the request's (lib/deadline.ts). Past it nothing is claimed or sent; handing the
    * text to the gateway commits the request, which then answers what the gateway did.
    */
-  sendCode(input: Requester & { mobile: string; captcha: string; deadline?: Deadline }): Promise<SmsSent>;
+  sendCode(input: Requester & { mobile: string; deadline?: Deadline } & Proof): Promise<SmsSent>;
   /**
    * Checks a code for a mobile (a wrong one spends an attempt, the right one nothing) and leaves
    * it in place: the caller uses it up with useCode() once nothing else can refuse, so a request
@@ -43,8 +44,25 @@ export interface SmsService {
   useCode(checked: CheckedCode): Promise<boolean>;
 }
 
-/** The budgets a send spends, in the order a refusal names them. */
-export type SmsBudget = 'mobile_hour' | 'mobile_day' | 'mobile_ceiling' | 'block_hour' | 'global_hour' | 'global_day';
+/** What lets a visitor ask for a code: the session's image code answered, or a solved proof of work. Exactly one. */
+export interface Proof {
+  captcha?: string | undefined;
+  altcha?: string | undefined;
+}
+
+/** The door a send came through, recorded with every send, refusal and failure (`detail.door`). */
+export type SmsDoor = 'image' | 'altcha';
+
+/** The budgets a send spends, in the order a refusal names them (the altcha ones only through that door). */
+export type SmsBudget =
+  | 'mobile_hour'
+  | 'mobile_day'
+  | 'mobile_ceiling'
+  | 'block_hour'
+  | 'global_hour'
+  | 'global_day'
+  | 'altcha_client_hour'
+  | 'altcha_global_hour';
 
 // Every key one atomic SMS step touches carries the hash tag {sms}: on Redis Cluster a script
 // may only touch keys of one slot. (SMS volume is bounded by these very budgets, so one slot
@@ -54,6 +72,8 @@ export const SMS_KEYS = {
   /** Counters (the window's index follows): per (mobile, client) by hour and day, and the ceiling per mobile. */
   hour: (mobile: string, client: string) => `{sms}:hour:${mobile}:${client}`,
   day: (mobile: string, client?: string) => (client === undefined ? `{sms}:day:${mobile}` : `{sms}:day:${mobile}:${client}`),
+  /** Sends through the proof of work per client per hour (the window's index follows). */
+  altchaClientHour: (client: string) => `{sms}:altcha:client:${client}`,
 };
 
 const REFUSAL_MESSAGES: Record<SmsBudget, Text> = {
@@ -64,6 +84,9 @@ const REFUSAL_MESSAGES: Record<SmsBudget, Text> = {
   block_hour: text.sms.busy,
   global_hour: text.sms.busy,
   global_day: text.sms.busy,
+  // The proof of work's own budgets say what the per-client and global ones say.
+  altcha_client_hour: text.sms.ipLimit,
+  altcha_global_hour: text.sms.busy,
 };
 
 /**
@@ -83,6 +106,8 @@ export function createSmsService(deps: {
   store: KvStore;
   digest: Digest;
   captcha: CaptchaService;
+  /** The image code's alternative; without it an `altcha` is refused as turned off. */
+  altcha?: AltchaService;
   gateway: SmsGateway;
   isMobileRegistered: (mobile: string) => Promise<boolean>;
   events: SecurityEvents;
@@ -92,7 +117,7 @@ export function createSmsService(deps: {
   /** Sends and refusals per budget, for /api/metrics (a no-op when not given). */
   metrics?: SmsMetrics;
 }): SmsService {
-  const { store, digest, captcha, gateway, isMobileRegistered, events, clock, config, log } = deps;
+  const { store, digest, captcha, altcha, gateway, isMobileRegistered, events, clock, config, log } = deps;
   const metrics = deps.metrics ?? noSmsMetrics;
   /**
    * Runs an undo; while the store fails it is retried in the background. Undo is idempotent and
@@ -139,7 +164,7 @@ export function createSmsService(deps: {
    * protects the bill. Per number block (SMS pumping walks consecutive numbers), and for the
    * whole service.
    */
-  function budgets(mobile: string, client: string): { name: SmsBudget; budget: Budget; window: Window }[] {
+  function budgets(mobile: string, client: string, door: SmsDoor): { name: SmsBudget; budget: Budget; window: Window }[] {
     const now = clock();
     const hour = windowAt(now, HOUR_MS);
     const day = windowAt(now, DAY_MS);
@@ -148,13 +173,22 @@ export function createSmsService(deps: {
       window,
       budget: { key: `${key}:${window.index}`, limit, ttlMs: windowTtl(window) },
     });
-    return [
+    const every = [
       entry('mobile_hour', SMS_KEYS.hour(mobile, client), config.perMobilePerHour, hour),
       entry('mobile_day', SMS_KEYS.day(mobile, client), config.perMobilePerDay, day),
       entry('mobile_ceiling', SMS_KEYS.day(mobile), config.mobileCeilingPerDay, day),
       entry('block_hour', `{sms}:block:${numberBlock(mobile)}`, config.perBlockPerHour, hour),
       entry('global_hour', '{sms}:global:hour', config.globalPerHour, hour),
       entry('global_day', '{sms}:global:day', config.globalPerDay, day),
+    ];
+    if (door === 'image') return every;
+    // A proof of work costs a bot less than an image costs a person: sends through it also
+    // spend tighter budgets of their own, per client (over every number) and for the service,
+    // in the same atomic step, so the alternative can never carry more than its share.
+    return [
+      ...every,
+      entry('altcha_client_hour', SMS_KEYS.altchaClientHour(client), config.altchaPerClientPerHour, hour),
+      entry('altcha_global_hour', '{sms}:altcha:global:hour', config.altchaGlobalPerHour, hour),
     ];
   }
 
@@ -173,9 +207,27 @@ export function createSmsService(deps: {
     }
   }
 
-  return {
-    async sendCode({ sessionId, mobile, captcha: answer, client, deadline = noDeadline }) {
+  /**
+   * Checks and spends the proof the visitor brought, before anything else is checked or spent
+   * (a wrong one sends nothing and spends no budget), and says which door it came through.
+   */
+  async function passDoor({ sessionId, client, captcha: answer, altcha: payload }: Requester & Proof): Promise<SmsDoor> {
+    if (answer !== undefined && payload === undefined) {
       await captcha.consume(sessionId, answer, client);
+      return 'image';
+    }
+    if (payload !== undefined && answer === undefined) {
+      if (!altcha) throw fieldError(Code.PARAMERR, 'altcha', text.captcha.altchaOff);
+      await altcha.consume(payload, client);
+      return 'altcha';
+    }
+    // The route's rules (contracts smsCodeRules) say which; this only keeps the service honest.
+    throw new AppError(Code.PARAMERR, { message: text.captcha.oneOfTwo });
+  }
+
+  return {
+    async sendCode({ sessionId, mobile, client, deadline = noDeadline, ...proof }) {
+      const door = await passDoor({ sessionId, client, ...proof });
       if (await isMobileRegistered(mobile)) throw fieldError(Code.DATAEXIST, 'mobile', text.sms.registered);
       deadline.check();
 
@@ -186,7 +238,7 @@ export function createSmsService(deps: {
       const code = String(randomInt(0, 10 ** SMS_CODE_LENGTH)).padStart(SMS_CODE_LENGTH, '0');
       const stored = { key: codeKey(mobile, sessionId), digest: codeDigest(mobile, code) };
 
-      const spending = budgets(mobile, client);
+      const spending = budgets(mobile, client, door);
       const claim = {
         key: SMS_KEYS.cooldown(mobile),
         token: randomBytes(12).toString('base64url'),
@@ -215,7 +267,7 @@ export function createSmsService(deps: {
       }
       if (!spent.ok) {
         const refusal = spent.refused === -1 ? null : spending[spent.refused];
-        events.record('sms_refused', { client, mobile, detail: { budget: refusal?.name ?? 'cooldown' } });
+        events.record('sms_refused', { client, mobile, detail: { budget: refusal?.name ?? 'cooldown', door } });
         metrics.refused(refusal?.name ?? 'cooldown');
         if (!refusal) {
           const retryAfter = retrySeconds(spent.claimTtlMs);
@@ -223,6 +275,9 @@ export function createSmsService(deps: {
           throw new AppError(Code.THROTTLED, { message, fields: { mobile: message }, retryAfter });
         }
         if (refusal.name.startsWith('global')) log.warn({ budget: refusal.name }, 'global SMS budget spent: no codes are sent');
+        if (refusal.name === 'altcha_global_hour') {
+          log.warn({ budget: refusal.name }, 'proof-of-work SMS budget spent: only the image code sends codes this hour');
+        }
         throw new AppError(Code.THROTTLED, {
           message: REFUSAL_MESSAGES[refusal.name],
           retryAfter: retrySeconds(refusal.window.remainingMs),
@@ -252,7 +307,7 @@ export function createSmsService(deps: {
         events.record('sms_failed', {
           client,
           mobile,
-          detail: { gateway: gateway.name, reason, ...(rejected ? { providerCode: error.providerCode } : {}) },
+          detail: { gateway: gateway.name, door, reason, ...(rejected ? { providerCode: error.providerCode } : {}) },
         });
         log.warn({ mobile: maskMobile(mobile), gateway: gateway.name, err: error }, 'SMS not sent');
         if (!notSent) {
@@ -264,7 +319,7 @@ export function createSmsService(deps: {
         }
         throw new AppError(rejected ? Code.SMSFAIL : Code.SMSERROR, { cause: error });
       }
-      events.record('sms_sent', { client, mobile, detail: { gateway: gateway.name } });
+      events.record('sms_sent', { client, mobile, detail: { gateway: gateway.name, door } });
       metrics.send('sent');
       return { expiresIn: config.ttlSeconds, resendIn: config.resendSeconds, codeLength: SMS_CODE_LENGTH };
     },

@@ -4,7 +4,9 @@ import { API_PREFIX, fillPath, routes } from '@register/contracts';
 import { useWatch } from 'react-hook-form';
 import { TextField } from '../../components/text-field';
 import { useLanguage } from '../../i18n/locale';
+import { AltchaField, AltchaStatusLine } from './altcha-field';
 import { CaptchaImage } from './captcha-image';
+import { preloadAltchaSolver } from './use-altcha';
 import { type SmsVerificationOptions, useSmsVerification } from './use-sms-verification';
 
 /**
@@ -31,27 +33,56 @@ interface Props extends SmsVerificationOptions {
 }
 
 export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
-  const { captchaImage, sms, requestCode } = useSmsVerification(options);
+  const { captchaImage, sms, altcha, altchaRef, requestCode } = useSmsVerification(options);
   const { register, control } = options.form;
   const captcha = useWatch({ control, name: 'captcha' });
-  const canRequestCode = mobileReady && captcha.trim() !== '' && sms.ready;
-  const { ui } = useLanguage();
+  const verified = altcha.active ? altcha.status.state === 'verified' : captcha.trim() !== '';
+  const canRequestCode = mobileReady && verified && sms.ready;
+  const { ui, messages } = useLanguage();
 
   return (
     <>
-      <TextField
-        id="captcha"
-        label={ui.captcha.label}
-        className="field-captcha"
-        autoComplete="off"
-        autoCapitalize="characters"
-        spellCheck={false}
-        // No maxLength here or on the SMS code: it would cut a pasted " abcd" that the rule
-        // (trimmed) accepts.
-        error={errorFor('captcha')}
-        addon={<CaptchaImage src={captchaImage.src} onRefresh={captchaImage.refresh} />}
-        {...register('captcha')}
-      />
+      {/* The image field or its alternative, then the alternative's live region and the switch
+          between the two: the switch keeps its place (and the focus) whichever is shown. */}
+      <div className="verification">
+        {altcha.active ? (
+          <AltchaField ref={altchaRef} error={altcha.error} spent={altcha.status.state === 'spent'} />
+        ) : (
+          <TextField
+            id="captcha"
+            label={ui.captcha.label}
+            className="field-captcha"
+            autoComplete="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            // No maxLength here or on the SMS code: it would cut a pasted " abcd" that the rule
+            // (trimmed) accepts.
+            error={errorFor('captcha')}
+            status={altcha.turnedOff ? { tone: 'info', text: messages.captcha.altchaOff } : null}
+            addon={<CaptchaImage src={captchaImage.src} onRefresh={captchaImage.refresh} />}
+            {...register('captcha')}
+          />
+        )}
+        <AltchaStatusLine
+          status={altcha.status}
+          onRetry={() => {
+            // The button goes away while the proof is solved again: focus the block it belonged to.
+            altchaRef.current?.focus();
+            altcha.retry();
+          }}
+        />
+        {altcha.available ? (
+          <button
+            type="button"
+            className="button-link verification-switch"
+            onClick={altcha.active ? altcha.turnOff : altcha.turnOn}
+            onFocus={preloadAltchaSolver}
+            onPointerEnter={preloadAltchaSolver}
+          >
+            {altcha.active ? ui.altcha.switchOff : ui.altcha.switchOn}
+          </button>
+        ) : null}
+      </div>
 
       <TextField
         id="sms_code"
@@ -60,7 +91,7 @@ export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
         inputMode="numeric"
         error={errorFor('sms_code')}
         status={sms.status}
-        hint={sms.remaining > 0 || canRequestCode ? null : ui.sms.hint}
+        hint={sms.remaining > 0 || canRequestCode ? null : altcha.active ? ui.sms.hintAltcha : ui.sms.hint}
         addon={
           <button
             type="button"

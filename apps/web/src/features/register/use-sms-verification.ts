@@ -1,10 +1,12 @@
-// The captcha-and-SMS step of registration: a fresh image, the "Get code" request checked by the
-// contracts first, and what follows its answer (a new image either way; focus on the code, or
-// the server's messages beside their fields).
-import { Code, SmsCodeBody } from '@register/contracts';
+// The captcha-and-SMS step of registration: a fresh image (or its alternative, the proof of work),
+// the "Get code" request checked by the contracts first, and what follows its answer (a new image
+// or a new proof either way; focus on the code, or the server's messages beside their fields).
+import { Code, routes, SmsCodeBody } from '@register/contracts';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { UseFormReturn } from 'react-hook-form';
 import { checkRequest } from '../../lib/checker';
 import type { RegisterValues } from './register-form';
+import { useAltcha } from './use-altcha';
 import { useCaptcha } from './use-captcha';
 import { useSmsCode } from './use-sms-code';
 
@@ -16,13 +18,36 @@ export interface SmsVerificationOptions {
   onMobileTaken(mobile: string): void;
 }
 
+/** What the API may say about the proof of work (or, with it in use, about the image code it replaces). */
+const VERIFICATION_FIELDS = ['altcha', 'captcha', '_'];
+
 export function useSmsVerification({ form, showFieldErrors, onMobileTaken }: SmsVerificationOptions) {
   const captchaImage = useCaptcha();
   const sms = useSmsCode();
   const { getValues, setValue, setFocus } = form;
+  /** The proof-of-work block, focused when the API refused what was sent with it. */
+  const altchaRef = useRef<HTMLFieldSetElement>(null);
+  // The image input is mounted again when the visitor comes back to it: focused once it exists.
+  const [focusCaptcha, setFocusCaptcha] = useState(false);
+  const imageBack = useCallback(() => {
+    captchaImage.refresh(); // the one shown before may have expired meanwhile
+    setFocusCaptcha(true);
+  }, [captchaImage.refresh]);
+  const altcha = useAltcha({ canRequestAgain: sms.ready, onImageBack: imageBack });
 
-  async function requestCode() {
-    const request = checkRequest<SmsCodeBody>(SmsCodeBody, { mobile: getValues('mobile'), captcha: getValues('captcha') });
+  useEffect(() => {
+    if (focusCaptcha && !altcha.active) {
+      setFocus('captcha');
+      setFocusCaptcha(false);
+    }
+  }, [focusCaptcha, altcha.active, setFocus]);
+
+  async function requestWithImage() {
+    const request = checkRequest<SmsCodeBody>(
+      SmsCodeBody,
+      { mobile: getValues('mobile'), captcha: getValues('captcha') },
+      routes.sendSmsCode.rules,
+    );
     if (!request.ok) {
       showFieldErrors(request.fields);
       return;
@@ -42,5 +67,39 @@ export function useSmsVerification({ form, showFieldErrors, onMobileTaken }: Sms
     if (!showFieldErrors(fields)) setFocus('captcha');
   }
 
-  return { captchaImage, sms, requestCode };
+  async function requestWithAltcha() {
+    const payload = await altcha.take();
+    if (payload === null) return;
+    const request = checkRequest<SmsCodeBody>(
+      SmsCodeBody,
+      { mobile: getValues('mobile'), altcha: payload },
+      routes.sendSmsCode.rules,
+    );
+    if (!request.ok) {
+      showErrorsWithAltcha(request.fields);
+      return;
+    }
+    const outcome = await sms.send(request.value);
+    // Single-use, accepted or not: a new proof is solved when another request is possible.
+    altcha.markSpent();
+    if (outcome.ok) {
+      setFocus('sms_code');
+      return;
+    }
+    const { error } = outcome;
+    if (error.errno === Code.DATAEXIST && error.fields.mobile) onMobileTaken(request.value.mobile);
+    showErrorsWithAltcha(error.errno === Code.THROTTLED ? {} : error.fields);
+  }
+
+  /** The proof of work's messages at its control, the others beside their fields; focus on the first. */
+  function showErrorsWithAltcha(fields: Readonly<Record<string, string>>) {
+    const aboutVerification = VERIFICATION_FIELDS.map((name) => fields[name]).find(Boolean);
+    if (aboutVerification) altcha.showError(aboutVerification);
+    const others = Object.fromEntries(Object.entries(fields).filter(([name]) => !VERIFICATION_FIELDS.includes(name)));
+    if (!showFieldErrors(others)) altchaRef.current?.focus();
+  }
+
+  const requestCode = () => (altcha.active ? requestWithAltcha() : requestWithImage());
+
+  return { captchaImage, sms, altcha, altchaRef, requestCode };
 }

@@ -226,6 +226,13 @@ export const EnvSchema = Type.Object({
   SMS_GLOBAL_PER_HOUR: Int(1000, 1, 100_000_000, 'SMS codes the whole service sends per hour.'),
   SMS_GLOBAL_PER_DAY: Int(10_000, 1, 1_000_000_000, 'SMS codes the whole service sends per day.'),
   SMS_ALTCHA_PER_CLIENT_PER_HOUR: Int(3, 1, 1_000_000, 'SMS codes one client may have sent per hour through the proof of work.'),
+  SMS_ALTCHA_PER_NETWORK_PER_HOUR: Int(
+    12,
+    1,
+    1_000_000,
+    'SMS codes one IPv6 network (SMS_ALTCHA_NETWORK_IPV6_PREFIX) may have sent per hour through the proof of work.',
+  ),
+  SMS_ALTCHA_NETWORK_IPV6_PREFIX: Int(48, 16, 64, 'The IPv6 network that budget counts: a /48 is one site.'),
   SMS_ALTCHA_GLOBAL_PER_HOUR: Type.Optional(
     Type.Integer({
       minimum: 1,
@@ -358,6 +365,9 @@ export interface Config {
     globalPerDay: number;
     /** Tighter budgets for sends passed by the proof of work (cheaper for a bot than the image). */
     altchaPerClientPerHour: number;
+    /** Per IPv6 network of SMS_ALTCHA_NETWORK_IPV6_PREFIX bits (IPv4 clients: per client only). */
+    altchaPerNetworkPerHour: number;
+    altchaNetworkIpv6Prefix: number;
     altchaGlobalPerHour: number;
     ccp: { baseUrl: string; accountSid: string; authToken: string; appId: string; templateId: string; timeoutMs: number };
   };
@@ -549,6 +559,12 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       'SMS_ALTCHA_GLOBAL_PER_HOUR cannot exceed SMS_GLOBAL_PER_HOUR: it is the share of it the proof of work may spend.',
     );
   }
+  if (env.SMS_ALTCHA_NETWORK_IPV6_PREFIX > env.CLIENT_IPV6_PREFIX) {
+    problems.push('SMS_ALTCHA_NETWORK_IPV6_PREFIX cannot exceed CLIENT_IPV6_PREFIX: a network holds clients.');
+  }
+  if (env.SMS_ALTCHA_PER_NETWORK_PER_HOUR < env.SMS_ALTCHA_PER_CLIENT_PER_HOUR) {
+    problems.push('SMS_ALTCHA_PER_NETWORK_PER_HOUR cannot be below SMS_ALTCHA_PER_CLIENT_PER_HOUR: a network holds clients.');
+  }
   const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
   // Metrics tell traffic, errors and budgets: with no token they are served only where nobody
   // else can reach them (outside production, on loopback, with no proxy in front), like the other
@@ -670,6 +686,8 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       globalPerHour: env.SMS_GLOBAL_PER_HOUR,
       globalPerDay: env.SMS_GLOBAL_PER_DAY,
       altchaPerClientPerHour: env.SMS_ALTCHA_PER_CLIENT_PER_HOUR,
+      altchaPerNetworkPerHour: env.SMS_ALTCHA_PER_NETWORK_PER_HOUR,
+      altchaNetworkIpv6Prefix: env.SMS_ALTCHA_NETWORK_IPV6_PREFIX,
       altchaGlobalPerHour,
       ccp: {
         baseUrl: env.CCP_BASE_URL.replace(/\/+$/, ''),

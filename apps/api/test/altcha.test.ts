@@ -299,6 +299,36 @@ describe('the proof of work', () => {
     expect(lines.join('\n')).toMatch(/SMS sent per hour \(UTC\): \d+ in all {2}\(\d+ through the proof of work\)/);
   });
 
+  it('counts an IPv6 network too: one holder of a /48 cannot spend the service-wide share alone', async () => {
+    const network = await buildTestApp(
+      { ALTCHA_COST: String(COST), SMS_ALTCHA_PER_CLIENT_PER_HOUR: '3', SMS_ALTCHA_PER_NETWORK_PER_HOUR: '4' },
+      { clock },
+    );
+    try {
+      // Two /64 clients of one /48: the first spends 3, the second gets the network's last one.
+      const first = new Visitor(network, '2001:db8:aa00:1::1');
+      const second = new Visitor(network, '2001:db8:aa00:2::1');
+      for (let i = 0; i < 3; i++)
+        expect((await send(first, randomMobile(), (await solvedPayload(first)).payload)).status).toBe(200);
+      expect((await send(second, randomMobile(), (await solvedPayload(second)).payload)).status).toBe(200);
+      const refused = await send(second, randomMobile(), (await solvedPayload(second)).payload);
+      expect(refused.status).toBe(429);
+      expect(refused.body.errmsg).toBe(SMS_MESSAGES.ipLimit);
+      // Another /48, and the image door of the same network, are not this budget's business.
+      const elsewhere = new Visitor(network, '2001:db8:bb00:1::1');
+      expect((await send(elsewhere, randomMobile(), (await solvedPayload(elsewhere)).payload)).status).toBe(200);
+      expect((await second.requestSmsCode(randomMobile())).status).toBe(200);
+      await network.events.flush();
+      const hmac = eventDigests(createDigest(network.config.codeSecret));
+      const refusal = await network.db.prisma.securityEvent.findFirst({
+        where: { clientHmac: hmac.client('2001:db8:aa00:2::'), kind: 'sms_refused' },
+      });
+      expect(refusal?.detail).toEqual({ budget: 'altcha_network_hour', door: 'altcha' });
+    } finally {
+      await network.close();
+    }
+  });
+
   it('its challenges have a per-client budget (ALTCHA_LIMIT_MAX)', async () => {
     const visitor = new Visitor(app, '203.0.113.40');
     for (let i = 0; i < 10; i++) expect((await visitor.get('/api/captcha/altcha/')).status).toBe(200);

@@ -51,6 +51,7 @@ const SMS_BUDGETS = [
   'global_day',
   // Sends passed by the proof of work spend these too (sms.service.ts).
   'altcha_client_hour',
+  'altcha_network_hour',
   'altcha_global_hour',
 ];
 const BACKENDS: Backend[] = ['postgres', 'redis', 'sms'];

@@ -27,6 +27,8 @@ const SMS_CONFIG: Config['sms'] = {
   globalPerHour: 1_000_000,
   globalPerDay: 1_000_000,
   altchaPerClientPerHour: 1000,
+  altchaPerNetworkPerHour: 1_000_000,
+  altchaNetworkIpv6Prefix: 48,
   altchaGlobalPerHour: 1_000_000,
   ccp: { baseUrl: '', accountSid: '', authToken: '', appId: '', templateId: '1', timeoutMs: 300 },
 };

@@ -1,4 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { isIP } from 'node:net';
+import { normalizeIP } from '@fastify/rate-limit';
 import { Code, SMS_CODE_LENGTH, type SmsSent, type Text, text } from '@register/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
@@ -62,6 +64,7 @@ export type SmsBudget =
   | 'global_hour'
   | 'global_day'
   | 'altcha_client_hour'
+  | 'altcha_network_hour'
   | 'altcha_global_hour';
 
 // Every key one atomic SMS step touches carries the hash tag {sms}: on Redis Cluster a script
@@ -74,7 +77,17 @@ export const SMS_KEYS = {
   day: (mobile: string, client?: string) => (client === undefined ? `{sms}:day:${mobile}` : `{sms}:day:${mobile}:${client}`),
   /** Sends through the proof of work per client per hour (the window's index follows). */
   altchaClientHour: (client: string) => `{sms}:altcha:client:${client}`,
+  /** The same per IPv6 network (SMS_ALTCHA_NETWORK_IPV6_PREFIX, the window's index follows). */
+  altchaNetworkHour: (network: string) => `{sms}:altcha:net:${network}`,
 };
+
+/**
+ * The IPv6 network a client is in, cut at `prefix` bits; null for IPv4 (an address is scarce
+ * enough that the per-client budget holds it).
+ */
+export function altchaNetworkOf(client: string, prefix: number): string | null {
+  return isIP(client) === 6 ? normalizeIP(client, prefix) : null;
+}
 
 const REFUSAL_MESSAGES: Record<SmsBudget, Text> = {
   mobile_hour: text.sms.hourlyLimit,
@@ -86,6 +99,7 @@ const REFUSAL_MESSAGES: Record<SmsBudget, Text> = {
   global_day: text.sms.busy,
   // The proof of work's own budgets say what the per-client and global ones say.
   altcha_client_hour: text.sms.ipLimit,
+  altcha_network_hour: text.sms.ipLimit,
   altcha_global_hour: text.sms.busy,
 };
 
@@ -183,11 +197,17 @@ export function createSmsService(deps: {
     ];
     if (door === 'image') return every;
     // A proof of work costs a bot less than an image costs a person: sends through it also
-    // spend tighter budgets of their own, per client (over every number) and for the service,
-    // in the same atomic step, so the alternative can never carry more than its share.
+    // spend tighter budgets of their own, per client (over every number), per IPv6 network
+    // (one holder of a /48 has 65,536 /64 clients: without it one could spend the service's
+    // share alone) and for the service, in the same atomic step, so the alternative can never
+    // carry more than its share.
+    const network = altchaNetworkOf(client, config.altchaNetworkIpv6Prefix);
     return [
       ...every,
       entry('altcha_client_hour', SMS_KEYS.altchaClientHour(client), config.altchaPerClientPerHour, hour),
+      ...(network
+        ? [entry('altcha_network_hour', SMS_KEYS.altchaNetworkHour(network), config.altchaPerNetworkPerHour, hour)]
+        : []),
       entry('altcha_global_hour', '{sms}:altcha:global:hour', config.altchaGlobalPerHour, hour),
     ];
   }

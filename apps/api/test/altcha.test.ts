@@ -370,6 +370,41 @@ describe("the proof of work's share of the service (SMS_ALTCHA_GLOBAL_PER_HOUR)"
   });
 });
 
+describe('when Redis fails at the step that spends the solution', () => {
+  it('answers 503, sends nothing, spends nothing, and the same solution works once Redis answers again', async () => {
+    let failing = true;
+    const app = await buildTestApp(
+      { ALTCHA_COST: String(COST) },
+      {
+        seams: {
+          store: (store) => ({
+            ...store,
+            setIfAbsent: (key, value, ttlMs) =>
+              failing ? Promise.reject(new Error('redis: connection refused')) : store.setIfAbsent(key, value, ttlMs),
+          }),
+        },
+      },
+    );
+    try {
+      const visitor = new Visitor(app, '203.0.113.90');
+      const mobile = randomMobile();
+      const { challenge, payload } = await solvedPayload(visitor);
+      const refused = await visitor.post('/api/sms_code/', { mobile, altcha: payload });
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+      expect(refused.body.errno).toBe('4500');
+      expect((await app.inject({ method: 'GET', url: `/api/__dev/sms/${mobile}/` })).statusCode).toBe(404);
+      expect(await app.store.keys(`{sms}:*${mobile}*`)).toEqual([]);
+      expect(await app.store.get(altchaUsedKey(challenge.signature))).toBeNull();
+
+      failing = false;
+      expect((await visitor.post('/api/sms_code/', { mobile, altcha: payload })).status).toBe(200);
+      expect(await readOutbox(app, mobile)).toMatch(/^\d{6}$/);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('turned off (ALTCHA_ENABLED=false)', () => {
   let app: FastifyInstance;
   beforeAll(async () => {

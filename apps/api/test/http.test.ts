@@ -1,9 +1,9 @@
 // Malformed, oversized, hostile and unexpected requests: always the envelope and a 4xx.
-import net from 'node:net';
 import { zhCN } from '@register/contracts/i18n/zh-CN';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, randomMobile, randomUsername, Visitor } from './helper.ts';
+import { bodyOf, headersOf, rawExchange as rawExchangeWith } from './raw-http.ts';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -264,33 +264,7 @@ describe('client addresses', () => {
 });
 
 describe('malformed HTTP', () => {
-  /** Sends raw bytes to a listening app and returns the whole answer. */
-  async function rawExchange(request: string): Promise<string> {
-    const address = app.server.listening
-      ? `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`
-      : await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = new URL(address);
-    return new Promise<string>((resolve, reject) => {
-      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
-      let data = '';
-      socket.on('data', (chunk) => {
-        data += chunk;
-      });
-      socket.on('end', () => resolve(data));
-      socket.on('error', reject);
-    });
-  }
-  const bodyOf = (raw: string) => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
-
-  /** The answer's headers, lower-cased, from the raw bytes. */
-  const headersOf = (raw: string) =>
-    Object.fromEntries(
-      raw
-        .slice(0, raw.indexOf('\r\n\r\n'))
-        .split('\r\n')
-        .slice(1)
-        .map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
-    );
+  const rawExchange = (request: string) => rawExchangeWith(app, request);
 
   it('answers what the HTTP parser rejects with the envelope and the security headers', async () => {
     const raw = await rawExchange('POST /api/sms_code/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');

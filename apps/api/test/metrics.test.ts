@@ -3,11 +3,11 @@
 // default; the request id in a header on every kind of answer and on the request's log lines.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { freePort } from './free-port.ts';
 import { buildTestApp, PRODUCTION_ENV, randomMobile, testConfig, Visitor } from './helper.ts';
+import { rawExchange } from './raw-http.ts';
 import { startTcpProxy } from './tcp-proxy.ts';
 
 interface Sample {
@@ -299,25 +299,13 @@ describe('the request id', () => {
   });
 
   it("is on the answers Node's parser writes before there is a request, too", async () => {
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = new URL(address);
-    const exchange = (request: string) =>
-      new Promise<string>((resolve, reject) => {
-        const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
-        let data = '';
-        socket.on('data', (chunk) => {
-          data += chunk;
-        });
-        socket.on('end', () => resolve(data));
-        socket.on('error', reject);
-      });
     for (const request of [
       'POST /api/sms_code/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', // 400 from the parser
       `GET /api/health/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, // 431
       'POST /api/user/login/ HTTP/1.1\r\nHost: x\r\nExpect: something\r\nContent-Length: 0\r\n\r\n', // 417
       'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', // 405
     ]) {
-      const raw = await exchange(request);
+      const raw = await rawExchange(app, request);
       const id = /\r\nx-request-id: ([^\r]+)\r\n/i.exec(raw.slice(0, raw.indexOf('\r\n\r\n') + 2))?.[1];
       expect(id, raw.slice(0, 40)).toMatch(UUID);
     }

@@ -14,12 +14,15 @@ import { AppError, sendError } from './errors.ts';
 import { CATALOGS, catalogFor } from './lib/catalogs.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { contractValidator } from './lib/validation.ts';
+import { accountRoutes } from './modules/account/account.routes.ts';
 import { altchaRoutes } from './modules/altcha/altcha.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { captchaRoutes } from './modules/captcha/captcha.routes.ts';
 import { docsRoutes } from './modules/docs/docs.routes.ts';
 import { openapiRoutes } from './modules/docs/openapi.routes.ts';
+import { devMailRoutes, emailRoutes, verifyEmailRoutes } from './modules/email/email.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { passwordResetRoutes } from './modules/password-reset/reset.routes.ts';
 import { devOutboxRoutes, smsRoutes } from './modules/sms/sms.routes.ts';
 import { availabilityRoutes, registerRoutes } from './modules/users/users.routes.ts';
 import clientIdentity from './plugins/client-identity.ts';
@@ -157,6 +160,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(docsRoutes, {
         mountedAt: config.prefix,
         withOutbox: services.outbox !== null,
+        withMailOutbox: services.mailOutbox !== null,
         withAltcha: config.altcha.enabled,
       });
       await api.register(openapiRoutes, { mountedAt: config.prefix, withDocs: config.docs.enabled });
@@ -164,19 +168,41 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(healthRoutes, { db: app.db, store: app.store, cacheMs: config.healthCacheMs });
       await api.register(availabilityRoutes, { users: services.users });
       if (services.outbox) await api.register(devOutboxRoutes, { outbox: services.outbox });
+      if (services.mailOutbox) await api.register(devMailRoutes, { outbox: services.mailOutbox });
+      // The link's token is the proof: verifying needs no session (the link may open in another browser).
+      await api.register(verifyEmailRoutes, { email: services.email });
       // Turned off, the proof of work's route is an unknown path (404, no 405 for its other methods).
       if (config.altcha.enabled) await api.register(altchaRoutes, { altcha: services.altcha });
       await api.register(async (withSession) => {
         await withSession.register(sessionPlugin);
         await withSession.register(captchaRoutes, { captcha: services.captcha });
-        await withSession.register(smsRoutes, { sms: services.sms });
+        await withSession.register(smsRoutes, {
+          sms: services.sms,
+          auth: services.auth,
+          cookieName: config.session.cookieName,
+        });
+        await withSession.register(passwordResetRoutes, { reset: services.passwordReset });
         await withSession.register(registerRoutes, {
           users: services.users,
           deviceTokenFor: services.auth.deviceTokenFor,
         });
         await withSession.register(authRoutes, { auth: services.auth, cookieName: config.session.cookieName });
+        await withSession.register(accountRoutes, {
+          account: services.account,
+          auth: services.auth,
+          cookieName: config.session.cookieName,
+        });
+        await withSession.register(emailRoutes, {
+          email: services.email,
+          auth: services.auth,
+          cookieName: config.session.cookieName,
+        });
       });
-      registerMethodNotAllowed(api, { withOutbox: services.outbox !== null, withAltcha: config.altcha.enabled });
+      registerMethodNotAllowed(api, {
+        withOutbox: services.outbox !== null,
+        withMailOutbox: services.mailOutbox !== null,
+        withAltcha: config.altcha.enabled,
+      });
     },
     { prefix: config.prefix },
   );
@@ -214,10 +240,14 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex, say
 }
 
 /** A known path with the wrong method answers 405 METHERR with an Allow header, not 404. */
-function registerMethodNotAllowed(api: FastifyInstance, mounted: { withOutbox: boolean; withAltcha: boolean }): void {
+function registerMethodNotAllowed(
+  api: FastifyInstance,
+  mounted: { withOutbox: boolean; withMailOutbox: boolean; withAltcha: boolean },
+): void {
   const byPath = new Map<string, Set<string>>();
   for (const [name, spec] of Object.entries(routes)) {
     if (name === 'devSms' && !mounted.withOutbox) continue;
+    if (name === 'devMail' && !mounted.withMailOutbox) continue;
     if (name === 'altchaChallenge' && !mounted.withAltcha) continue;
     const methods = byPath.get(spec.path) ?? new Set<string>();
     methods.add(spec.method);

@@ -147,6 +147,13 @@ export const EnvSchema = Type.Object({
   ),
   SESSION_TTL_SECONDS: Int(1_209_600, 60, 31_536_000, 'Session lifetime (default 14 days, as Django).'),
   SESSION_COOKIE_NAME: Type.String({ default: 'sid', pattern: '^[A-Za-z0-9_.-]+$' }),
+  SESSION_TOUCH_SECONDS: Int(
+    300,
+    0,
+    86_400,
+    "How often a logged-in request may record its session's last-seen time (the sessions list); 0: every request.",
+  ),
+  SESSIONS_PER_USER_MAX: Int(50, 1, 10_000, "A user's live sessions at most: the login past it ends their oldest."),
   COOKIE_SECURE: Type.Optional(Bool('Secure cookies; default true in production.')),
   ALLOWED_ORIGINS: Type.Optional(
     Type.String({ description: 'Comma-separated origins browsers may send state-changing requests from.' }),
@@ -274,7 +281,49 @@ export const EnvSchema = Type.Object({
   CCP_AUTH_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   CCP_APP_ID: Type.Optional(Type.String({ minLength: 1 })),
   CCP_TEMPLATE_ID: Type.String({ default: '1', minLength: 1 }),
+  CCP_NOTICE_TEMPLATE_ID: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "The provider template of SMS security notices (one parameter: the notice's text); codes use CCP_TEMPLATE_ID.",
+    }),
+  ),
   CCP_TIMEOUT_MS: Int(2000, 100, 60_000, 'Timeout of one call to the SMS provider.'),
+
+  // Email addresses and their verification (modules/email), the mail transport (modules/mail) and
+  // the security notices (modules/notifications).
+  APP_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: "The SPA's base URL, for the links in emails (/verify-email); default: the first of ALLOWED_ORIGINS.",
+    }),
+  ),
+  MAIL_TRANSPORT: Type.Optional(
+    Type.Union([Type.Literal('outbox'), Type.Literal('smtp')], {
+      description: 'outbox (the dev mail outbox, /api/__dev/mail) or smtp; default smtp in production, outbox otherwise.',
+    }),
+  ),
+  SMTP_URL: Type.Optional(
+    Type.String({
+      pattern: '^smtps?://',
+      description:
+        'The SMTP server, e.g. smtp://user:password@smtp.example.com:587 (STARTTLS) or smtps://...:465; required with MAIL_TRANSPORT=smtp.',
+    }),
+  ),
+  MAIL_FROM: Type.Optional(
+    Type.String({
+      minLength: 3,
+      maxLength: 320,
+      pattern: '@',
+      description: 'The From of every email, e.g. "Register <no-reply@example.com>"; required with MAIL_TRANSPORT=smtp.',
+    }),
+  ),
+  MAIL_TIMEOUT_MS: Int(2000, 100, 60_000, 'Sending one email to the SMTP server, from connecting to its last reply.'),
+  EMAIL_TOKEN_TTL_SECONDS: Int(86_400, 300, 604_800, 'Lifetime of an email verification link (default 24 h).'),
+  EMAIL_PER_USER_PER_HOUR: Int(3, 1, 1000, 'Verification emails one account may have sent per hour (sets and resends).'),
+  EMAIL_PER_ADDRESS_PER_HOUR: Int(3, 1, 1000, 'Verification emails one address may receive per hour, from all accounts.'),
+  SECURITY_SMS_NOTICES: Type.Optional(
+    Bool("Also text each security notice to the account's mobile (each one costs an SMS); default false."),
+  ),
 
   ARGON2_MEMORY_KIB: Int(19_456, 19_456, 4_194_304, 'argon2id memory cost (OWASP minimum 19456).'),
   ARGON2_TIME_COST: Int(2, 2, 20, 'argon2id iterations.'),
@@ -335,7 +384,17 @@ export interface Config {
   shutdownDrainMs: number;
   pressure: { maxEventLoopDelayMs: number; sampleIntervalMs: number };
   /** `secret`: newest first; the first signs, every one is accepted (rotation). */
-  session: { secret: string[]; ttlSeconds: number; anonymousTtlSeconds: number; cookieName: string; secure: boolean };
+  session: {
+    secret: string[];
+    ttlSeconds: number;
+    anonymousTtlSeconds: number;
+    cookieName: string;
+    secure: boolean;
+    /** At most how often a logged-in request records its session's last-seen time. */
+    touchSeconds: number;
+    /** A user's live sessions at most (the login past it ends the oldest). */
+    perUserMax: number;
+  };
   allowedOrigins: string[];
   bodyLimit: number;
   healthCacheMs: number;
@@ -369,7 +428,16 @@ export interface Config {
     altchaPerNetworkPerHour: number;
     altchaNetworkIpv6Prefix: number;
     altchaGlobalPerHour: number;
-    ccp: { baseUrl: string; accountSid: string; authToken: string; appId: string; templateId: string; timeoutMs: number };
+    ccp: {
+      baseUrl: string;
+      accountSid: string;
+      authToken: string;
+      appId: string;
+      templateId: string;
+      /** The template of security notices (CCP_NOTICE_TEMPLATE_ID); without it a notice is not sent. */
+      noticeTemplateId?: string | undefined;
+      timeoutMs: number;
+    };
   };
   login: {
     maxFailures: number;
@@ -381,6 +449,18 @@ export interface Config {
     deviceCookie: { name: string; ttlSeconds: number };
   };
   events: { retentionDays: number; flushMs: number; bufferMax: number; writeTimeoutMs: number };
+  /** How email leaves: the dev outbox (never in production) or an SMTP server. */
+  mail: { transport: 'outbox' | 'smtp'; smtpUrl: string; from: string; timeoutMs: number };
+  /** The account's email address and its verification link. */
+  email: {
+    /** The SPA's base URL (no trailing slash): links are `${appUrl}/verify-email#token=...`. */
+    appUrl: string;
+    tokenTtlSeconds: number;
+    perUserPerHour: number;
+    perAddressPerHour: number;
+  };
+  /** Security notices: always by email to a verified address; by SMS too when `sms`. */
+  notices: { sms: boolean };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   /** The operators' commands (pnpm cli). */
   admin: { superuserPassword: string | undefined };
@@ -481,6 +561,20 @@ function parseOrigins(value: string | undefined, production: boolean, problems: 
   return origins;
 }
 
+/**
+ * APP_URL (the SPA's base URL, which may have a path) without its trailing slash, or the first
+ * allowed origin: the SPA is served from there.
+ */
+function parseAppUrl(value: string | undefined, origins: string[], problems: string[]): string {
+  if (value === undefined) return origins[0] ?? '';
+  try {
+    const url = new URL(value);
+    if (!url.search && !url.hash && !url.username && !url.password) return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  } catch {}
+  problems.push(`APP_URL: ${JSON.stringify(value)} is not a base URL like https://app.example.com (no query or fragment).`);
+  return '';
+}
+
 function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   const production = env.NODE_ENV === 'production';
   const problems: string[] = [];
@@ -524,6 +618,22 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   } else if (!loopback && gateway === 'outbox') {
     problems.push(`SMS_GATEWAY=outbox exposes SMS codes through /__dev/sms: only on a loopback HOST, not ${env.HOST}.`);
   }
+  const mailTransport = env.MAIL_TRANSPORT ?? (production ? 'smtp' : 'outbox');
+  if (production && mailTransport === 'outbox') {
+    problems.push('MAIL_TRANSPORT=outbox exposes verification links through /__dev/mail and is refused in production.');
+  } else if (!loopback && mailTransport === 'outbox') {
+    problems.push(
+      `MAIL_TRANSPORT=outbox exposes verification links through /__dev/mail: only on a loopback HOST, not ${env.HOST}.`,
+    );
+  }
+  if (mailTransport === 'smtp') {
+    for (const key of ['SMTP_URL', 'MAIL_FROM'] as const) {
+      if (!env[key]) problems.push(`${key} is required when MAIL_TRANSPORT=smtp.`);
+    }
+  }
+  if (env.SECURITY_SMS_NOTICES === 'true' && gateway === 'ccp' && !env.CCP_NOTICE_TEMPLATE_ID) {
+    problems.push('CCP_NOTICE_TEMPLATE_ID is required when SECURITY_SMS_NOTICES=true: notices have a template of their own.');
+  }
   if (!production && !loopback && env.CAPTCHA_TEST_TEXT) {
     problems.push(`CAPTCHA_TEST_TEXT makes every captcha trivial: only on a loopback HOST, not ${env.HOST}.`);
   }
@@ -566,6 +676,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
     problems.push('SMS_ALTCHA_PER_NETWORK_PER_HOUR cannot be below SMS_ALTCHA_PER_CLIENT_PER_HOUR: a network holds clients.');
   }
   const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
+  const appUrl = parseAppUrl(env.APP_URL, allowedOrigins, problems);
   // Metrics tell traffic, errors and budgets: with no token they are served only where nobody
   // else can reach them (outside production, on loopback, with no proxy in front), like the other
   // development relaxations. A configured TRUST_PROXY says a proxy passes requests on: a loopback
@@ -590,7 +701,11 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   // A backend's timeout must leave room inside the request's deadline, or the deadline (not the
   // backend's own timeout, which also discards the connection) would answer for it.
   const timeouts = ['DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_QUERY_TIMEOUT_MS', 'REDIS_COMMAND_TIMEOUT_MS'] as const;
-  for (const key of [...timeouts, ...(gateway === 'ccp' ? (['CCP_TIMEOUT_MS'] as const) : [])]) {
+  for (const key of [
+    ...timeouts,
+    ...(gateway === 'ccp' ? (['CCP_TIMEOUT_MS'] as const) : []),
+    ...(mailTransport === 'smtp' ? (['MAIL_TIMEOUT_MS'] as const) : []),
+  ]) {
     if (env[key] >= env.REQUEST_DEADLINE_MS) {
       problems.push(`${key} must be shorter than REQUEST_DEADLINE_MS (${env.REQUEST_DEADLINE_MS}).`);
     }
@@ -649,6 +764,8 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       anonymousTtlSeconds: env.CAPTCHA_TTL_SECONDS + env.SMS_CODE_TTL_SECONDS,
       cookieName: env.SESSION_COOKIE_NAME,
       secure: secureCookies,
+      touchSeconds: env.SESSION_TOUCH_SECONDS,
+      perUserMax: env.SESSIONS_PER_USER_MAX,
     },
     allowedOrigins,
     bodyLimit: env.BODY_LIMIT_BYTES,
@@ -695,6 +812,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
         authToken: env.CCP_AUTH_TOKEN ?? '',
         appId: env.CCP_APP_ID ?? '',
         templateId: env.CCP_TEMPLATE_ID,
+        noticeTemplateId: env.CCP_NOTICE_TEMPLATE_ID,
         timeoutMs: env.CCP_TIMEOUT_MS,
       },
     },
@@ -713,6 +831,19 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       bufferMax: env.SECURITY_EVENT_BUFFER_MAX,
       writeTimeoutMs: env.SECURITY_EVENT_WRITE_TIMEOUT_MS,
     },
+    mail: {
+      transport: mailTransport,
+      smtpUrl: env.SMTP_URL ?? '',
+      from: env.MAIL_FROM ?? '',
+      timeoutMs: env.MAIL_TIMEOUT_MS,
+    },
+    email: {
+      appUrl,
+      tokenTtlSeconds: env.EMAIL_TOKEN_TTL_SECONDS,
+      perUserPerHour: env.EMAIL_PER_USER_PER_HOUR,
+      perAddressPerHour: env.EMAIL_PER_ADDRESS_PER_HOUR,
+    },
+    notices: { sms: env.SECURITY_SMS_NOTICES === 'true' },
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
     admin: { superuserPassword: env.SUPERUSER_PASSWORD },
   };

@@ -1,13 +1,21 @@
 // Wires the services together from the infrastructure the plugins decorated.
 import type { FastifyInstance } from 'fastify';
 import { createDigest } from './lib/digest.ts';
+import { createAccountService } from './modules/account/account.service.ts';
 import { createAltchaService } from './modules/altcha/altcha.service.ts';
-import { createAuthService } from './modules/auth/auth.service.ts';
+import { createAuthService, sessionCredential } from './modules/auth/auth.service.ts';
 import { createDeviceTokens } from './modules/auth/device-tokens.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { createUserSessions } from './modules/auth/user-sessions.ts';
 import { createCaptchaRenderer } from './modules/captcha/captcha.pool.ts';
 import { createCaptchaService } from './modules/captcha/captcha.service.ts';
+import { createEmailRepository, type EmailRepository } from './modules/email/email.repository.ts';
+import { createEmailService } from './modules/email/email.service.ts';
+import type { MailGateway } from './modules/mail/mail.gateway.ts';
+import { createMailOutbox, type MailOutbox } from './modules/mail/outbox.gateway.ts';
+import { createSmtpGateway } from './modules/mail/smtp.gateway.ts';
+import { createSecurityNotices } from './modules/notifications/notices.service.ts';
+import { createPasswordResetService } from './modules/password-reset/reset.service.ts';
 import { createCcpGateway } from './modules/sms/ccp.gateway.ts';
 import { createOutboxGateway, type Outbox } from './modules/sms/outbox.gateway.ts';
 import { createSmsService } from './modules/sms/sms.service.ts';
@@ -19,6 +27,7 @@ import type { KvStore } from './store/kv-store.ts';
 export interface Seams {
   store?: (store: KvStore) => KvStore;
   usersRepository?: (repository: UsersRepository) => UsersRepository;
+  emailRepository?: (repository: EmailRepository) => EmailRepository;
 }
 
 export function createServices(app: FastifyInstance, seams: Seams = {}) {
@@ -32,6 +41,22 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
     config.sms.gateway === 'outbox' ? createOutboxGateway({ store, log, clock, logCodes: config.env !== 'production' }) : null;
   const gateway = outbox ?? createCcpGateway(config.sms.ccp, clock);
 
+  // Mail, in the shape of SMS: the dev outbox (refused in production by config) or SMTP.
+  const mailOutbox: MailOutbox | null =
+    config.mail.transport === 'outbox' ? createMailOutbox({ store, log, clock, logTokens: config.env !== 'production' }) : null;
+  const mail: MailGateway =
+    mailOutbox ?? createSmtpGateway({ url: config.mail.smtpUrl, from: config.mail.from, timeoutMs: config.mail.timeoutMs });
+  const notices = createSecurityNotices({
+    mail,
+    sms: gateway,
+    smsNotices: config.notices.sms,
+    events,
+    log,
+    defaultLocale: config.defaultLocale,
+  });
+  // Notices on their way (each bounded by its gateway's timeout) are let finish on close.
+  app.addHook('onClose', () => notices.idle());
+
   const renderer = createCaptchaRenderer(config.captcha.renderThreads);
   app.addHook('onClose', () => renderer.close());
   const captcha = createCaptchaService({ store, digest, config: config.captcha, events, render: renderer.render });
@@ -44,17 +69,70 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
     altcha,
     gateway,
     isMobileRegistered: async (mobile) => (await usersRepository.countByMobile(mobile)) > 0,
+    // A reset's one lookup, for every number alike (sms.service.ts sendCode).
+    findAccount: async (mobile) => {
+      const user = await usersRepository.findByMobile(mobile);
+      return user && { id: user.id, isActive: user.isActive };
+    },
     events,
     clock,
     config: config.sms,
     log,
     metrics: app.metrics.sms,
   });
-  const users = createUsersService({ users: usersRepository, sms, passwords, events, log, storeStepMs: config.storeStepMs });
+  // Reset texts on their way after their answer (each bounded by the gateway's timeout) are let finish on close.
+  app.addHook('onClose', () => sms.settled());
+  const users = createUsersService({
+    users: usersRepository,
+    sms,
+    passwords,
+    events,
+    log,
+    storeStepMs: config.storeStepMs,
+    credentialOf: sessionCredential(digest),
+  });
   const throttle = createLoginThrottle({ store, clock, config: config.login });
   const devices = createDeviceTokens({ digest, clock, ttlSeconds: config.login.deviceCookie.ttlSeconds });
   const sessions = createUserSessions(store, { clock, ttlMs: config.session.ttlSeconds * 1000 });
   const auth = createAuthService({ users: usersRepository, passwords, throttle, devices, events, sessions, digest, clock, log });
-  return { captcha, altcha, sms, users, auth, outbox };
+  const emailRepository = createEmailRepository(app.db);
+  const email = createEmailService({
+    users: seams.emailRepository ? seams.emailRepository(emailRepository) : emailRepository,
+    store,
+    digest,
+    mail,
+    events,
+    notices,
+    clock,
+    log,
+    config: config.email,
+  });
+  const passwordReset = createPasswordResetService({
+    users: usersRepository,
+    sms,
+    passwords,
+    store,
+    sessionTtlMs: config.session.ttlSeconds * 1000,
+    events,
+    notices,
+    clock,
+    log,
+    storeStepMs: config.storeStepMs,
+  });
+  const account = createAccountService({
+    users: usersRepository,
+    passwords,
+    throttle,
+    sms,
+    sessions,
+    credentials: auth,
+    events,
+    notices,
+    digest,
+    clock,
+    log,
+    storeStepMs: config.storeStepMs,
+  });
+  return { captcha, altcha, sms, users, auth, outbox, email, mailOutbox, notices, passwordReset, account };
 }
 export type Services = ReturnType<typeof createServices>;

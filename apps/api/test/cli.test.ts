@@ -226,12 +226,12 @@ describe('pnpm cli users, deactivate, activate', { timeout: SPAWNING }, () => {
     const user = await row(username);
     const second = new Visitor(app, '172.31.200.2');
     expect((await second.post('/api/user/login/', { account: username, password: PASSWORD })).status).toBe(200);
-    expect(await app.store.members(userSessionsKey(user?.id ?? 0))).toHaveLength(2);
+    expect(await app.store.members(userSessionsKey(user?.id ?? 0), Date.now())).toHaveLength(2);
 
     const run = await cli(['deactivate', username.toUpperCase()]);
     expect([run.code, run.stdout.trim()]).toEqual([0, `User "${username}" deactivated; 2 session(s) ended.`]);
     expect((await row(username))?.isActive).toBe(false);
-    expect(await app.store.members(userSessionsKey(user?.id ?? 0))).toEqual([]);
+    expect(await app.store.members(userSessionsKey(user?.id ?? 0), Date.now())).toEqual([]);
     for (const visitor of [browser, second]) {
       const me = await visitor.get('/api/user/me/');
       expect([me.status, me.body.errno]).toEqual([401, Code.SESSIONERR]);

@@ -13,8 +13,11 @@ const production = {
   ALLOWED_ORIGINS: 'https://app.example.com',
   DATABASE_URL: 'postgresql://u@db:5432/register',
   REDIS_URL: 'redis://redis:6379',
+  SMTP_URL: 'smtp://mail.example.com:587',
+  MAIL_FROM: 'no-reply@example.com',
 };
 const ccp = { CCP_ACCOUNT_SID: 'sid', CCP_AUTH_TOKEN: 'token', CCP_APP_ID: 'app' };
+const smtp = { SMTP_URL: production.SMTP_URL, MAIL_FROM: production.MAIL_FROM };
 
 describe('loadConfig', () => {
   it('runs with no variables at all: embedded database, in-process store, dev outbox', () => {
@@ -135,17 +138,74 @@ describe('loadConfig', () => {
         /SESSION_SECRET is required when HOST \(0\.0\.0\.0\) is not loopback/,
         /CODE_SECRET is required when HOST/,
         /SMS_GATEWAY=outbox exposes SMS codes through \/__dev\/sms: only on a loopback HOST/,
+        /MAIL_TRANSPORT=outbox exposes verification links through \/__dev\/mail: only on a loopback HOST/,
         /CAPTCHA_TEST_TEXT makes every captcha trivial: only on a loopback HOST/,
       ]) {
         expect(message).toMatch(expected);
       }
     }
     // Real secrets and a real provider: a deliberate development instance on a network is allowed.
-    const config = loadConfig({ HOST: '0.0.0.0', NODE_ENV: 'development', ...secrets, SMS_GATEWAY: 'ccp', ...ccp });
+    const config = loadConfig({
+      HOST: '0.0.0.0',
+      NODE_ENV: 'development',
+      ...secrets,
+      SMS_GATEWAY: 'ccp',
+      ...ccp,
+      MAIL_TRANSPORT: 'smtp',
+      ...smtp,
+    });
     expect(config.host).toBe('0.0.0.0');
     expect(config.session.secret).toEqual([secrets.SESSION_SECRET]);
     // On loopback the development defaults stay zero-config.
     expect(loadConfig({ HOST: '127.0.0.1', CAPTCHA_TEST_TEXT: 'ABCD' }).sms.gateway).toBe('outbox');
+  });
+
+  it('mail: the dev outbox outside production, SMTP (with its server and sender) required in production', () => {
+    expect(loadConfig({}).mail).toMatchObject({ transport: 'outbox' });
+    expect(() => loadConfig({ ...production, ...ccp, TRUST_PROXY: '1', MAIL_TRANSPORT: 'outbox' })).toThrow(
+      /MAIL_TRANSPORT=outbox exposes verification links through \/__dev\/mail and is refused in production/,
+    );
+    const { SMTP_URL: _, MAIL_FROM: __, ...withoutSmtp } = production;
+    expect(() => loadConfig({ ...withoutSmtp, ...ccp, TRUST_PROXY: '1' })).toThrow(
+      /SMTP_URL is required when MAIL_TRANSPORT=smtp[\s\S]*MAIL_FROM is required/,
+    );
+    expect(loadConfig({ ...production, ...ccp, TRUST_PROXY: '1' }).mail).toEqual({
+      transport: 'smtp',
+      smtpUrl: production.SMTP_URL,
+      from: production.MAIL_FROM,
+      timeoutMs: 2000,
+    });
+    // Like the SMS provider's, the mail server's timeout leaves room inside the request's deadline.
+    expect(() => loadConfig({ MAIL_TRANSPORT: 'smtp', ...smtp, MAIL_TIMEOUT_MS: '3000' })).toThrow(
+      /MAIL_TIMEOUT_MS must be shorter than REQUEST_DEADLINE_MS/,
+    );
+    // A password in SMTP_URL never appears in a message.
+    const message = (() => {
+      try {
+        loadConfig({ SMTP_URL: 'ftp://user:hunter2@mail.example.com' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toMatch(/SMTP_URL/);
+    expect(message).not.toMatch(/hunter2/);
+  });
+
+  it('email links point at the SPA: APP_URL, else the first allowed origin; notices by SMS only when asked', () => {
+    expect(loadConfig({}).email).toEqual({
+      appUrl: 'http://127.0.0.1:5173',
+      tokenTtlSeconds: 86_400,
+      perUserPerHour: 3,
+      perAddressPerHour: 3,
+    });
+    expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example.com,https://b.example.com' }).email.appUrl).toBe(
+      'https://a.example.com',
+    );
+    expect(loadConfig({ APP_URL: 'https://example.com/register/' }).email.appUrl).toBe('https://example.com/register');
+    expect(() => loadConfig({ APP_URL: 'https://example.com/?next=1' })).toThrow(/APP_URL/);
+    expect(loadConfig({}).notices).toEqual({ sms: false });
+    expect(loadConfig({ SECURITY_SMS_NOTICES: 'true' }).notices).toEqual({ sms: true });
   });
 
   it('wants the SMS provider to time out before the resend wait ends', () => {

@@ -1,6 +1,6 @@
 // A local stand-in for Ronglian's (CCP) SMS REST API that checks what a real client must send:
 // the signed URL, the Authorization header, the JSON headers and body. It can accept, refuse,
-// answer garbage, or never answer.
+// answer garbage, or never answer, and take its time over any answer (setDelay).
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +19,8 @@ export type CcpMode = 'ok' | 'refuse' | 'garbage' | 'hang' | 'gateway-timeout';
 
 export async function startFakeCcp() {
   let mode: CcpMode = 'ok';
+  let delayMs = 0;
+  const delayed = new Set<NodeJS.Timeout>();
   const accepted: CcpRequest[] = [];
   /** Every well-formed request, whatever the mode: what may have reached a phone. */
   const received: CcpRequest[] = [];
@@ -53,7 +55,11 @@ export async function startFakeCcp() {
         wrong.push('body is not JSON');
       }
       if (body.appId !== CCP_ACCOUNT.appId) wrong.push('appId');
-      if (!Array.isArray(body.datas) || body.datas.length !== 2) wrong.push('datas');
+      // A code's template takes [code, minutes]; a notice's template its one text.
+      const datas: unknown = body.datas;
+      if (!Array.isArray(datas) || datas.length < 1 || datas.length > 2 || !datas.every((d) => typeof d === 'string')) {
+        wrong.push('datas');
+      }
       if (wrong.length) {
         problems.push(...wrong);
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -61,31 +67,43 @@ export async function startFakeCcp() {
         return;
       }
       received.push({ ...(body as CcpRequest), timestamp });
-      if (mode === 'hang') {
-        hanging.add(res);
+      if (delayMs > 0 && mode !== 'hang') {
+        const timer = setTimeout(() => {
+          delayed.delete(timer);
+          answer(res, body as CcpRequest, timestamp);
+        }, delayMs);
+        delayed.add(timer);
         return;
       }
-      if (mode === 'gateway-timeout') {
-        // What a proxy in front of the provider answers: JSON, but not the provider's.
-        res.writeHead(504, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ message: 'upstream request timeout' }));
-        return;
-      }
-      if (mode === 'garbage') {
-        res.writeHead(502, { 'content-type': 'text/html' });
-        res.end('<html>Bad Gateway</html>');
-        return;
-      }
-      if (mode === 'refuse') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ statusCode: '160040', statusMsg: 'daily limit of this number reached' }));
-        return;
-      }
-      accepted.push({ ...(body as CcpRequest), timestamp });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ statusCode: '000000', templateSMS: { smsMessageSid: 'sid', dateCreated: timestamp } }));
+      answer(res, body as CcpRequest, timestamp);
     });
   });
+  /** Answers as the mode says (mode 'hang': never). */
+  function answer(res: http.ServerResponse, body: CcpRequest, timestamp: string) {
+    if (mode === 'hang') {
+      hanging.add(res);
+      return;
+    }
+    if (mode === 'gateway-timeout') {
+      // What a proxy in front of the provider answers: JSON, but not the provider's.
+      res.writeHead(504, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: 'upstream request timeout' }));
+      return;
+    }
+    if (mode === 'garbage') {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<html>Bad Gateway</html>');
+      return;
+    }
+    if (mode === 'refuse') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ statusCode: '160040', statusMsg: 'daily limit of this number reached' }));
+      return;
+    }
+    accepted.push({ ...body, timestamp });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ statusCode: '000000', templateSMS: { smsMessageSid: 'sid', dateCreated: timestamp } }));
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -100,7 +118,12 @@ export async function startFakeCcp() {
     setMode(next: CcpMode) {
       mode = next;
     },
+    /** Every answer (but a hang) comes this much later: a slow provider. */
+    setDelay(ms: number) {
+      delayMs = ms;
+    },
     async close() {
+      for (const timer of delayed) clearTimeout(timer);
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -26,6 +26,9 @@ export const PRODUCTION_ENV = {
   CCP_ACCOUNT_SID: 'sid',
   CCP_AUTH_TOKEN: 'token',
   CCP_APP_ID: 'app',
+  MAIL_TRANSPORT: 'smtp',
+  SMTP_URL: 'smtp://mail.example.com:587',
+  MAIL_FROM: 'Register <no-reply@example.com>',
   CAPTCHA_TEST_TEXT: undefined,
 };
 

@@ -185,9 +185,15 @@ describe('POST /api/user/register/', () => {
     const captchaSession = visitor.cookies.get('sid');
     const res = await visitor.register(username, mobile);
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ id: expect.any(Number), username, mobile, loggedIn: true });
+    expect(res.body.data).toEqual({ id: expect.any(Number), username, mobile, email: '', emailActive: false, loggedIn: true });
     expect(visitor.cookies.get('sid')).not.toBe(captchaSession);
-    expect((await visitor.get('/api/user/me/')).body.data).toEqual({ id: res.body.data?.id, username, mobile });
+    expect((await visitor.get('/api/user/me/')).body.data).toEqual({
+      id: res.body.data?.id,
+      username,
+      mobile,
+      email: '',
+      emailActive: false,
+    });
     const cookie = decodeURIComponent(visitor.cookies.get('sid') ?? '');
     const ttl = await app.store.ttl(`sess:${cookie.slice(0, cookie.lastIndexOf('.'))}`);
     expect(ttl).toBeGreaterThan(13 * 86_400_000); // a logged-in session gets the full lifetime

@@ -1,5 +1,5 @@
 // The app shell and its routes. Which page a path shows depends on the session: a logged-in
-// visitor is sent from /login and /register to /, an anonymous one from / to /login.
+// visitor is sent from /login and /register to /, an anonymous one from / and /account to /login.
 import type { Registered, UserView } from '@register/contracts';
 import { lazy, type ReactNode, Suspense } from 'react';
 import { NotFoundPage } from './features/not-found/not-found-page';
@@ -8,11 +8,20 @@ import { LanguageSwitch } from './i18n/language-switch';
 import { language, useLanguage } from './i18n/locale';
 import { Link, navigate, Redirect, usePathname } from './lib/router';
 import { SessionProvider, useSession } from './lib/session';
+import { takeFragmentToken } from './lib/url-token';
 
-// /register is where visitors arrive: it is in the first chunk. The login and home pages are
-// chunks of their own, fetched when first shown.
+// /register is where visitors arrive: it is in the first chunk. The other pages are chunks of
+// their own, fetched when first shown.
 const HomePage = lazy(() => import('./features/home/home-page').then((m) => ({ default: m.HomePage })));
 const LoginPage = lazy(() => import('./features/login/login-page').then((m) => ({ default: m.LoginPage })));
+const ResetPage = lazy(() => import('./features/reset/reset-page').then((m) => ({ default: m.ResetPage })));
+const AccountPage = lazy(() => import('./features/account/account-page').then((m) => ({ default: m.AccountPage })));
+const VerifyEmailPage = lazy(() =>
+  import('./features/verify-email/verify-email-page').then((m) => ({ default: m.VerifyEmailPage })),
+);
+
+/** Pages shown at once, before the session's answer (the others need to know who is here). */
+const NO_WAIT = ['/register', '/login', '/forgot-password', '/verify-email'];
 
 function Loading() {
   const { ui } = useLanguage();
@@ -30,11 +39,12 @@ function Routes(): ReactNode {
   const path = normalise(usePathname());
   const { session, signedIn, signedOut } = useSession();
 
-  // The register and login pages need no answer to show: a visitor sees them at once (one round
-  // trip sooner, the captcha image requested meanwhile), and is sent on if it turns out to be
-  // logged in. Only the home page waits for the session.
-  const waitsForSession = path !== '/register' && path !== '/login';
-  if (session.status === 'loading' && waitsForSession) return <Loading />;
+  // The register, login, reset and verification pages need no answer to show: a visitor sees
+  // them at once (one round trip sooner, the captcha image requested meanwhile), and is sent on
+  // if it turns out to be logged in. The home and account pages wait for the session.
+  // The verification link's token leaves the address bar before anything else happens.
+  const token = path === '/verify-email' ? takeFragmentToken() : null;
+  if (session.status === 'loading' && !NO_WAIT.includes(path)) return <Loading />;
   const user = session.status === 'authenticated' ? session.user : null;
   const enter = (next: UserView) => {
     signedIn(next);
@@ -64,6 +74,20 @@ function Routes(): ReactNode {
       return user ? <Redirect to="/" /> : <LoginPage onLoggedIn={enter} />;
     case '/register':
       return user ? <Redirect to="/" /> : <RegisterPage onRegistered={registered} />;
+    case '/forgot-password':
+      return (
+        <ResetPage
+          onReset={(message) => {
+            // Every session of the account has ended: the visitor logs in with the new password.
+            signedOut(message, 'success');
+            navigate('/login', { replace: true });
+          }}
+        />
+      );
+    case '/account':
+      return user ? <AccountPage user={user} /> : <Redirect to="/login" />;
+    case '/verify-email':
+      return <VerifyEmailPage token={token} />;
     default:
       return <NotFoundPage />;
   }
@@ -73,7 +97,7 @@ function SessionProblem() {
   const { session } = useSession();
   if (session.status !== 'anonymous' || !session.problem) return null;
   return (
-    <p className="banner" role="status">
+    <p className="banner" role="status" data-tone={session.tone}>
       {session.problem}
     </p>
   );

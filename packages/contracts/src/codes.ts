@@ -24,6 +24,8 @@ export const Code = {
   THROTTLED: '4201',
   /** A state-changing request from another site (cross-site form post, foreign Origin). */
   FORBIDDEN: '4202',
+  /** The mail server refused or did not answer: the email was not sent (nothing was changed for it). */
+  MAILERR: '4203',
 
   SERVERERR: '4500',
   UNKOWNERR: '4501',
@@ -56,6 +58,7 @@ export const httpStatus: Record<Code, number> = {
   [Code.PWDERR]: 401,
   [Code.THROTTLED]: 429,
   [Code.FORBIDDEN]: 403,
+  [Code.MAILERR]: 502,
   [Code.SERVERERR]: 500,
   [Code.UNKOWNERR]: 500,
 };

@@ -20,6 +20,8 @@ export const NORMALIZERS = {
   mobile: (raw: string) => raw.trim().replace(/^(?:\+86|0086)[\s-]?/, ''),
   /** Passwords are used exactly as typed: a space is a character like any other. */
   none: (raw: string) => raw,
+  /** Email addresses are compared and stored in lower case, without surrounding spaces. */
+  email: (raw: string) => raw.trim().toLowerCase(),
 } as const;
 export type Normalizer = keyof typeof NORMALIZERS;
 export type FieldKey = keyof typeof en.fields;
@@ -110,5 +112,53 @@ export const LoginPassword = Type.String({
 export const Rand = Type.String({
   ...said('rand'),
   maxLength: 64,
+  'x-normalize': 'trim',
+});
+
+/** Which flow an SMS code is for (POST /sms_code/ `purpose`): a code of one never serves another. */
+export const SMS_PURPOSES = ['register', 'reset', 'change_mobile'] as const;
+export type SmsPurpose = (typeof SMS_PURPOSES)[number];
+// The literals spelled out (not SMS_PURPOSES.map): a mapped array is no tuple, and its Static would be never.
+export const SmsPurposeField = Type.Union(
+  [Type.Literal(SMS_PURPOSES[0]), Type.Literal(SMS_PURPOSES[1]), Type.Literal(SMS_PURPOSES[2])],
+  { ...said('purpose'), 'x-normalize': 'trim' },
+);
+
+/** The account page's "current password": like the login's, not held to the policy. */
+export const OldPassword = Type.String({
+  ...said('oldPassword'),
+  minLength: 1,
+  maxLength: PASSWORD_MAX,
+  'x-normalize': 'none',
+});
+
+/**
+ * An email address (RFC 5321's 254 characters at most): one @, no spaces, a dot in the domain.
+ * Deliverability is proven by the verification link, not by a pattern.
+ */
+export const EMAIL_MAX = 254;
+export const Email = Type.String({
+  ...said('email'),
+  minLength: 3,
+  maxLength: EMAIL_MAX,
+  pattern: '^[^\\s@\\u0000-\\u001f\\u007f]+@[^\\s@\\u0000-\\u001f\\u007f]+\\.[^\\s@\\u0000-\\u001f\\u007f]+$',
+  'x-normalize': 'email',
+});
+
+/** The token of an email verification link (base64url, at least 128 bits). */
+export const EmailToken = Type.String({
+  ...said('emailToken'),
+  minLength: 22,
+  maxLength: 128,
+  pattern: '^[A-Za-z0-9_-]+$',
+  'x-normalize': 'trim',
+});
+
+/** A session's opaque id in the sessions list (never the session id itself). */
+export const SessionRef = Type.String({
+  ...said('sessionId'),
+  minLength: 8,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9_-]+$',
   'x-normalize': 'trim',
 });

@@ -2,30 +2,41 @@
 // mock API call and answer them from it.
 import { type TObject, type TSchema, Type } from 'typebox';
 import { Code } from './codes.ts';
-import { type CrossFieldRule, registerRules, smsCodeRules } from './rules.ts';
+import { type CrossFieldRule, changePasswordRules, passwordResetRules, registerRules, smsCodeRules } from './rules.ts';
 import {
   AltchaChallenge,
   ApiIndex,
+  ChangeMobileBody,
+  ChangePasswordBody,
+  EmailParams,
+  EmailState,
   HealthStatus,
   ImageCodeQuery,
   Liveness,
   LoginBody,
+  MailMessage,
   MobileCount,
   MobileParams,
   OutboxMessage,
+  PasswordResetBody,
   RegisterBody,
   Registered,
+  SessionList,
+  SessionParams,
+  SessionsEnded,
+  SetEmailBody,
   SmsCodeBody,
   SmsSent,
   UsernameCount,
   UsernameParams,
   UserView,
+  VerifyEmailBody,
 } from './schemas.ts';
 
 export const API_PREFIX = '/api';
 
 export interface RouteSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Beneath the API prefix, with the seed's trailing slash (optional when calling). */
   path: string;
   summary: string;
@@ -93,12 +104,13 @@ export const routes = {
     method: 'POST',
     path: '/sms_code/',
     summary:
-      "Spends the session's captcha (or a solved proof of work, `altcha`, in its place: exactly one of the two) and texts a verification code to the mobile.",
+      "Spends the session's captcha (or a solved proof of work, `altcha`, in its place: exactly one of the two) and texts a verification code to the mobile, for `purpose` register (the default), reset or change_mobile (logged in). A reset answers the same whether or not the number has an account.",
     body: SmsCodeBody,
     rules: smsCodeRules,
     data: SmsSent,
     errors: {
       400: [Code.PARAMERR],
+      401: [Code.SESSIONERR],
       409: [Code.DATAEXIST],
       429: [Code.THROTTLED],
       502: [Code.SMSERROR, Code.SMSFAIL],
@@ -143,6 +155,98 @@ export const routes = {
     data: UserView,
     errors: { 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
   },
+  passwordReset: {
+    method: 'POST',
+    path: '/password/reset/',
+    summary:
+      'Sets a new password with a code of purpose reset, ends every session of the account and logs nobody in. Every kind of wrong code or account answers the same.',
+    body: PasswordResetBody,
+    rules: passwordResetRules,
+    data: Type.Null(),
+    errors: { 400: [Code.PARAMERR], 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
+  },
+  changePassword: {
+    method: 'POST',
+    path: '/user/password/',
+    summary:
+      "Changes the logged-in user's password (the current one confirms it): a new session id, and every other session ends.",
+    body: ChangePasswordBody,
+    rules: changePasswordRules,
+    data: UserView,
+    errors: {
+      400: [Code.PARAMERR],
+      401: [Code.SESSIONERR, Code.PWDERR],
+      429: [Code.THROTTLED],
+      503: [Code.DBERR, Code.SERVERERR],
+    },
+  },
+  changeMobile: {
+    method: 'POST',
+    path: '/user/mobile/',
+    summary:
+      "Changes the logged-in user's mobile to a number proven by a code of purpose change_mobile, with the current password.",
+    body: ChangeMobileBody,
+    data: UserView,
+    errors: {
+      400: [Code.PARAMERR],
+      401: [Code.SESSIONERR, Code.PWDERR],
+      409: [Code.DATAEXIST],
+      429: [Code.THROTTLED],
+      503: [Code.DBERR, Code.SERVERERR],
+    },
+  },
+  sessions: {
+    method: 'GET',
+    path: '/user/sessions/',
+    summary: "The logged-in user's live sessions: opaque ids, times, device, truncated address, and which is this one.",
+    data: SessionList,
+    errors: { 401: [Code.SESSIONERR], 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
+  },
+  endSession: {
+    method: 'DELETE',
+    path: '/user/sessions/:id/',
+    summary: "Ends one of the logged-in user's sessions (by its opaque id from the list).",
+    params: SessionParams,
+    data: Type.Null(),
+    errors: {
+      400: [Code.PARAMERR],
+      401: [Code.SESSIONERR],
+      404: [Code.NODATA],
+      429: [Code.THROTTLED],
+      503: [Code.DBERR, Code.SERVERERR],
+    },
+  },
+  logoutAll: {
+    method: 'POST',
+    path: '/user/logout_all/',
+    summary: 'Ends every session of the logged-in user but the current one.',
+    data: SessionsEnded,
+    errors: { 401: [Code.SESSIONERR], 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
+  },
+  setEmail: {
+    method: 'POST',
+    path: '/user/email/',
+    summary:
+      "Sets the logged-in user's email address (unverified) and mails a verification link; the same address again resends it.",
+    body: SetEmailBody,
+    data: EmailState,
+    errors: {
+      400: [Code.PARAMERR],
+      401: [Code.SESSIONERR],
+      409: [Code.DATAEXIST],
+      429: [Code.THROTTLED],
+      502: [Code.MAILERR],
+      503: [Code.DBERR, Code.SERVERERR],
+    },
+  },
+  verifyEmail: {
+    method: 'POST',
+    path: '/user/email/verify/',
+    summary: 'Verifies an email address with the token of its link (no session needed: the token is the proof).',
+    body: VerifyEmailBody,
+    data: EmailState,
+    errors: { 400: [Code.PARAMERR], 409: [Code.DATAEXIST], 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
+  },
   health: {
     method: 'GET',
     path: '/health/',
@@ -173,6 +277,14 @@ export const routes = {
     data: OutboxMessage,
     errors: { 400: [Code.PARAMERR], 404: [Code.NODATA], 429: [Code.THROTTLED], 503: [Code.SERVERERR] },
   },
+  devMail: {
+    method: 'GET',
+    path: '/__dev/mail/:email/',
+    summary: 'Development only (outbox mail transport): the last email sent to an address.',
+    params: EmailParams,
+    data: MailMessage,
+    errors: { 400: [Code.PARAMERR], 404: [Code.NODATA], 429: [Code.THROTTLED], 503: [Code.SERVERERR] },
+  },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof routes;
@@ -180,7 +292,7 @@ export type RouteName = keyof typeof routes;
 /**
  * What every route may answer besides its own errors: a malformed request (a bad URL, no Host),
  * a crash (logged, never echoed), and a 503 when the request's deadline passes, the event loop
- * is overloaded or the API is shutting down. POST routes add the body's checks (malformed JSON,
+ * is overloaded or the API is shutting down. Routes that change state (POST, PATCH, DELETE) add the body's checks (malformed JSON,
  * too large, another content type) and the cross-site check. Unknown paths (404 NODATA) and
  * wrong methods (405 METHERR) belong to no route.
  */
@@ -195,7 +307,7 @@ export const BODY_ERRORS: RouteErrors = {
 /** Every errno a route can answer, by HTTP status (ascending), its own and the shared ones. */
 export function routeErrors(spec: RouteSpec): Record<number, Code[]> {
   const merged: Record<number, Code[]> = {};
-  for (const part of [spec.errors ?? {}, COMMON_ERRORS, spec.method === 'POST' ? BODY_ERRORS : {}]) {
+  for (const part of [spec.errors ?? {}, COMMON_ERRORS, spec.method !== 'GET' ? BODY_ERRORS : {}]) {
     for (const [status, codes] of Object.entries(part)) {
       const list = merged[Number(status)] ?? [];
       for (const code of codes ?? []) if (!list.includes(code)) list.push(code);

@@ -5,7 +5,7 @@ import type { Catalog } from './i18n/catalog.ts';
 import { en } from './i18n/en.ts';
 import { type CommonPasswordCheck, passwordPolicyProblem } from './password-policy.ts';
 import { usernameProblem } from './reserved-usernames.ts';
-import type { RegisterBody, SmsCodeBody } from './schemas.ts';
+import type { ChangePasswordBody, PasswordResetBody, RegisterBody, SmsCodeBody } from './schemas.ts';
 
 /** Messages by field name (`_` for the request as a whole). */
 export type FieldErrors = Record<string, string>;
@@ -47,4 +47,33 @@ export const smsCodeRules: CrossFieldRule<SmsCodeBody> = (value, fields, context
   const hasAltcha = value.altcha !== undefined || fields.altcha !== undefined;
   if (hasCaptcha && hasAltcha) fields._ = says.captcha.oneOfTwo;
   else if (!hasCaptcha && !hasAltcha) fields.captcha = says.check.required(says.fields.captcha.title);
+};
+
+/** A password reset: the policy (the account's username is checked by the server) and the repeat. */
+export const passwordResetRules: CrossFieldRule<PasswordResetBody> = (value, fields, context) => {
+  const { password, password_repeat: repeat, mobile } = value;
+  const says = context.messages ?? en;
+  if (password !== undefined && !fields.password) {
+    const problem = passwordPolicyProblem(password, { mobile }, context.isCommonPassword, says);
+    if (problem) fields.password = problem;
+  }
+  if (password !== undefined && repeat !== undefined && repeat !== password && !fields.password_repeat) {
+    fields.password_repeat = says.password.differ;
+  }
+};
+
+/** Changing the password: the policy, the repeat, and a new password that is not the current one. */
+export const changePasswordRules: CrossFieldRule<ChangePasswordBody> = (value, fields, context) => {
+  const { old_password: old, password, password_repeat: repeat } = value;
+  const says = context.messages ?? en;
+  if (password !== undefined && !fields.password) {
+    const problem =
+      old !== undefined && old === password
+        ? says.password.sameAsOld
+        : passwordPolicyProblem(password, {}, context.isCommonPassword, says);
+    if (problem) fields.password = problem;
+  }
+  if (password !== undefined && repeat !== undefined && repeat !== password && !fields.password_repeat) {
+    fields.password_repeat = says.password.differ;
+  }
 };

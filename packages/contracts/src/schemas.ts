@@ -5,23 +5,32 @@ import {
   Account,
   AltchaPayload,
   CaptchaAnswer,
+  Email,
+  EmailToken,
   LoginPassword,
   Mobile,
+  OldPassword,
   Password,
   PasswordRepeat,
   Rand,
+  SessionRef,
   SmsCode,
+  SmsPurposeField,
   Username,
 } from './fields.ts';
 
 export const UsernameParams = Type.Object({ username: Username });
 export const MobileParams = Type.Object({ mobile: Mobile });
 export const ImageCodeQuery = Type.Object({ rand: Type.Optional(Rand) });
-/** The image code's answer, or the proof of work in its place: exactly one (smsCodeRules). */
+/**
+ * The image code's answer, or the proof of work in its place: exactly one (smsCodeRules).
+ * `purpose` (default register) binds the code to one flow.
+ */
 export const SmsCodeBody = Type.Object({
   mobile: Mobile,
   captcha: Type.Optional(CaptchaAnswer),
   altcha: Type.Optional(AltchaPayload),
+  purpose: Type.Optional(SmsPurposeField),
 });
 export const RegisterBody = Type.Object({
   username: Username,
@@ -31,9 +40,41 @@ export const RegisterBody = Type.Object({
   sms_code: SmsCode,
 });
 export const LoginBody = Type.Object({ account: Account, password: LoginPassword });
+/** A new password with a code of purpose reset (POST /password/reset/). */
+export const PasswordResetBody = Type.Object({
+  mobile: Mobile,
+  sms_code: SmsCode,
+  password: Password,
+  password_repeat: PasswordRepeat,
+});
+export const ChangePasswordBody = Type.Object({
+  old_password: OldPassword,
+  password: Password,
+  password_repeat: PasswordRepeat,
+});
+/** The new number, proven by a code of purpose change_mobile, and the current password. */
+export const ChangeMobileBody = Type.Object({ mobile: Mobile, sms_code: SmsCode, password: OldPassword });
+export const SetEmailBody = Type.Object({ email: Email });
+export const VerifyEmailBody = Type.Object({ token: EmailToken });
+export const SessionParams = Type.Object({ id: SessionRef });
+export const EmailParams = Type.Object({ email: Email });
 
 /** Every request schema by name: what the SPA's build turns into standalone checks. */
-export const REQUEST_SCHEMAS = { UsernameParams, MobileParams, ImageCodeQuery, SmsCodeBody, RegisterBody, LoginBody } as const;
+export const REQUEST_SCHEMAS = {
+  UsernameParams,
+  MobileParams,
+  ImageCodeQuery,
+  SmsCodeBody,
+  RegisterBody,
+  LoginBody,
+  PasswordResetBody,
+  ChangePasswordBody,
+  ChangeMobileBody,
+  SetEmailBody,
+  VerifyEmailBody,
+  SessionParams,
+  EmailParams,
+} as const;
 export type RequestSchemaName = keyof typeof REQUEST_SCHEMAS;
 
 export type UsernameParams = Static<typeof UsernameParams>;
@@ -42,6 +83,13 @@ export type ImageCodeQuery = Static<typeof ImageCodeQuery>;
 export type SmsCodeBody = Static<typeof SmsCodeBody>;
 export type RegisterBody = Static<typeof RegisterBody>;
 export type LoginBody = Static<typeof LoginBody>;
+export type PasswordResetBody = Static<typeof PasswordResetBody>;
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
+export type ChangeMobileBody = Static<typeof ChangeMobileBody>;
+export type SetEmailBody = Static<typeof SetEmailBody>;
+export type VerifyEmailBody = Static<typeof VerifyEmailBody>;
+export type SessionParams = Static<typeof SessionParams>;
+export type EmailParams = Static<typeof EmailParams>;
 
 // ---- response data ----
 export const UsernameCount = Type.Object({ username: Type.String(), count: Type.Integer() });
@@ -54,7 +102,14 @@ export const SmsSent = Type.Object({
   /** Digits in the code. */
   codeLength: Type.Integer(),
 });
-export const UserView = Type.Object({ id: Type.Integer(), username: Type.String(), mobile: Type.String() });
+/** The user as every logged-in answer shows it; `emailActive`: the address is verified. */
+export const UserView = Type.Object({
+  id: Type.Integer(),
+  username: Type.String(),
+  mobile: Type.String(),
+  email: Type.String(),
+  emailActive: Type.Boolean(),
+});
 /**
  * What registration answers: the new user, and whether this browser is now logged in (false when
  * the account was created but the session could not be started: the visitor then logs in).
@@ -63,14 +118,43 @@ export const Registered = Type.Object({
   id: Type.Integer(),
   username: Type.String(),
   mobile: Type.String(),
+  email: Type.String(),
+  emailActive: Type.Boolean(),
   loggedIn: Type.Boolean(),
 });
 export const OutboxMessage = Type.Object({
   mobile: Type.String(),
   code: Type.String(),
+  /** register, reset or change_mobile: which flow the code serves. */
+  purpose: Type.String(),
   text: Type.String(),
   sentAt: Type.String({ format: 'date-time' }),
 });
+/** The dev mail outbox's last message to an address (GET /__dev/mail/:email/). */
+export const MailMessage = Type.Object({
+  to: Type.String(),
+  subject: Type.String(),
+  text: Type.String(),
+  link: Type.Union([Type.String(), Type.Null()]),
+  token: Type.Union([Type.String(), Type.Null()]),
+  sentAt: Type.String({ format: 'date-time' }),
+});
+/** One live session of the user (GET /user/sessions/): never its id or cookie. */
+export const SessionView = Type.Object({
+  /** Opaque: names the session for DELETE /user/sessions/:id/, and nothing else. */
+  id: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastSeenAt: Type.String({ format: 'date-time' }),
+  /** Browser and system from the User-Agent, e.g. "Chrome on Windows". */
+  device: Type.String(),
+  /** The client address, truncated (an IPv4 /24, an IPv6 /48). */
+  client: Type.String(),
+  current: Type.Boolean(),
+});
+export const SessionList = Type.Object({ sessions: Type.Array(SessionView) });
+export const SessionsEnded = Type.Object({ ended: Type.Integer() });
+/** The account's address and whether it is verified. */
+export const EmailState = Type.Object({ email: Type.String(), emailActive: Type.Boolean() });
 
 const Status = Type.Union([Type.Literal('ok'), Type.Literal('down')]);
 export const HealthStatus = Type.Object({
@@ -94,6 +178,11 @@ export type SmsSent = Static<typeof SmsSent>;
 export type UserView = Static<typeof UserView>;
 export type Registered = Static<typeof Registered>;
 export type OutboxMessage = Static<typeof OutboxMessage>;
+export type MailMessage = Static<typeof MailMessage>;
+export type SessionView = Static<typeof SessionView>;
+export type SessionList = Static<typeof SessionList>;
+export type SessionsEnded = Static<typeof SessionsEnded>;
+export type EmailState = Static<typeof EmailState>;
 
 /**
  * An ALTCHA v2 challenge as altcha-lib creates it: its parameters (algorithm, cost, nonce,

@@ -11,6 +11,15 @@ export default fp(
     // The seed posts forms: accept urlencoded bodies beside JSON. Repeated keys keep the last
     // value; anything else (text, multipart, xml) is a 415.
     app.removeContentTypeParser('text/plain');
+    // A DELETE names what it ends in its path and has no body: one sent with a JSON content type
+    // and nothing in it (some HTTP clients always send the header) is no body, not a malformed
+    // one. Everything else is Fastify's own JSON parser, with its poisoning checks.
+    const json = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      if (request.method === 'DELETE' && body === '') return done(null, undefined);
+      json(request, body as string, done);
+    });
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });

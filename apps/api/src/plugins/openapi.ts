@@ -30,6 +30,15 @@ const TAGS: Record<RouteName, string> = {
   healthz: 'health',
   readyz: 'health',
   devSms: 'development',
+  passwordReset: 'account',
+  changePassword: 'account',
+  changeMobile: 'account',
+  sessions: 'account',
+  endSession: 'account',
+  logoutAll: 'account',
+  setEmail: 'account',
+  verifyEmail: 'account',
+  devMail: 'development',
 };
 
 const DESCRIPTION = `Every answer is the envelope \`{ "errno", "errmsg", "data" }\` with a meaningful HTTP status; \

@@ -3,9 +3,18 @@
 // availability checks never read or create one.
 import fastifyCookie from '@fastify/cookie';
 import fastifySession, { type SessionStore } from '@fastify/session';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, Session } from 'fastify';
 import fp from 'fastify-plugin';
-import { sessionKey as key, type SessionLogin, userSessionsKey } from '../modules/auth/user-sessions.ts';
+import type { Clock } from '../lib/clock.ts';
+import { describeDevice, truncatedAddress } from '../modules/auth/session-meta.ts';
+import {
+  sessionKey as key,
+  OWN_ID,
+  parseStoredSession,
+  type SessionLogin,
+  type SessionMeta,
+  userSessionsKey,
+} from '../modules/auth/user-sessions.ts';
 import type { KvStore } from '../store/kv-store.ts';
 
 declare module 'fastify' {
@@ -18,32 +27,44 @@ declare module 'fastify' {
     /** When a user's session logged in, and their credential's fingerprint then (modules/auth/user-sessions.ts). */
     loginAt?: number;
     credential?: string;
+    /** What the sessions list shows (modules/account): when it logged in, from what, and when it was last seen. */
+    createdAt?: number;
+    device?: string;
+    client?: string;
+    lastSeenAt?: number;
   }
 }
 
-/**
- * A stored session names the id it was stored under. One read under another id (a reply paired
- * with the wrong command, a value copied between keys) is never used: defence in depth, should
- * anything ever hand back another key's value.
- */
-const OWN_ID = '_sid';
-
 /** The stored session, or null when there is none, it is corrupt, or it is not this id's. */
-function parseSession(raw: string | null, sessionId: string, log: FastifyBaseLogger) {
-  if (!raw) return null;
-  try {
-    const session = JSON.parse(raw);
-    if (session?.[OWN_ID] === sessionId) return session;
-    log.error('a stored session did not belong to the id it was read for: treated as no session');
-  } catch {}
+function parseSession(raw: string | null, sessionId: string, log: FastifyBaseLogger): Session | null {
+  const session = parseStoredSession(raw, sessionId);
+  // What @fastify/session stored: a Session's fields, its cookie included.
+  if (session !== 'foreign') return session as Session | null;
+  log.error('a stored session did not belong to the id it was read for: treated as no session');
   return null;
 }
 
 export function createSessionStore(
   store: KvStore,
-  ttl: { ms: number; anonymousMs: number },
+  options: { ms: number; anonymousMs: number; perUserMax: number; clock: Clock },
   log: FastifyBaseLogger,
 ): SessionStore {
+  const { clock, perUserMax } = options;
+
+  /** The sessions a login pushed past SESSIONS_PER_USER_MAX: ended, then unindexed (best effort). */
+  function endOldest(userId: number, sessionIds: string[]): Promise<void> {
+    const index = userSessionsKey(userId);
+    return Promise.all(
+      sessionIds.map(async (id) => {
+        await store.take(key(id));
+        await store.removeMember(index, id);
+      }),
+    ).then(
+      () => undefined,
+      (err: unknown) => log.warn({ err }, "could not end a user's oldest sessions past SESSIONS_PER_USER_MAX"),
+    );
+  }
+
   return {
     get(sessionId, callback) {
       store.get(key(sessionId)).then(
@@ -52,20 +73,38 @@ export function createSessionStore(
       );
     },
     set(sessionId, session, callback) {
+      const done = () => callback();
+      const value = JSON.stringify({ ...session, [OWN_ID]: sessionId });
+      const { userId } = session;
       // An anonymous session only carries a captcha and an SMS code: it lives as long as they
       // can, so a flood of cookieless image requests cannot fill the store for weeks.
-      const { userId } = session;
-      const ms = userId === undefined ? ttl.anonymousMs : (session.cookie.originalMaxAge ?? ttl.ms);
-      // A user's session is indexed first (modules/auth/user-sessions.ts): should the save fail
-      // then, the index names a session that does not exist, which is harmless; it never misses
-      // one that does, so "end every session of this user" ends them all.
-      const indexed = userId === undefined ? Promise.resolve() : store.addMember(userSessionsKey(userId), sessionId, ms);
-      indexed
-        .then(() => store.set(key(sessionId), JSON.stringify({ ...session, [OWN_ID]: sessionId }), ms))
-        .then(
-          () => callback(),
-          (error) => callback(error),
-        );
+      if (userId === undefined) {
+        store.set(key(sessionId), value, options.anonymousMs).then(done, callback);
+        return;
+      }
+      // A user's session lives no longer than its lifetime from login (isCurrent refuses it
+      // then anyway), however often it is saved: that is also its score in the user's index.
+      const now = clock();
+      const expiresAt = Math.min(now + (session.cookie.originalMaxAge ?? options.ms), (session.loginAt ?? now) + options.ms);
+      const ms = Math.max(expiresAt - now, 1);
+      // A session read from the store (it names its id) is being updated (a last-seen time, a
+      // captcha): only while it still exists, so one ended meanwhile (another browser's "sign out
+      // everywhere else", another instance's DELETE) stays ended instead of being saved again.
+      if ((session as { [OWN_ID]?: string })[OWN_ID] === sessionId) {
+        store.replace(key(sessionId), value, ms).then(done, callback);
+        return;
+      }
+      // A new one (a login) is indexed first (modules/auth/user-sessions.ts): should the save
+      // fail then, the index names a session that does not exist, which is harmless; it never
+      // misses one that does, so "end every session of this user" ends them all. The oldest
+      // past SESSIONS_PER_USER_MAX end once this one is saved, so a failed login ends none.
+      store
+        .addMember(userSessionsKey(userId), sessionId, { now, expiresAt, keep: perUserMax })
+        .then(async (oldest) => {
+          await store.set(key(sessionId), value, ms);
+          if (oldest.length > 0) await endOldest(userId, oldest);
+        })
+        .then(done, callback);
     },
     destroy(sessionId, callback) {
       // Taken rather than deleted, to learn whose it was and keep that user's index in step.
@@ -88,15 +127,28 @@ export function createSessionStore(
  * cookie, saved before the handler answers (see saveSession). The session records when the login
  * began and the credential it checked, so that ending the user's sessions or changing their
  * password refuses it even where the index of their sessions misses it (auth.service.ts
- * currentUser). Without a login's own time (registration), now.
+ * currentUser). Without a login's own time (registration), now. It also records what the
+ * sessions list shows (`meta`: kept from the session it replaces, when the same browser is given
+ * a new id; otherwise this request's).
  */
-export async function beginUserSession(request: FastifyRequest, userId: number, login: SessionLogin = {}): Promise<void> {
+export async function beginUserSession(
+  request: FastifyRequest,
+  userId: number,
+  login: SessionLogin = {},
+  meta: SessionMeta = {},
+): Promise<void> {
+  const now = request.server.clock();
   await request.session.regenerate();
-  request.session.userId = userId;
-  request.session.loginAt = login.loginAt ?? request.server.clock();
-  if (login.credential !== undefined) request.session.credential = login.credential;
+  const session = request.session;
+  session.userId = userId;
+  session.loginAt = login.loginAt ?? now;
+  if (login.credential !== undefined) session.credential = login.credential;
+  session.createdAt = meta.createdAt ?? now;
+  session.device = meta.device ?? describeDevice(request.headers['user-agent']);
+  session.client = meta.client ?? truncatedAddress(request.ip);
+  session.lastSeenAt = now;
   // regenerate() copies the old cookie's options, which may be an anonymous session's short ones.
-  request.session.cookie.maxAge = request.server.config.session.ttlSeconds * 1000;
+  session.cookie.maxAge = request.server.config.session.ttlSeconds * 1000;
   await saveSession(request);
 }
 
@@ -182,7 +234,11 @@ export default fp(
     await app.register(fastifySession, {
       secret: session.secret,
       cookieName: session.cookieName,
-      store: createSessionStore(app.store, { ms: ttlMs, anonymousMs: session.anonymousTtlSeconds * 1000 }, app.log),
+      store: createSessionStore(
+        app.store,
+        { ms: ttlMs, anonymousMs: session.anonymousTtlSeconds * 1000, perUserMax: session.perUserMax, clock: app.clock },
+        app.log,
+      ),
       // No session (and no cookie) until a route stores something in it.
       saveUninitialized: false,
       // Saved only when changed (which renews its lifetime), not at every request.

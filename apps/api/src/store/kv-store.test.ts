@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { manualClock } from '../../test/helper.ts';
 import { STORE_CASES } from '../../test/stores.ts';
 import { type Backoff, globLiteral, type KvStore } from './kv-store.ts';
@@ -212,15 +214,49 @@ describe.each(STORE_CASES)('$name store', ({ open }) => {
     expect((await store.attempt(NOW, budgets, delays)).ok).toBe(true);
   });
 
-  it('keeps a set as long as its longest member needs, and finds keys by a pattern', async () => {
-    await store.addMember('index', 'a', 60_000);
-    await store.addMember('index', 'b', 5_000);
-    expect((await store.members('index')).sort()).toEqual(['a', 'b']);
-    expect(await store.ttl('index')).toBeGreaterThan(55_000); // never shortened by a shorter member
-    await store.removeMember('index', 'a');
-    expect(await store.members('index')).toEqual(['b']);
-    expect(await store.members('no-such-set')).toEqual([]);
+  it('keeps an index of members by expiry: the latest sets its lifetime, expired ones go on read', async () => {
+    const index = `index:${NOW}`;
+    expect(await store.addMember(index, 'a', { now: NOW, expiresAt: NOW + 60_000 })).toEqual([]);
+    expect(await store.addMember(index, 'b', { now: NOW, expiresAt: NOW + 5_000 })).toEqual([]);
+    // An expired member is not added at all.
+    expect(await store.addMember(index, 'late', { now: NOW, expiresAt: NOW })).toEqual([]);
+    expect(await store.members(index, NOW)).toEqual(['b', 'a']); // the earliest to expire first
+    expect(await store.ttl(index)).toBeGreaterThan(55_000); // never shortened by a shorter member
+    // By the caller's clock, on Redis too: at NOW + 5 s, b has expired, and reading drops it.
+    expect(await store.members(index, NOW + 5_000)).toEqual(['a']);
+    expect(await store.members(index, NOW)).toEqual(['a']);
+    // Re-adding a member moves its expiry.
+    await store.addMember(index, 'b', { now: NOW, expiresAt: NOW + 90_000 });
+    await store.addMember(index, 'a', { now: NOW, expiresAt: NOW + 95_000 });
+    expect(await store.members(index, NOW)).toEqual(['b', 'a']);
+    await store.removeMember(index, 'a');
+    await store.removeMember(index, 'no-such-member');
+    expect(await store.members(index, NOW)).toEqual(['b']);
+    expect(await store.members('no-such-set', NOW)).toEqual([]);
+  });
 
+  it('answers the members past a cap, earliest first, never the one being added, and keeps them', async () => {
+    const index = `capped:${NOW}`;
+    for (const [i, member] of ['s1', 's2', 's3'].entries()) {
+      expect(await store.addMember(index, member, { now: NOW, expiresAt: NOW + 10_000 + i, keep: 3 })).toEqual([]);
+    }
+    expect(await store.addMember(index, 's4', { now: NOW, expiresAt: NOW + 20_000, keep: 3 })).toEqual(['s1']);
+    expect(await store.addMember(index, 's5', { now: NOW, expiresAt: NOW + 20_001, keep: 3 })).toEqual(['s1', 's2']);
+    // A new member that sorts first (another instance's clock behind) is still never its own victim.
+    expect(await store.addMember(index, 's0', { now: NOW, expiresAt: NOW + 1, keep: 5 })).toEqual(['s1']);
+    expect(await store.members(index, NOW)).toEqual(['s0', 's1', 's2', 's3', 's4', 's5']);
+  });
+
+  it('replaces a value only while it exists', async () => {
+    expect(await store.replace('xx', 'v1', 10_000)).toBe(false);
+    expect(await store.get('xx')).toBeNull();
+    await store.set('xx', 'v1', 10_000);
+    expect(await store.replace('xx', 'v2', 20_000)).toBe(true);
+    expect(await store.get('xx')).toBe('v2');
+    expect(await store.ttl('xx')).toBeGreaterThan(15_000);
+  });
+
+  it('finds keys by a pattern', async () => {
     await Promise.all(['k:[x]:1', 'k:[x]:2', 'k:y:1', 'k*:1'].map((key) => store.set(key, '1', 10_000)));
     expect((await store.keys(`${globLiteral('k:[x]:')}*`)).sort()).toEqual(['k:[x]:1', 'k:[x]:2']);
     expect(await store.keys(globLiteral('k*:1'))).toEqual(['k*:1']);
@@ -249,6 +285,29 @@ describe('memory store expiry', () => {
     expect(await store.get('k')).toBeNull();
     expect(await store.tryCode('c', 'd')).toEqual({ right: false, attemptsLeft: null });
     expect((await store.spend(clock(), [{ key: 'h', limit: 1, ttlMs: 1000 }])).ok).toBe(true);
+  });
+});
+
+describe('Redis store upgrade', () => {
+  it("converts a user's index kept as a plain set (before sorted sets) in place, losing no member", async () => {
+    const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+    const prefix = `${inject('redisPrefix')}${randomBytes(4).toString('hex')}:`;
+    const store = createRedisStore(redis, { prefix, onProtocolDoubt: () => {} });
+    try {
+      const now = Date.now();
+      await redis.sadd(`${prefix}old-index`, 'x', 'y');
+      await redis.pexpire(`${prefix}old-index`, 60_000);
+      expect((await store.members('old-index', now)).sort()).toEqual(['x', 'y']);
+      expect(await redis.type(`${prefix}old-index`)).toBe('zset');
+      expect(await store.ttl('old-index')).toBeGreaterThan(55_000);
+      await redis.sadd(`${prefix}old-2`, 'p', 'q');
+      await redis.pexpire(`${prefix}old-2`, 60_000);
+      await store.removeMember('old-2', 'p'); // still a plain set: removed from it as it is
+      expect(await store.addMember('old-2', 'r', { now, expiresAt: now + 120_000, keep: 1 })).toEqual(['q']);
+      expect(await store.members('old-2', now)).toEqual(['q', 'r']);
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -122,13 +122,28 @@ export interface KvStore {
   forgive(tickets: AttemptTicket[], refundKeys: string[], clearKeys: string[]): Promise<void>;
 
   /**
-   * Adds a member to the set at `key` (an index, such as a user's sessions), keeping the set for
-   * at least `ttlMs`: its lifetime is only ever extended, so it outlives its longest member.
+   * SET XX: replaces the value only while the key exists, in one step; false (and nothing
+   * written) when it does not. An update of something another request may have deleted
+   * meanwhile (an ended session) never brings it back.
    */
-  addMember(key: string, member: string, ttlMs: number): Promise<void>;
+  replace(key: string, value: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * An index (a user's sessions): a sorted set whose scores are its members' expiry times, by
+   * the caller's clock (`now`, `expiresAt`: epoch milliseconds), so it follows an injected clock
+   * on Redis too. In one step: drops the members expired at `now`, adds `member` (or moves its
+   * expiry), keeps the set as long as its latest member, and answers the members beyond the
+   * `keep` latest (the earliest to expire first; never `member` itself). Those stay in the set:
+   * the caller ends what they index, then removes them, so the index never misses a live one.
+   * A member that has already expired at `now` is not added.
+   */
+  addMember(key: string, member: string, entry: { now: number; expiresAt: number; keep?: number }): Promise<string[]>;
   removeMember(key: string, member: string): Promise<void>;
-  /** The members of the set at `key` (none when it does not exist). */
-  members(key: string): Promise<string[]>;
+  /**
+   * The members of the index at `key` that are live at `now` (none when it does not exist), the
+   * earliest to expire first; the expired ones are removed in the same step.
+   */
+  members(key: string, now: number): Promise<string[]>;
   /**
    * The keys matching a glob pattern (`*` and `?`; globLiteral quotes the rest), for operators' commands, never
    * on a request's path: Redis walks every key (SCAN, in steps, on every master).

@@ -14,7 +14,8 @@ interface BackoffValue {
   blockedUntil: number;
 }
 interface Entry {
-  value: string | OneTimeCodeValue | BackoffValue | Set<string>;
+  /** A Map is an index: each member with its expiry (epoch ms, by the caller's clock). */
+  value: string | OneTimeCodeValue | BackoffValue | Map<string, number>;
   expiresAt: number;
 }
 
@@ -74,10 +75,19 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
     const value = live(key)?.value;
     return value && typeof value === 'object' && 'blockedUntil' in value ? value : null;
   };
-  const setOf = (key: string) => {
+  /** The index at `key` without its members expired at `now`. */
+  const indexOf = (key: string, now: number) => {
     const value = live(key)?.value;
-    return value instanceof Set ? value : null;
+    if (!(value instanceof Map)) return null;
+    for (const [member, expiresAt] of value) if (expiresAt <= now) value.delete(member);
+    if (value.size === 0) {
+      entries.delete(key);
+      return null;
+    }
+    return value;
   };
+  const byExpiry = (index: Map<string, number>) =>
+    [...index].sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0)).map(([member]) => member);
   /** A claim's value is "token:expiresAt", as in Redis: its expiry follows the caller's clock. */
   const claimExpiry = (key: string) => Number(/:(\d+)$/.exec(asString(live(key)) ?? '')?.[1] ?? 0);
 
@@ -170,23 +180,35 @@ export function createMemoryStore(clock: Clock = systemClock): KvStore {
       for (const key of refundKeys) decrement(key);
       for (const key of clearKeys) entries.delete(key);
     },
-    async addMember(key, member, ttlMs) {
-      const entry = live(key);
-      const set = setOf(key);
-      if (!entry || !set) {
-        put(key, new Set([member]), ttlMs);
-        return;
+    async replace(key, value, ttlMs) {
+      if (asString(live(key)) === null) return false;
+      put(key, value, ttlMs);
+      return true;
+    },
+    async addMember(key, member, { now, expiresAt, keep }) {
+      const index = indexOf(key, now);
+      if (expiresAt <= now) return [];
+      if (!index) {
+        put(key, new Map([[member, expiresAt]]), expiresAt - now);
+        return [];
       }
-      set.add(member);
-      entry.expiresAt = Math.max(entry.expiresAt, clock() + ttlMs);
+      index.set(member, expiresAt);
+      const entry = entries.get(key) as Entry;
+      entry.expiresAt = Math.max(entry.expiresAt, clock() + (expiresAt - now));
+      if (!keep || index.size <= keep) return [];
+      return byExpiry(index)
+        .filter((m) => m !== member)
+        .slice(0, index.size - keep);
     },
     async removeMember(key, member) {
-      const set = setOf(key);
-      set?.delete(member);
-      if (set?.size === 0) entries.delete(key);
+      const value = live(key)?.value;
+      if (!(value instanceof Map)) return;
+      value.delete(member);
+      if (value.size === 0) entries.delete(key);
     },
-    async members(key) {
-      return [...(setOf(key) ?? [])];
+    async members(key, now) {
+      const index = indexOf(key, now);
+      return index ? byExpiry(index) : [];
     },
     async keys(pattern) {
       const match = globRegExp(pattern);

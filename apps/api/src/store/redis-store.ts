@@ -150,13 +150,46 @@ for i = m + 1, #KEYS do
 end
 return 1`;
 
-// A set kept at least as long as ARGV[2] ms: its lifetime only grows, so it outlives its members.
-const ADD_MEMBER = `
-redis.call('SADD', KEYS[1], ARGV[1])
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 1`;
-const REMOVE_MEMBER = `return redis.call('SREM', KEYS[1], ARGV[1])`;
-const MEMBERS = `return redis.call('SMEMBERS', KEYS[1])`;
+// SET XX: only over a value that is still there.
+const REPLACE = `if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'XX') then return 1 end return 0`;
+
+// An index is a sorted set of members scored by their expiry (the caller's clock, epoch ms).
+// Before this release it was a plain set: one is converted in place at its first touch, each
+// member given the set's own expiry (the set outlived its longest member), so an upgrade
+// loses no session from its user's index.
+const INDEX = `
+local function sorted(now)
+  if redis.call('TYPE', KEYS[1]).ok ~= 'set' then return end
+  local ttl = redis.call('PTTL', KEYS[1])
+  local old = redis.call('SMEMBERS', KEYS[1])
+  redis.call('DEL', KEYS[1])
+  local score = string.format('%.0f', now + math.max(ttl, 1))
+  for _, member in ipairs(old) do redis.call('ZADD', KEYS[1], score, member) end
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+end`;
+// ARGV: member, now, expiresAt, keep (0: no cap). Answers the members beyond the keep latest.
+const ADD_MEMBER = `${INDEX}
+local now, expires, keep = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+sorted(now)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if expires <= now then return {} end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < expires - now then redis.call('PEXPIRE', KEYS[1], expires - now) end
+local n = redis.call('ZCARD', KEYS[1])
+if keep <= 0 or n <= keep then return {} end
+local over = {}
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, n - keep)) do
+  if member ~= ARGV[1] and #over < n - keep then table.insert(over, member) end
+end
+return over`;
+const REMOVE_MEMBER = `
+if redis.call('TYPE', KEYS[1]).ok == 'set' then return redis.call('SREM', KEYS[1], ARGV[1]) end
+return redis.call('ZREM', KEYS[1], ARGV[1])`;
+// ARGV: now. The live members, earliest to expire first; the expired ones are removed.
+const MEMBERS = `${INDEX}
+sorted(tonumber(ARGV[1]))
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+return redis.call('ZRANGE', KEYS[1], 0, -1)`;
 
 /** Any Redis failure (down, timeout, offline) becomes a fast 503 SERVERERR, logged with its cause. */
 function unavailable(cause: unknown): AppError {
@@ -207,6 +240,7 @@ const scripts = {
   unspend: checked(UNSPEND),
   attempt: checked(ATTEMPT),
   forgive: checked(FORGIVE),
+  replace: checked(REPLACE),
   addMember: checked(ADD_MEMBER),
   removeMember: checked(REMOVE_MEMBER),
   members: checked(MEMBERS),
@@ -316,9 +350,11 @@ export function createRedisStore(
       for (const t of tickets) args.push(t.window, t.blockedUntil, t.previousBlockedUntil);
       await run(scripts.forgive, keys, args);
     },
-    addMember: async (key, member, ttlMs) => void (await run(scripts.addMember, [key], [member, ttlMs])),
+    replace: async (key, value, ttlMs) => (await run(scripts.replace, [key], [value, ttlMs])) === 1,
+    addMember: async (key, member, { now, expiresAt, keep = 0 }) =>
+      (await run(scripts.addMember, [key], [member, now, expiresAt, keep])) as string[],
     removeMember: async (key, member) => void (await run(scripts.removeMember, [key], [member])),
-    members: async (key) => (await run(scripts.members, [key])) as string[],
+    members: async (key, now) => (await run(scripts.members, [key], [now])) as string[],
     // SCAN cannot run in a script (it takes many steps); its replies carry no nonce, so the keys
     // it names are only ever acted on through the checked scripts above. On a Cluster, every
     // master holds part of the keys.

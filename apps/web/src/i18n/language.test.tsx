@@ -9,6 +9,8 @@ import { renderApp } from '../test/render-app';
 import { language, preferredLocale, setLocale } from './locale';
 import { uiEn } from './ui.en';
 import { uiZhCN } from './ui.zh-CN';
+import { accountUiEn } from './ui-account.en';
+import { accountUiZhCN } from './ui-account.zh-CN';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -85,5 +87,13 @@ describe('the SPA catalogs', () => {
   }
   it('have the same keys and parameters in Chinese as in English', () => {
     expect(shape(uiZhCN).sort()).toEqual(shape(uiEn).sort());
+    expect(shape(accountUiZhCN).sort()).toEqual(shape(accountUiEn).sort());
+  });
+  it('say every sentence of the account pages in Chinese, not in English', () => {
+    const english = new Set(shape(accountUiEn).map((leaf) => leaf.split(': ')[0]));
+    for (const path of english) {
+      const read = (root: unknown) => path?.split('.').reduce((node, key) => (node as Record<string, unknown>)[key], root);
+      expect({ path, zh: read(accountUiZhCN) }).not.toEqual({ path, zh: read(accountUiEn) });
+    }
   });
 });

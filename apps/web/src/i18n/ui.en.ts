@@ -89,6 +89,7 @@ export const uiEn = {
     tryAgainIn: (wait: string) => `Try again in ${wait}.`,
     newHere: 'New here?',
     createAccount: 'Create an account',
+    forgotPassword: 'Forgot password?',
   },
 
   home: {
@@ -98,6 +99,7 @@ export const uiEn = {
     mobile: 'Mobile number',
     logOut: 'Log out',
     logOutFailed: 'Could not log out. Please try again.',
+    account: 'Your account',
   },
 
   notFound: {

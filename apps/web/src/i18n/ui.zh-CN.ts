@@ -80,6 +80,7 @@ export const uiZhCN: UiCatalog = {
     tryAgainIn: (wait: string) => `请在 ${wait}后重试。`,
     newHere: '还没有账号？',
     createAccount: '创建账号',
+    forgotPassword: '忘记密码？',
   },
 
   home: {
@@ -89,6 +90,7 @@ export const uiZhCN: UiCatalog = {
     mobile: '手机号',
     logOut: '退出登录',
     logOutFailed: '退出登录失败，请重试。',
+    account: '我的账号',
   },
 
   notFound: {

@@ -9,6 +9,7 @@ import {
   type LoginBody,
   type RegisterBody,
   type RouteName,
+  type RouteSpec,
   routes,
   type SmsCodeBody,
   type UserView,
@@ -107,7 +108,18 @@ function retryAfterHeader(response: Response): number | undefined {
   return Number.isFinite(value) && value > 0 ? Math.ceil(value) : undefined;
 }
 
-async function send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+/** A success envelope's data and sentence (errmsg). */
+export interface Answer<T> {
+  data: T;
+  message: string;
+}
+
+async function send(
+  method: RouteSpec['method'],
+  path: string,
+  body: unknown,
+  signal: AbortSignal | undefined,
+): Promise<Answer<unknown>> {
   const { locale, ui, messages } = language();
   // The API answers in the language the page is in.
   const headers: Record<string, string> = { accept: 'application/json', 'accept-language': locale };
@@ -135,7 +147,7 @@ async function send(method: 'GET' | 'POST', path: string, body: unknown, signal:
     const message = response.status >= 500 ? ui.api.cannotReach : ui.api.unexpectedAnswer(response.status);
     throw new ApiError({ errno: Code.UNKOWNERR, message, status: response.status });
   }
-  if (response.ok && parsed.errno === Code.OK) return parsed.data;
+  if (response.ok && parsed.errno === Code.OK) return { data: parsed.data, message: parsed.errmsg };
 
   const errno = isCode(parsed.errno) ? parsed.errno : Code.UNKOWNERR;
   const data = errorData(parsed.data);
@@ -148,15 +160,24 @@ async function send(method: 'GET' | 'POST', path: string, body: unknown, signal:
   });
 }
 
+/** Calls a route of the contracts' table and resolves with its `data` and the API's sentence about it. */
+export async function answer<N extends Exclude<RouteName, 'imageCode'>>(
+  name: N,
+  input: RequestInput<N>,
+  options: RequestOptions = {},
+): Promise<Answer<ResponseData<N>>> {
+  const spec = routes[name];
+  const path = fillPath(spec.path, (input.params ?? {}) as Record<string, string>);
+  return (await send(spec.method, path, input.body, options.signal)) as Answer<ResponseData<N>>;
+}
+
 /** Calls a route of the contracts' table and resolves with its `data`. */
 export async function request<N extends Exclude<RouteName, 'imageCode'>>(
   name: N,
   input: RequestInput<N>,
   options: RequestOptions = {},
 ): Promise<ResponseData<N>> {
-  const spec = routes[name];
-  const path = fillPath(spec.path, (input.params ?? {}) as Record<string, string>);
-  return (await send(spec.method, path, input.body, options.signal)) as ResponseData<N>;
+  return (await answer(name, input, options)).data;
 }
 
 /** The captcha image's URL; a new `rand` makes the browser fetch (and the API issue) a new one. */

@@ -8,14 +8,17 @@ import { ApiError, api, isAbortError } from './api';
 
 export type SessionState =
   | { status: 'loading' }
-  | { status: 'anonymous'; problem?: string }
+  | { status: 'anonymous'; problem?: string; tone?: 'success' }
   | { status: 'authenticated'; user: UserView };
 
 interface SessionContextValue {
   session: SessionState;
   signedIn(user: UserView): void;
-  /** `notice`: a word for the visitor on the next page (e.g. "your account was created, log in"). */
-  signedOut(notice?: string): void;
+  /**
+   * `notice`: a word for the visitor on the next page (e.g. "your account was created, log in");
+   * `tone` success when it is good news (a password reset).
+   */
+  signedOut(notice?: string, tone?: 'success'): void;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -40,7 +43,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({
       session,
       signedIn: (user) => setSession({ status: 'authenticated', user }),
-      signedOut: (notice) => setSession(notice ? { status: 'anonymous', problem: notice } : { status: 'anonymous' }),
+      signedOut: (notice, tone) => setSession(notice ? { status: 'anonymous', problem: notice, tone } : { status: 'anonymous' }),
     }),
     [session],
   );

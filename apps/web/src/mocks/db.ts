@@ -1,7 +1,8 @@
 // The mock API's state: a few users, one visitor's session (the mock models a single browser
-// tab, so it needs no cookies), SMS codes and cooldowns. Everything lives in memory: a page
-// reload (dev:mock) or resetMockDb() (tests) starts over from the seed below.
-import { DEFAULT_LIMITS, type OutboxMessage } from '@register/contracts';
+// tab, so it needs no cookies) beside the users' other sessions, SMS codes and cooldowns, the
+// email addresses' verification links. Everything lives in memory: a page reload (dev:mock) or
+// resetMockDb() (tests) starts over from the seed below.
+import { DEFAULT_LIMITS, type MailMessage, type OutboxMessage, type SmsPurpose } from '@register/contracts';
 
 /** The mock captcha always shows, and accepts, this answer (case-insensitive, like the API). */
 export const MOCK_CAPTCHA_ANSWER = 'MOCK';
@@ -29,6 +30,11 @@ export const MOCK_AVAILABILITY = {
   max: DEFAULT_LIMITS.availabilityMax,
   windowSeconds: DEFAULT_LIMITS.availabilityWindowSeconds,
 } as const;
+/** Verification links: valid 24 h, at most 3 emails per user and per address an hour (the API's defaults, by clock hour). */
+export const MOCK_MAIL = {
+  tokenTtlSeconds: 24 * 60 * 60,
+  perHour: 3,
+} as const;
 
 /**
  * The proof of work (the image code's alternative): a real ALTCHA challenge, signed with the
@@ -46,6 +52,19 @@ export interface MockUser {
   username: string;
   mobile: string;
   password: string;
+  /** '' when none was set. */
+  email: string;
+  emailActive: boolean;
+}
+
+/** One live session of a user, as GET /user/sessions/ lists it (`id` is the opaque one). */
+export interface MockSession {
+  id: string;
+  userId: number;
+  createdAt: string;
+  lastSeenAt: string;
+  device: string;
+  client: string;
 }
 
 interface PendingCode {
@@ -54,15 +73,32 @@ interface PendingCode {
   expiresAt: number;
 }
 
+interface EmailToken {
+  userId: number;
+  email: string;
+  expiresAt: number;
+}
+
 interface MockState {
   users: MockUser[];
   /** The answer of the captcha last shown to the visitor, until it is tried once. */
   captcha: string | null;
-  /** The logged-in user of the single mock session. */
+  /** The logged-in user of the single mock session (tests set it to log a user in). */
   sessionUserId: number | null;
+  /** The visitor's own entry in `sessions` (created on first use when a test set sessionUserId). */
+  currentSessionId: string | null;
+  /** Every user's live sessions, the visitor's among them. */
+  sessions: MockSession[];
   cooldownUntil: Map<string, number>;
+  /** By purpose and mobile (codeKey): a code of one purpose never checks for another. */
   codes: Map<string, PendingCode>;
   outbox: Map<string, OutboxMessage>;
+  /** The dev mail outbox: the last message per address. */
+  mail: Map<string, MailMessage>;
+  /** Verification links' tokens (the API keeps only their hashes). */
+  emailTokens: Map<string, EmailToken>;
+  /** Verification emails sent in the current clock hour, by `user:<id>` and `email:<address>`. */
+  mailSends: Map<string, { hour: number; count: number }>;
   loginFailures: Map<string, { count: number; until: number }>;
   /** Availability checks in the current window (the mock is one client). */
   availabilityChecks: { count: number; until: number };
@@ -70,14 +106,63 @@ interface MockState {
   altchaSpent: Set<string>;
 }
 
+export const codeKey = (purpose: SmsPurpose, mobile: string) => `${purpose}:${mobile}`;
+
+let sessionRefs = 0;
+/** An opaque session reference (base64url-like, as the API's): never the visitor's session id. */
+export function newSessionRef(): string {
+  const random = Array.from(
+    { length: 16 },
+    () => 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'[Math.floor(Math.random() * 52)],
+  );
+  return `${random.join('')}${(++sessionRefs).toString(36)}`;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+/** Each seeded user is also logged in on two other devices, so the sessions list has something to end. */
+function seedSessions(users: MockUser[]): MockSession[] {
+  return users.flatMap((user) => [
+    {
+      id: newSessionRef(),
+      userId: user.id,
+      createdAt: ago(30 * 24 * HOUR_MS),
+      lastSeenAt: ago(2 * HOUR_MS),
+      device: 'Safari on iPhone',
+      client: '203.0.113.x',
+    },
+    {
+      id: newSessionRef(),
+      userId: user.id,
+      createdAt: ago(3 * 24 * HOUR_MS),
+      lastSeenAt: ago(26 * HOUR_MS),
+      device: 'Firefox on Windows',
+      client: '2001:db8:85a3::/48',
+    },
+  ]);
+}
+
 function seed(): MockState {
+  const users = MOCK_SEED_USERS.map((user, index) => ({
+    id: index + 1,
+    ...user,
+    password: MOCK_PASSWORD,
+    email: '',
+    emailActive: false,
+  }));
   return {
-    users: MOCK_SEED_USERS.map((user, index) => ({ id: index + 1, ...user, password: MOCK_PASSWORD })),
+    users,
     captcha: null,
     sessionUserId: null,
+    currentSessionId: null,
+    sessions: seedSessions(users),
     cooldownUntil: new Map(),
     codes: new Map(),
     outbox: new Map(),
+    mail: new Map(),
+    emailTokens: new Map(),
+    mailSends: new Map(),
     loginFailures: new Map(),
     availabilityChecks: { count: 0, until: 0 },
     altchaSpent: new Set(),
@@ -95,10 +180,73 @@ export const findUserByUsername = (username: string) =>
 export const findUserByMobile = (mobile: string) => db.users.find((user) => user.mobile === mobile);
 export const findUserById = (id: number | null) => db.users.find((user) => user.id === id);
 
-export function createUser(input: Omit<MockUser, 'id'>): MockUser {
-  const user = { id: Math.max(0, ...db.users.map((u) => u.id)) + 1, ...input };
+export function createUser(input: Pick<MockUser, 'username' | 'mobile' | 'password'>): MockUser {
+  const user = { id: Math.max(0, ...db.users.map((u) => u.id)) + 1, ...input, email: '', emailActive: false };
   db.users.push(user);
   return user;
+}
+
+// A User-Agent as the API's sessions list describes it (apps/api modules/auth/session-meta.ts):
+// "Chrome on Windows", "Safari on iPhone", "Unknown browser". Order matters: browsers name others.
+const BROWSERS: [RegExp, string][] = [
+  [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
+  [/\b(?:OPR|Opera)\//, 'Opera'],
+  [/\b(?:Firefox|FxiOS)\//, 'Firefox'],
+  [/\b(?:Chrome|CriOS|Chromium)\//, 'Chrome'],
+  [/\bVersion\/[\d.]+.*\bSafari\//, 'Safari'],
+];
+const SYSTEMS: [RegExp, string][] = [
+  [/\biPhone\b/, 'iPhone'],
+  [/\biPad\b/, 'iPad'],
+  [/\bAndroid\b/, 'Android'],
+  [/\bWindows\b/, 'Windows'],
+  [/\bMac OS X\b|\bMacintosh\b/, 'macOS'],
+  [/\bLinux\b/, 'Linux'],
+];
+export function describeDevice(userAgent: string | null): string {
+  const ua = userAgent ?? '';
+  const browser = BROWSERS.find(([pattern]) => pattern.test(ua))?.[1] ?? 'Unknown browser';
+  const system = SYSTEMS.find(([pattern]) => pattern.test(ua))?.[1];
+  return system ? `${browser} on ${system}` : browser;
+}
+
+/** Starts the visitor's session for a user (login, registration), from the device given. */
+export function beginSession(userId: number, device = 'Unknown browser'): MockSession {
+  endCurrentSession();
+  const now = new Date().toISOString();
+  const session = { id: newSessionRef(), userId, createdAt: now, lastSeenAt: now, device, client: '127.0.0.x' };
+  db.sessions.push(session);
+  db.sessionUserId = userId;
+  db.currentSessionId = session.id;
+  return session;
+}
+
+/** The visitor's session entry, created when a test logged a user in by setting sessionUserId. */
+export function currentSession(): MockSession | null {
+  if (db.sessionUserId === null) return null;
+  const existing = db.sessions.find((s) => s.id === db.currentSessionId && s.userId === db.sessionUserId);
+  if (existing) {
+    existing.lastSeenAt = new Date().toISOString();
+    return existing;
+  }
+  return beginSession(db.sessionUserId);
+}
+
+export function endCurrentSession(): void {
+  db.sessions = db.sessions.filter((s) => s.id !== db.currentSessionId);
+  db.sessionUserId = null;
+  db.currentSessionId = null;
+}
+
+/** Ends sessions of a user (all, or all but `keep`); the visitor is logged out when its own ends. Returns how many. */
+export function endSessionsOf(userId: number, keep: string | null = null): number {
+  const ending = db.sessions.filter((s) => s.userId === userId && s.id !== keep);
+  db.sessions = db.sessions.filter((s) => !ending.includes(s));
+  if (db.sessionUserId === userId && db.currentSessionId !== keep) {
+    db.sessionUserId = null;
+    db.currentSessionId = null;
+  }
+  return ending.length;
 }
 
 type SmsListener = (message: OutboxMessage) => void;
@@ -113,4 +261,18 @@ export function onMockSms(listener: SmsListener): () => void {
 export function deliverSms(message: OutboxMessage): void {
   db.outbox.set(message.mobile, message);
   for (const listener of smsListeners) listener(message);
+}
+
+type MailListener = (message: MailMessage) => void;
+const mailListeners = new Set<MailListener>();
+
+/** Called for every "sent" email (the browser mock prints the link in the console). */
+export function onMockMail(listener: MailListener): () => void {
+  mailListeners.add(listener);
+  return () => mailListeners.delete(listener);
+}
+
+export function deliverMail(message: MailMessage): void {
+  db.mail.set(message.to, message);
+  for (const listener of mailListeners) listener(message);
 }

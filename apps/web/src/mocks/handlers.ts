@@ -7,14 +7,20 @@
 //   captcha answer    MOCK (any case), single-use like the real one
 //   proof of work     a real ALTCHA v2 challenge of a tiny cost; a solution is single-use
 //   SMS code          random; GET /api/__dev/sms/<mobile>/ returns it (and dev:mock logs it)
+//   email link        GET /api/__dev/mail/<address>/ returns it (and dev:mock logs it)
+//   sessions          each seeded user is also logged in on two other devices
 
 import { checks } from 'virtual:contract-validators';
 import {
   API_PREFIX,
   type Catalog,
+  ChangeMobileBody,
+  ChangePasswordBody,
   Code,
   type CrossFieldRule,
   checkerFrom,
+  EmailParams,
+  type EmailState,
   en,
   envelopeOf,
   failure,
@@ -26,16 +32,22 @@ import {
   NORMALIZERS,
   negotiateLocale,
   ok,
+  PasswordResetBody,
   REQUEST_SCHEMAS,
   RegisterBody,
   type RequestChecker,
   type RouteName,
   routes,
+  type SessionList,
+  SessionParams,
+  SetEmailBody,
   SMS_CODE_LENGTH,
   SmsCodeBody,
+  type SmsPurpose,
   UsernameParams,
   type UserView,
   usernameProblem,
+  VerifyEmailBody,
 } from '@register/contracts';
 import { zhCN } from '@register/contracts/i18n/zh-CN';
 import { passwordStrength } from '@register/contracts/password-strength';
@@ -45,9 +57,16 @@ import { type AnyHandler, delay, HttpResponse, http } from 'msw';
 import type { TObject } from 'typebox';
 import { captchaSvg } from './captcha-image';
 import {
+  beginSession,
+  codeKey,
   createUser,
+  currentSession,
   db,
+  deliverMail,
   deliverSms,
+  describeDevice,
+  endCurrentSession,
+  endSessionsOf,
   findUserById,
   findUserByMobile,
   findUserByUsername,
@@ -55,8 +74,10 @@ import {
   MOCK_AVAILABILITY,
   MOCK_CAPTCHA_ANSWER,
   MOCK_LOGIN,
+  MOCK_MAIL,
   MOCK_SMS,
   type MockUser,
+  newSessionRef,
 } from './db';
 
 /** A handful of the API's 49k common passwords: enough to show the server-only rule. */
@@ -71,7 +92,17 @@ const RULE_CONTEXT = { isCommonPassword: (password: string) => COMMON_PASSWORDS.
 
 const url = (name: RouteName) => API_PREFIX + routes[name].path;
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
-const toUserView = (user: MockUser): UserView => ({ id: user.id, username: user.username, mobile: user.mobile });
+const toUserView = (user: MockUser): UserView => ({
+  id: user.id,
+  username: user.username,
+  mobile: user.mobile,
+  email: user.email,
+  emailActive: user.emailActive,
+});
+const emailState = (user: MockUser): EmailState => ({ email: user.email, emailActive: user.emailActive });
+/** The device a login comes from: the request's User-Agent (in the browser, the page's own). */
+const deviceOf = (request: Request) =>
+  describeDevice(request.headers.get('user-agent') ?? (typeof navigator === 'undefined' ? null : navigator.userAgent));
 
 /** The catalog of the language a request asks for, as the API chooses it (DEFAULT_LOCALE en). */
 const catalogOf = (request: Request): Catalog =>
@@ -195,21 +226,76 @@ async function consumeAltcha(m: Catalog, payload: string): Promise<void> {
   if (!result?.verified) throw refused;
 }
 
-/** Checks a code, spending one attempt; the code stays until the user exists (as on the API). */
-function checkSmsCode(m: Catalog, mobile: string, code: string): void {
-  const pending = db.codes.get(mobile);
+/**
+ * Checks a code of a purpose, spending one attempt; the code stays until it is used (as on the
+ * API). A reset says one sentence for every kind of wrong code, so it tells nothing of the account.
+ */
+function checkSmsCode(m: Catalog, mobile: string, code: string, purpose: SmsPurpose = 'register'): void {
+  const key = codeKey(purpose, mobile);
+  const pending = db.codes.get(key);
+  const says = (message: string) =>
+    fieldRefusal(m, Code.PARAMERR, 'sms_code', purpose === 'reset' ? m.reset.codeInvalid : message);
   if (!pending || pending.expiresAt <= Date.now() || pending.attemptsLeft === 0) {
-    db.codes.delete(mobile);
-    throw fieldRefusal(m, Code.PARAMERR, 'sms_code', m.sms.expired);
+    db.codes.delete(key);
+    throw says(m.sms.expired);
   }
   pending.attemptsLeft--;
   if (pending.code === code) return;
   if (pending.attemptsLeft === 0) {
-    db.codes.delete(mobile);
-    throw fieldRefusal(m, Code.PARAMERR, 'sms_code', m.sms.exhausted);
+    db.codes.delete(key);
+    throw says(m.sms.exhausted);
   }
-  throw fieldRefusal(m, Code.PARAMERR, 'sms_code', m.sms.wrong(pending.attemptsLeft));
+  throw says(m.sms.wrong(pending.attemptsLeft));
 }
+
+/** The logged-in user, or the API's 401. */
+function sessionUser(m: Catalog, message?: string): MockUser {
+  const user = currentSession() && findUserById(db.sessionUserId);
+  if (!user) throw refuse(m, Code.SESSIONERR, message ? { message } : {});
+  return user;
+}
+
+/** A refusal when the password is guessable for this account (zxcvbn, as the API checks it). */
+function strengthRefusal(m: Catalog, password: string, user: Pick<MockUser, 'username' | 'mobile'>) {
+  const strength = passwordStrength(password, { username: user.username, mobile: user.mobile }, m);
+  return strength.problem ? fieldRefusal(m, Code.PARAMERR, 'password', strength.problem) : null;
+}
+
+const HOUR_MS = 3_600_000;
+/** Spends the email budgets (per user and per address, by clock hour, as the API's windows): THROTTLED when one is spent. */
+function spendMailBudget(m: Catalog, keys: string[]): void {
+  const now = Date.now();
+  const hour = Math.floor(now / HOUR_MS);
+  const counts = keys.map((key) => {
+    const entry = db.mailSends.get(key);
+    return entry?.hour === hour ? entry.count : 0;
+  });
+  if (counts.some((count) => count >= MOCK_MAIL.perHour)) {
+    const message = m.account.emailLimit;
+    throw refuse(m, Code.THROTTLED, { message, fields: { email: message }, retryAfter: seconds((hour + 1) * HOUR_MS - now) });
+  }
+  for (const [i, key] of keys.entries()) db.mailSends.set(key, { hour, count: (counts[i] ?? 0) + 1 });
+}
+
+/** Gives a spent email budget back (the API refunds the address's when it refuses the address). */
+function refundMailBudget(key: string): void {
+  const entry = db.mailSends.get(key);
+  if (entry && entry.count > 0) entry.count--;
+}
+
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** 43 base64url characters: 256 bits, as random as the API's. */
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(43));
+  return Array.from(bytes, (byte) => TOKEN_ALPHABET[byte % 64]).join('');
+}
+
+/** The SMS text of each purpose, in English as the API's gateways send it. */
+const SMS_TEXTS: Record<SmsPurpose, (code: string, minutes: number) => string> = {
+  register: en.sms.text,
+  reset: en.sms.resetText,
+  change_mobile: en.sms.changeMobileText,
+};
 
 /** The API's enumeration budget for the availability checks (both routes together). */
 function spendAvailabilityCheck(m: Catalog): void {
@@ -282,16 +368,20 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
     http.post(url('sendSmsCode'), async ({ request }) => {
       const m = catalogOf(request);
       await wait();
-      const { mobile, captcha, altcha } = validated<SmsCodeBody>(
-        m,
-        SmsCodeBody,
-        await requestBody(m, request),
-        routes.sendSmsCode.rules,
-      );
+      const {
+        mobile,
+        captcha,
+        altcha,
+        purpose = 'register',
+      } = validated<SmsCodeBody>(m, SmsCodeBody, await requestBody(m, request), routes.sendSmsCode.rules);
+      // A new number for an account: only its logged-in owner may ask (before the captcha is spent).
+      if (purpose === 'change_mobile') sessionUser(m, m.sms.loginFirst);
       // The rules let exactly one of the two through.
       if (altcha !== undefined) await consumeAltcha(m, altcha);
       else consumeCaptcha(m, captcha ?? '');
-      if (findUserByMobile(mobile)) throw fieldRefusal(m, Code.DATAEXIST, 'mobile', m.sms.registered);
+      const owner = findUserByMobile(mobile);
+      // A reset says nothing about the number: it answers, and spends, the same either way.
+      if (owner && purpose !== 'reset') throw fieldRefusal(m, Code.DATAEXIST, 'mobile', m.sms.registered);
       const now = Date.now();
       const cooldownUntil = db.cooldownUntil.get(mobile) ?? 0;
       if (cooldownUntil > now) {
@@ -301,19 +391,20 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       }
       const code = randomCode(SMS_CODE_LENGTH);
       db.cooldownUntil.set(mobile, now + MOCK_SMS.resendSeconds * 1000);
-      db.codes.set(mobile, { code, attemptsLeft: MOCK_SMS.maxAttempts, expiresAt: now + MOCK_SMS.ttlSeconds * 1000 });
-      const minutes = Math.ceil(MOCK_SMS.ttlSeconds / 60);
-      deliverSms({
-        mobile,
+      db.codes.set(codeKey(purpose, mobile), {
         code,
-        // In English, as the API's gateways send it.
-        text: en.sms.text(code, minutes),
-        sentAt: new Date(now).toISOString(),
+        attemptsLeft: MOCK_SMS.maxAttempts,
+        expiresAt: now + MOCK_SMS.ttlSeconds * 1000,
       });
+      const minutes = Math.ceil(MOCK_SMS.ttlSeconds / 60);
+      // A reset code goes out only to a registered number.
+      if (purpose !== 'reset' || owner) {
+        deliverSms({ mobile, code, purpose, text: SMS_TEXTS[purpose](code, minutes), sentAt: new Date(now).toISOString() });
+      }
       return success(
         m,
         { expiresIn: MOCK_SMS.ttlSeconds, resendIn: MOCK_SMS.resendSeconds, codeLength: SMS_CODE_LENGTH },
-        m.sms.sent,
+        purpose === 'reset' ? m.sms.sentIfRegistered : m.sms.sent,
       );
     }),
 
@@ -328,8 +419,8 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       const strength = passwordStrength(form.password, { username: form.username, mobile: form.mobile }, m);
       if (strength.problem) throw fieldRefusal(m, Code.PARAMERR, 'password', strength.problem);
       const user = createUser({ username: form.username, mobile: form.mobile, password: form.password });
-      db.codes.delete(form.mobile);
-      db.sessionUserId = user.id;
+      db.codes.delete(codeKey('register', form.mobile));
+      beginSession(user.id, deviceOf(request));
       return success(m, { ...toUserView(user), loggedIn: true }, m.user.registered);
     }),
 
@@ -357,20 +448,20 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
         throw refuse(m, Code.LOGINERR, { message: m.auth.failed });
       }
       db.loginFailures.delete(accountKey);
-      db.sessionUserId = user.id;
+      beginSession(user.id, deviceOf(request));
       return success(m, toUserView(user), m.auth.loggedIn);
     }),
 
     http.post(url('logout'), async ({ request }) => {
       await wait();
-      db.sessionUserId = null;
+      endCurrentSession();
       const m = catalogOf(request);
       return success(m, null, m.auth.loggedOut);
     }),
 
     http.get(url('session'), async ({ request }) => {
       await wait();
-      const user = findUserById(db.sessionUserId);
+      const user = currentSession() && findUserById(db.sessionUserId);
       return success(catalogOf(request), user ? toUserView(user) : null);
     }),
 
@@ -383,9 +474,145 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
     http.get(url('me'), async ({ request }) => {
       const m = catalogOf(request);
       await wait();
-      const user = findUserById(db.sessionUserId);
-      if (!user) throw refuse(m, Code.SESSIONERR);
-      return success(m, toUserView(user));
+      return success(m, toUserView(sessionUser(m)));
+    }),
+
+    http.post(url('passwordReset'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const form = validated<PasswordResetBody>(m, PasswordResetBody, await requestBody(m, request), routes.passwordReset.rules);
+      checkSmsCode(m, form.mobile, form.sms_code, 'reset');
+      const user = findUserByMobile(form.mobile);
+      if (!user) {
+        // A right code for a number with no account was guessed (none was texted): used up, the same answer.
+        db.codes.delete(codeKey('reset', form.mobile));
+        throw fieldRefusal(m, Code.PARAMERR, 'sms_code', m.reset.codeInvalid);
+      }
+      const weak = strengthRefusal(m, form.password, user);
+      if (weak) throw weak;
+      db.codes.delete(codeKey('reset', form.mobile));
+      user.password = form.password;
+      // Every session of the account ends, this visitor's too if it was logged in as that user.
+      endSessionsOf(user.id);
+      return success(m, null, m.reset.done);
+    }),
+
+    http.post(url('changePassword'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const form = validated<ChangePasswordBody>(
+        m,
+        ChangePasswordBody,
+        await requestBody(m, request),
+        routes.changePassword.rules,
+      );
+      const user = sessionUser(m);
+      if (form.old_password !== user.password) throw fieldRefusal(m, Code.PWDERR, 'old_password', m.account.oldPasswordWrong);
+      const weak = strengthRefusal(m, form.password, user);
+      if (weak) throw weak;
+      user.password = form.password;
+      // A new session id for this visitor; every other session of the account ends.
+      const current = currentSession();
+      if (current) current.id = newSessionRef();
+      db.currentSessionId = current?.id ?? null;
+      endSessionsOf(user.id, db.currentSessionId);
+      return success(m, toUserView(user), m.account.passwordChanged);
+    }),
+
+    http.post(url('changeMobile'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const form = validated<ChangeMobileBody>(m, ChangeMobileBody, await requestBody(m, request));
+      const user = sessionUser(m);
+      // As on the API: the code (an attempt spent when wrong), the password, then the number.
+      checkSmsCode(m, form.mobile, form.sms_code, 'change_mobile');
+      if (form.password !== user.password) throw fieldRefusal(m, Code.PWDERR, 'password', m.account.oldPasswordWrong);
+      if (findUserByMobile(form.mobile)) throw fieldRefusal(m, Code.DATAEXIST, 'mobile', m.user.mobileTaken);
+      db.codes.delete(codeKey('change_mobile', form.mobile));
+      user.mobile = form.mobile;
+      return success(m, toUserView(user), m.account.mobileChanged);
+    }),
+
+    http.get(url('sessions'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const user = sessionUser(m);
+      const list: SessionList = {
+        sessions: db.sessions
+          .filter((s) => s.userId === user.id)
+          .map(({ userId: _, ...s }) => ({ ...s, current: s.id === db.currentSessionId }))
+          .sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt)),
+      };
+      return success(m, list);
+    }),
+
+    http.delete(url('endSession'), async ({ request, params }) => {
+      const m = catalogOf(request);
+      await wait();
+      const { id } = validated<SessionParams>(m, SessionParams, params);
+      const user = sessionUser(m);
+      const session = db.sessions.find((s) => s.id === id && s.userId === user.id);
+      if (!session) throw refuse(m, Code.NODATA, { message: m.account.noSuchSession });
+      if (session.id === db.currentSessionId) endCurrentSession();
+      else db.sessions = db.sessions.filter((s) => s !== session);
+      return success(m, null, m.account.sessionEnded);
+    }),
+
+    http.post(url('logoutAll'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const user = sessionUser(m);
+      const ended = endSessionsOf(user.id, db.currentSessionId);
+      return success(m, { ended }, m.account.othersEnded(ended));
+    }),
+
+    http.post(url('setEmail'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const { email } = validated<SetEmailBody>(m, SetEmailBody, await requestBody(m, request));
+      const user = sessionUser(m);
+      // Verified already: nothing to send, nothing spent.
+      if (user.email === email && user.emailActive) return success(m, emailState(user), m.account.emailVerified);
+      // Spent before the address is looked up, as on the API: asking whether one is taken costs a send.
+      spendMailBudget(m, [`user:${user.id}`, `email:${email}`]);
+      if (db.users.some((u) => u.id !== user.id && u.email === email && u.emailActive)) {
+        refundMailBudget(`email:${email}`);
+        throw fieldRefusal(m, Code.DATAEXIST, 'email', m.account.emailTaken);
+      }
+      user.email = email;
+      user.emailActive = false;
+      // A new link voids the older ones.
+      for (const [token, entry] of db.emailTokens) if (entry.userId === user.id) db.emailTokens.delete(token);
+      const token = randomToken();
+      db.emailTokens.set(token, { userId: user.id, email, expiresAt: Date.now() + MOCK_MAIL.tokenTtlSeconds * 1000 });
+      const link = `${new URL(request.url).origin}/verify-email#token=${token}`;
+      deliverMail({
+        to: email,
+        subject: m.mail.verifySubject,
+        text: m.mail.verifyText(user.username, link, MOCK_MAIL.tokenTtlSeconds / 3600),
+        link,
+        token,
+        sentAt: new Date().toISOString(),
+      });
+      return success(m, emailState(user), m.account.emailSent(email));
+    }),
+
+    http.post(url('verifyEmail'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const { token } = validated<VerifyEmailBody>(m, VerifyEmailBody, await requestBody(m, request));
+      const entry = db.emailTokens.get(token);
+      const user = entry && findUserById(entry.userId);
+      // Used, voided by a newer link, expired, or for an address the account no longer has.
+      if (!entry || !user || entry.expiresAt <= Date.now() || user.email !== entry.email) {
+        throw fieldRefusal(m, Code.PARAMERR, 'token', m.account.tokenInvalid);
+      }
+      if (db.users.some((u) => u.id !== user.id && u.email === entry.email && u.emailActive)) {
+        throw refuse(m, Code.DATAEXIST, { message: m.account.emailTaken });
+      }
+      db.emailTokens.delete(token);
+      user.emailActive = true;
+      return success(m, emailState(user), m.account.emailVerified);
     }),
 
     ...(['health', 'readyz'] as const).map((name) =>
@@ -401,6 +628,14 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       const { mobile } = validated<MobileParams>(m, MobileParams, params);
       const message = db.outbox.get(mobile);
       if (!message) throw refuse(m, Code.NODATA, { message: m.request.noOutboxMessage });
+      return success(m, message);
+    }),
+
+    http.get(url('devMail'), ({ request, params }) => {
+      const m = catalogOf(request);
+      const { email } = validated<EmailParams>(m, EmailParams, params);
+      const message = db.mail.get(email);
+      if (!message) throw refuse(m, Code.NODATA, { message: m.request.noMailMessage });
       return success(m, message);
     }),
   ];

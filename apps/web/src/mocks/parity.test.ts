@@ -1,6 +1,8 @@
 // The mock API must not drift from the real one: the same visitor's scenario runs against both
 // (the real API as a child process on its embedded backends, the mock's handlers called
-// directly), and every answer's status, errno, message and field messages must match.
+// directly), and every answer's status, errno, message and field messages must match. The
+// scenario goes on after sign-up: the account page's routes, the email link, the mobile change,
+// the sessions, and a password reset.
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -11,7 +13,7 @@ import type { AltchaChallenge } from '@register/contracts';
 import { getResponse, RequestHandler } from 'msw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solveAltcha } from '../lib/altcha/solver';
-import { MOCK_CAPTCHA_ANSWER } from './db';
+import { db, MOCK_CAPTCHA_ANSWER } from './db';
 import { createHandlers } from './handlers';
 import { server } from './server';
 
@@ -23,7 +25,12 @@ interface Answer {
 }
 /** How a string body is sent: JSON (the default), a urlencoded form, or plain text. */
 type BodyKind = 'json' | 'form' | 'text';
-type Call = (method: 'GET' | 'POST', route: string, body?: unknown, kind?: BodyKind) => Promise<Answer>;
+type Method = 'GET' | 'POST' | 'DELETE';
+type Call = (method: Method, route: string, body?: unknown, kind?: BodyKind) => Promise<Answer>;
+/** Every request comes from this browser: the sessions list describes it the same on both. */
+const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+/** The real API waits this long between two codes to one mobile; the mock is told the wait passed. */
+const RESEND_SECONDS = 10;
 const CONTENT_TYPES: Record<BodyKind, string> = {
   json: 'application/json',
   form: 'application/x-www-form-urlencoded',
@@ -56,6 +63,7 @@ function realApi(base: string): Call {
       const request = http.request(`${base}${route}`, {
         method,
         headers: {
+          'user-agent': USER_AGENT,
           ...(payload === undefined ? {} : { 'content-type': CONTENT_TYPES[kind] }),
           ...(jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
         },
@@ -85,7 +93,7 @@ function mockApi(): Call {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const request = new Request(`http://localhost${route}`, {
       method,
-      headers: payload === undefined ? {} : { 'content-type': CONTENT_TYPES[kind] },
+      headers: { 'user-agent': USER_AGENT, ...(payload === undefined ? {} : { 'content-type': CONTENT_TYPES[kind] }) },
       body: payload,
     });
     const response = await getResponse(handlers, request);
@@ -95,10 +103,13 @@ function mockApi(): Call {
   };
 }
 
-/** One visitor's way through the flow, wrong turns included; every answer is kept. */
-async function scenario(call: Call): Promise<ReturnType<typeof comparable>[]> {
+/**
+ * One visitor's way through the flow, wrong turns included; every answer is kept. `resendWaitPassed`
+ * lets the resend wait for a mobile go by (the real API's is RESEND_SECONDS; the mock's is told).
+ */
+async function scenario(call: Call, resendWaitPassed: () => Promise<void>): Promise<ReturnType<typeof comparable>[]> {
   const answers: Answer[] = [];
-  const step = async (method: 'GET' | 'POST', route: string, body?: unknown, kind?: BodyKind) => {
+  const step = async (method: Method, route: string, body?: unknown, kind?: BodyKind) => {
     const answer = await call(method, route, body, kind);
     answers.push(answer);
     return answer;
@@ -172,7 +183,146 @@ async function scenario(call: Call): Promise<ReturnType<typeof comparable>[]> {
   await step('POST', '/api/sms_code/', { mobile: third, altcha: payload });
   await step('POST', '/api/sms_code/', { mobile: '13612340004', altcha: payload }); // spent
   await step('POST', '/api/sms_code/', { mobile: third }); // neither
+
+  await afterSignUp({ call, step, answers, resendWaitPassed, user });
   return answers.map(comparable);
+}
+
+interface Visit {
+  call: Call;
+  step: (method: Method, route: string, body?: unknown, kind?: BodyKind) => Promise<Answer>;
+  answers: Answer[];
+  resendWaitPassed: () => Promise<void>;
+  user: { username: string; password: string; mobile: string };
+}
+
+/** Keeps an answer whose data holds random values (ids, tokens, links) by the shape of that data. */
+function keepShape(answers: Answer[], answer: Answer, shape: (data: never) => unknown): Answer {
+  answers.push({ ...answer, data: answer.data === null || answer.errno !== '0' ? answer.data : shape(answer.data as never) });
+  return answer;
+}
+
+/** The same visitor (logged in as `user`) on the account page, verifying an email, changing the mobile, resetting. */
+async function afterSignUp({ call, step, answers, resendWaitPassed, user }: Visit): Promise<void> {
+  const sessionsShape = (data: { sessions: Record<string, unknown>[] }) =>
+    data.sessions.map(({ id, ...rest }) => ({ ...rest, id: typeof id }));
+  const sessions = async () => keepShape(answers, await call('GET', '/api/user/sessions/'), sessionsShape);
+  const image = () => step('GET', '/api/image_code/?rand=1');
+  /** The dev outbox's last text to a mobile, once it is there (a reset's goes out after its answer). */
+  const outboxCode = async (mobile: string, purpose: string) => {
+    let answer = await call('GET', `/api/__dev/sms/${mobile}/`);
+    for (let i = 0; i < 50 && (answer.data as { purpose?: string } | null)?.purpose !== purpose; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      answer = await call('GET', `/api/__dev/sms/${mobile}/`);
+    }
+    answers.push(answer);
+    return String((answer.data as { code: string }).code);
+  };
+  const wrongFor = (code: string) => (code === '000000' ? '111111' : '000000');
+  const strong = 'Green-meadow-lantern-58';
+  const newer = 'Silver-canyon-whistle-93';
+
+  // The account page: its sessions, the password change and its refusals.
+  await step('GET', '/api/user/me/');
+  await sessions();
+  await step('POST', '/api/user/password/', {});
+  await step('POST', '/api/user/password/', {
+    old_password: user.password,
+    password: user.password,
+    password_repeat: user.password,
+  });
+  await step('POST', '/api/user/password/', { old_password: user.password, password: strong, password_repeat: newer });
+  await step('POST', '/api/user/password/', { old_password: 'Not-the-password-1', password: strong, password_repeat: strong });
+  await step('POST', '/api/user/password/', { old_password: user.password, password: 'abcdefgh', password_repeat: 'abcdefgh' });
+  await step('POST', '/api/user/password/', { old_password: user.password, password: strong, password_repeat: strong });
+  await step('GET', '/api/user/me/');
+  await sessions();
+
+  // The email address and its link.
+  const address = 'parity@example.com';
+  await step('POST', '/api/user/email/', { email: 'not-an-address' });
+  await step('POST', '/api/user/email/', { email: '  Parity@Example.COM ' });
+  const mailShape = ({ to, subject, link, token, sentAt }: Record<string, string>) => ({
+    to,
+    subject,
+    link: link?.replace(token ?? '', '<token>'),
+    token: token?.length,
+    sentAt,
+  });
+  const mail = await call('GET', `/api/__dev/mail/${encodeURIComponent(address)}/`);
+  keepShape(answers, mail, mailShape);
+  const token = String((mail.data as { token: string }).token);
+  await step('GET', `/api/__dev/mail/${encodeURIComponent('nobody@example.com')}/`);
+  await step('POST', '/api/user/email/verify/', { token: 'x' });
+  await step('POST', '/api/user/email/verify/', { token: 'A'.repeat(43) });
+  await step('POST', '/api/user/email/verify/', { token });
+  await step('POST', '/api/user/email/verify/', { token }); // used
+  await step('POST', '/api/user/email/', { email: address }); // verified already: nothing sent
+  await step('GET', '/api/user/me/');
+
+  // The mobile change: a code of purpose change_mobile, then the number changes.
+  const next = '13612340005';
+  await image();
+  await step('POST', '/api/sms_code/', { mobile: user.mobile, captcha: MOCK_CAPTCHA_ANSWER, purpose: 'change_mobile' }); // taken
+  await image();
+  await step('POST', '/api/sms_code/', { mobile: next, captcha: MOCK_CAPTCHA_ANSWER, purpose: 'change_mobile' });
+  await step('POST', '/api/sms_code/', { mobile: next, captcha: 'x', purpose: 'elsewhere' });
+  const changeCode = await outboxCode(next, 'change_mobile');
+  await step('POST', '/api/user/register/', {
+    ...user,
+    username: 'parity_2',
+    mobile: next,
+    password_repeat: user.password,
+    sms_code: changeCode,
+  });
+  await step('POST', '/api/user/mobile/', { mobile: next, sms_code: wrongFor(changeCode), password: strong });
+  await step('POST', '/api/user/mobile/', { mobile: next, sms_code: changeCode, password: 'Not-the-password-1' });
+  await step('POST', '/api/user/mobile/', { mobile: next, sms_code: changeCode, password: strong });
+  await step('GET', '/api/user/me/');
+
+  // The sessions: a ref that names nothing, a malformed one, and everywhere else (nowhere else).
+  await step('DELETE', '/api/user/sessions/ZZZZZZZZZZZZ/');
+  await step('DELETE', '/api/user/sessions/x/');
+  await step('POST', '/api/user/logout_all/');
+  await sessions();
+
+  // Logged out, the account's routes say so (after the body's own checks).
+  await step('POST', '/api/user/logout/');
+  await step('GET', '/api/user/sessions/');
+  await step('POST', '/api/user/logout_all/');
+  await step('DELETE', '/api/user/sessions/ZZZZZZZZZZZZ/');
+  await step('POST', '/api/user/password/', { old_password: strong, password: newer, password_repeat: newer });
+  await step('POST', '/api/user/mobile/', { mobile: next, sms_code: '123456', password: strong });
+  await step('POST', '/api/user/email/', { email: address });
+  await step('POST', '/api/sms_code/', { mobile: '13612340008', captcha: 'ZZZZ', purpose: 'change_mobile' });
+
+  // A reset: a number with no account answers the same, texts nothing, and resets nothing.
+  const unknown = '13612340006';
+  await image();
+  await step('POST', '/api/sms_code/', { mobile: unknown, captcha: MOCK_CAPTCHA_ANSWER, purpose: 'reset' });
+  await step('GET', `/api/__dev/sms/${unknown}/`);
+  const reset = (mobile: string, sms_code: string, password = newer, password_repeat = password) =>
+    step('POST', '/api/password/reset/', { mobile, sms_code, password, password_repeat });
+  await reset(unknown, '123456');
+  await step('POST', '/api/password/reset/', {});
+  await reset(unknown, '123456', newer, strong);
+  await reset(unknown, '123456', '13612340006');
+
+  // The account's own number (just changed: its resend wait first), logged in, so its session ends too.
+  await step('POST', '/api/user/login/', { account: user.username, password: strong });
+  await resendWaitPassed();
+  await image();
+  await step('POST', '/api/sms_code/', { mobile: next, captcha: MOCK_CAPTCHA_ANSWER, purpose: 'reset' });
+  const resetCode = await outboxCode(next, 'reset');
+  await step('POST', '/api/user/mobile/', { mobile: next, sms_code: resetCode, password: strong }); // another purpose
+  await reset(next, wrongFor(resetCode));
+  await reset(next, resetCode, 'abcdefgh');
+  await reset(next, resetCode);
+  await reset(next, resetCode); // used
+  await step('GET', '/api/user/me/'); // every session of the account ended, this one too
+  await step('POST', '/api/user/login/', { account: user.username, password: strong });
+  await step('POST', '/api/user/login/', { account: next, password: newer });
+  await step('GET', '/api/user/me/');
 }
 
 describe('the mock API answers as the real API does', () => {
@@ -195,6 +345,10 @@ describe('the mock API answers as the real API does', () => {
       DATA_DIR: dataDir,
       CAPTCHA_TEST_TEXT: MOCK_CAPTCHA_ANSWER,
       SMS_GATEWAY: 'outbox',
+      SMS_RESEND_SECONDS: String(RESEND_SECONDS),
+      MAIL_TRANSPORT: 'outbox',
+      // Links as the mock writes them (to the origin it answers on).
+      APP_URL: 'http://localhost',
     };
     api = fork(path.resolve(import.meta.dirname, '../../../api/src/server.ts'), { env, stdio: 'inherit' });
     for (let i = 0; i < 300; i++) {
@@ -216,12 +370,12 @@ describe('the mock API answers as the real API does', () => {
   });
 
   it('gives the same status, errno, message and field messages at every step', async () => {
-    const real = await scenario(realApi(base));
-    const mock = await scenario(mockApi());
+    const real = await scenario(realApi(base), () => new Promise((resolve) => setTimeout(resolve, RESEND_SECONDS * 1000 + 200)));
+    const mock = await scenario(mockApi(), async () => db.cooldownUntil.clear());
     if (process.env.PARITY_DUMP) console.log(JSON.stringify(real, null, 1));
     expect(real.length).toBeGreaterThan(20);
     expect(mock).toEqual(real);
-  }, 60_000);
+  }, 90_000);
 });
 
 function fetchStatus(url: string): Promise<number> {

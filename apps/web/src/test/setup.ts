@@ -4,6 +4,7 @@ import '@testing-library/jest-dom/vitest';
 import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { setLocale } from '../i18n/locale';
+import { forgetFragmentToken } from '../lib/url-token';
 import { resetMockDb } from '../mocks/db';
 import { server } from '../mocks/server';
 
@@ -20,6 +21,7 @@ afterEach(async () => {
   localStorage.clear();
   server.resetHandlers();
   resetMockDb();
+  forgetFragmentToken();
   window.history.replaceState(null, '', '/');
   document.title = '';
 });

@@ -27,6 +27,7 @@ export const en = {
     '4106': 'Password error',
     '4201': 'Too many requests, please try again later',
     '4202': 'Cross-site request refused',
+    '4203': 'Failed to send email',
     '4500': 'internal error',
     '4501': 'unknown error',
   } satisfies Record<Code, string>,
@@ -46,6 +47,14 @@ export const en = {
     account: { title: 'Username or mobile', invalid: 'Enter your username or mobile number.' },
     loginPassword: { title: 'Password', invalid: 'Enter your password.' },
     rand: { title: 'rand', invalid: 'rand must be one value of at most 64 characters.' },
+    purpose: { title: 'Purpose', invalid: 'purpose must be register, reset or change_mobile.' },
+    oldPassword: { title: 'Current password', invalid: 'Enter your current password.' },
+    email: { title: 'Email', invalid: 'Enter a valid email address of at most 254 characters.' },
+    emailToken: {
+      title: 'Verification link',
+      invalid: 'This verification link is incomplete. Open the link from the latest email again.',
+    },
+    sessionId: { title: 'Session', invalid: 'No such session.' },
   },
 
   /** The checker's own sentences (check.ts), for fields without a sentence of their own. */
@@ -63,6 +72,7 @@ export const en = {
     similarToUsername: 'The password is too similar to the username.',
     similarToMobile: 'The password is too similar to the mobile number.',
     common: 'This password is too common.',
+    sameAsOld: 'The new password must differ from the current one.',
   },
 
   /** zxcvbn's verdict (password-strength.ts): its feedback keys are its whole vocabulary. */
@@ -135,6 +145,15 @@ export const en = {
     expired: 'The SMS code has expired or was used up. Request a new one.',
     wrong: (left: number) => `The SMS code is wrong. ${left} attempt${left === 1 ? '' : 's'} left.`,
     exhausted: 'The SMS code is wrong and has been cancelled after too many attempts. Request a new one.',
+    /** The texts of the other purposes (POST /sms_code/ `purpose`). */
+    resetText: (code: string, ttlMinutes: number) =>
+      `Your password reset code is ${code}. It expires in ${ttlMinutes} minutes. If you did not ask for it, ignore this message.`,
+    changeMobileText: (code: string, ttlMinutes: number) =>
+      `Your code to make this the mobile number of your account is ${code}. It expires in ${ttlMinutes} minutes.`,
+    /** A reset code's answer: the same whether the number has an account or not. */
+    sentIfRegistered: 'If this number belongs to an account, a code is on its way.',
+    /** Asking for a change-mobile code needs a logged-in session. */
+    loginFirst: 'Log in first to change your mobile number.',
   },
 
   user: {
@@ -144,6 +163,54 @@ export const en = {
     usernameReserved: 'This username is reserved. Please choose another.',
     usernameLooksLikeMobile: 'A username cannot be a mobile number. Please choose another.',
     mobileTaken: 'This mobile number is already registered. Log in instead.',
+  },
+
+  /** Password reset by SMS code (POST /password/reset/). */
+  reset: {
+    done: 'Your password has been changed and every session signed out. Log in with the new password.',
+    /** The password changed, but ending the other sessions is still being retried (the store failed just then). */
+    donePending:
+      'Your password has been changed. Log in with the new password. Signing out your other sessions is taking longer than usual and will finish shortly.',
+    /** Wrong, expired or used code, unknown or inactive account, a code of another purpose: one sentence. */
+    codeInvalid: 'The code is wrong or has expired. Request a new one.',
+  },
+
+  /** The account page's actions (logged in). */
+  account: {
+    passwordChanged: 'Password changed. Your other sessions have been signed out.',
+    oldPasswordWrong: 'The current password is wrong.',
+    mobileChanged: 'Your mobile number has been changed.',
+    sessionEnded: 'That session has been signed out.',
+    othersEnded: (count: number) => `Signed out ${count} other session${count === 1 ? '' : 's'}.`,
+    /** The change committed, but this browser's new session could not be saved (the store failing). */
+    passwordChangedLoggedOut: 'Password changed. Log in again with the new password.',
+    allEndedLoggedOut: 'Signed out everywhere, this browser too. Log in again.',
+    /** DELETE /user/sessions/:id/ for an id that is not one of this user's live sessions. */
+    noSuchSession: 'No such session: it may have ended already.',
+    emailSent: (email: string) => `We sent a verification link to ${email}. It is valid for 24 hours.`,
+    emailTaken: 'This email address is verified by another account.',
+    emailVerified: 'Your email address is verified.',
+    tokenInvalid: 'This verification link is invalid, used or expired. Request a new one on your account page.',
+    emailLimit: 'Too many verification emails were sent. Please try again later.',
+    /** The mail server refused or did not answer: nothing was verified. */
+    mailFailed: 'The email could not be sent right now. Please try again later.',
+  },
+
+  /** The emails the service sends (modules/mail): subject and plain text. */
+  mail: {
+    verifySubject: 'Verify your email address',
+    verifyText: (username: string, link: string, hours: number) =>
+      `Hello ${username},\n\nOpen this link to verify your email address:\n\n${link}\n\nThe link is valid for ${hours} hours. If you did not add this address to an account, ignore this email.`,
+    noticeSubject: 'Security notice for your account',
+    noticeText: (username: string, what: string) =>
+      `Hello ${username},\n\n${what}\n\nIf this was you, there is nothing to do. If it was not, reset your password now and check the sessions on your account page.`,
+    passwordReset: 'The password of your account was reset with a code sent to your mobile number.',
+    passwordChanged: 'The password of your account was changed.',
+    mobileChanged: (masked: string) => `The mobile number of your account was changed to ${masked}.`,
+    emailChanged: (address: string) => `The email address of your account is being changed to ${address}.`,
+    passkeyAdded: 'A passkey was added to your account.',
+    /** The SMS notice (SECURITY_SMS_NOTICES), short. */
+    smsNotice: (what: string) => `Security notice: ${what} If this was not you, reset your password.`,
   },
 
   auth: {
@@ -179,6 +246,8 @@ export const en = {
     methodNotAllowed: (allowed: string[]) => `Method error: use ${allowed.join(' or ')}.`,
     /** The dev outbox has sent nothing to this mobile. */
     noOutboxMessage: 'No data: no message to this mobile.',
+    /** The dev mail outbox has sent nothing to this address. */
+    noMailMessage: 'No data: no email to this address.',
   },
 
   /** Server-side failures that are nobody's fault but a backend's: say so, and that a retry helps. */

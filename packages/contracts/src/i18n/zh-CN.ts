@@ -25,6 +25,7 @@ export const zhCN: Catalog = {
     '4106': '密码错误',
     '4201': '请求过于频繁，请稍后再试',
     '4202': '已拒绝跨站请求',
+    '4203': '发送邮件失败',
     '4500': '内部错误',
     '4501': '未知错误',
   },
@@ -40,6 +41,11 @@ export const zhCN: Catalog = {
     account: { title: '用户名或手机号', invalid: '请输入用户名或手机号。' },
     loginPassword: { title: '密码', invalid: '请输入密码。' },
     rand: { title: 'rand', invalid: 'rand 只能是一个不超过 64 个字符的值。' },
+    purpose: { title: '用途', invalid: 'purpose 只能是 register、reset 或 change_mobile。' },
+    oldPassword: { title: '当前密码', invalid: '请输入当前密码。' },
+    email: { title: '邮箱', invalid: '请输入有效的邮箱地址，最多 254 个字符。' },
+    emailToken: { title: '验证链接', invalid: '该验证链接不完整，请重新打开最新邮件中的链接。' },
+    sessionId: { title: '会话', invalid: '没有这个会话。' },
   },
 
   check: {
@@ -55,6 +61,7 @@ export const zhCN: Catalog = {
     similarToUsername: '密码与用户名过于相似。',
     similarToMobile: '密码与手机号过于相似。',
     common: '这个密码太常见了。',
+    sameAsOld: '新密码不能与当前密码相同。',
   },
 
   strength: {
@@ -120,6 +127,12 @@ export const zhCN: Catalog = {
     expired: '短信验证码已过期或已使用，请重新获取。',
     wrong: (left: number) => `短信验证码错误，还可以尝试 ${left} 次。`,
     exhausted: '短信验证码错误次数过多，已作废，请重新获取。',
+    resetText: (code: string, ttlMinutes: number) =>
+      `您的重置密码验证码是 ${code}，${ttlMinutes} 分钟内有效。如果不是您本人操作，请忽略本短信。`,
+    changeMobileText: (code: string, ttlMinutes: number) =>
+      `您正在将此号码设为账号的手机号，验证码是 ${code}，${ttlMinutes} 分钟内有效。`,
+    sentIfRegistered: '如果该号码已注册账号，验证码正在发送中。',
+    loginFirst: '请先登录，再更换手机号。',
   },
 
   user: {
@@ -129,6 +142,44 @@ export const zhCN: Catalog = {
     usernameReserved: '该用户名为保留名称，请换一个。',
     usernameLooksLikeMobile: '用户名不能是手机号，请换一个。',
     mobileTaken: '该手机号已注册，请直接登录。',
+  },
+
+  reset: {
+    done: '密码已修改，所有会话均已退出。请使用新密码登录。',
+    donePending: '密码已修改，请使用新密码登录。退出其他会话比平时慢，稍后即会完成。',
+    codeInvalid: '验证码错误或已过期，请重新获取。',
+  },
+
+  account: {
+    passwordChanged: '密码已修改，你的其他会话均已退出。',
+    oldPasswordWrong: '当前密码错误。',
+    mobileChanged: '手机号已更换。',
+    sessionEnded: '该会话已退出。',
+    othersEnded: (count: number) => `已退出其他 ${count} 个会话。`,
+    passwordChangedLoggedOut: '密码已修改，请用新密码重新登录。',
+    allEndedLoggedOut: '已在所有设备上退出，包括本浏览器，请重新登录。',
+    noSuchSession: '没有这个会话，它可能已经结束。',
+    emailSent: (email: string) => `验证链接已发送到 ${email}，24 小时内有效。`,
+    emailTaken: '该邮箱已被其他账号验证。',
+    emailVerified: '你的邮箱已验证。',
+    tokenInvalid: '该验证链接无效、已使用或已过期，请在账号页面重新获取。',
+    emailLimit: '验证邮件发送次数过多，请稍后再试。',
+    mailFailed: '邮件暂时无法发送，请稍后再试。',
+  },
+
+  mail: {
+    verifySubject: '验证你的邮箱地址',
+    verifyText: (username: string, link: string, hours: number) =>
+      `${username}，你好：\n\n请打开以下链接验证你的邮箱地址：\n\n${link}\n\n链接 ${hours} 小时内有效。如果你没有将此邮箱添加到任何账号，请忽略本邮件。`,
+    noticeSubject: '账号安全提醒',
+    noticeText: (username: string, what: string) =>
+      `${username}，你好：\n\n${what}\n\n如果是你本人操作，无需处理。如果不是，请立即重置密码，并在账号页面检查登录会话。`,
+    passwordReset: '你的账号密码已通过发送到手机的验证码重置。',
+    passwordChanged: '你的账号密码已修改。',
+    mobileChanged: (masked: string) => `你的账号手机号已更换为 ${masked}。`,
+    emailChanged: (address: string) => `你的账号邮箱正在更换为 ${address}。`,
+    passkeyAdded: '你的账号添加了一个通行密钥。',
+    smsNotice: (what: string) => `安全提醒：${what}如非本人操作，请重置密码。`,
   },
 
   auth: {
@@ -159,6 +210,7 @@ export const zhCN: Catalog = {
     noEndpoint: '没有这个接口。',
     methodNotAllowed: (allowed: string[]) => `方法错误：请使用 ${allowed.join(' 或 ')}。`,
     noOutboxMessage: '无数据：没有发给该手机号的短信。',
+    noMailMessage: '无数据：没有发给该邮箱的邮件。',
   },
 
   service: {

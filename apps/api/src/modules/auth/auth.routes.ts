@@ -5,7 +5,9 @@ import { AppError } from '../../errors.ts';
 import { success } from '../../lib/answer.ts';
 import { fromContract } from '../../lib/route.ts';
 import { beginUserSession, deviceCookiesOf, setDeviceCookie } from '../../plugins/session.ts';
+import { toUserView } from '../users/users.service.ts';
 import type { AuthService } from './auth.service.ts';
+import { sessionAccount } from './require-user.ts';
 
 /** Login, logout and the current user: needs the session scope. */
 export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; cookieName: string }> = async (
@@ -35,22 +37,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; cookieNa
     },
   });
 
-  /**
-   * The session's user, or null. A session that no longer stands (auth.currentUser) is deleted
-   * with its cookie, best effort: it is refused at every request anyway.
-   */
-  async function sessionUser(request: FastifyRequest, reply: FastifyReply) {
-    const { userId, loginAt, credential } = request.session;
-    if (userId === undefined) return null;
-    const user = await auth.currentUser(userId, { loginAt, credential });
-    if (!user) {
-      await request.session
-        .destroy()
-        .catch((err: unknown) => request.log.warn({ err }, 'could not delete a session that no longer stands'));
-      reply.clearCookie(cookieName, { path: '/' });
-    }
-    return user;
-  }
+  const sessionUser = async (request: FastifyRequest, reply: FastifyReply) => {
+    const user = await sessionAccount(request, reply, auth, cookieName);
+    return user && toUserView(user);
+  };
 
   // The SPA's "who is here?" on every page load: a visitor is an answer, not an error.
   app.route({

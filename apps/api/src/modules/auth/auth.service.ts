@@ -5,7 +5,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { type Digest, sameAsAny } from '../../lib/digest.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
 import type { PasswordHasher } from '../users/passwords.ts';
-import { type UsersRepository, usernameKey } from '../users/users.repository.ts';
+import { type UserRecord, type UsersRepository, usernameKey } from '../users/users.repository.ts';
 import { toUserView } from '../users/users.service.ts';
 import type { DeviceTokens } from './device-tokens.ts';
 import { type LoginThrottle, LoginThrottledError } from './login-throttle.ts';
@@ -30,6 +30,13 @@ export const identifiersOf = (user: { username: string; mobile: string }) => [
 /** Whom the account-wide delay counts: the user, or the identifier itself when no user has it. */
 export const accountOf = (who: { id: number } | string) => (typeof who === 'string' ? `id:${who}` : `user:${who.id}`);
 
+/**
+ * A session's credential fingerprint (see createAuthService), for whoever starts a session after
+ * checking or setting a password (a login, a registration, a password change).
+ */
+export const sessionCredential = (digest: Digest) => (userId: number, passwordHash: string) =>
+  digest('session-credential', String(userId), passwordHash);
+
 export function createAuthService(deps: {
   users: UsersRepository;
   passwords: PasswordHasher;
@@ -48,13 +55,23 @@ export function createAuthService(deps: {
    * hash it logged in with, so a changed password refuses every older session, found in the index
    * or not, at no cost (currentUser reads the hash anyway); the hash itself never enters the store.
    */
-  const credentialOf = (userId: number, passwordHash: string) => digest('session-credential', String(userId), passwordHash);
+  const credentialOf = sessionCredential(digest);
   const credentialsOf = (userId: number, passwordHash: string) => digest.all('session-credential', String(userId), passwordHash);
 
   async function findUser(account: string, mobile: string | null) {
     if (!mobile) return users.findByUsername(account);
     // A username may look like a mobile number (both are digits): the mobile wins, then the username.
     return (await users.findByMobile(mobile)) ?? (await users.findByUsername(account));
+  }
+
+  async function currentAccount(userId: number, login: SessionLogin): Promise<UserRecord | null> {
+    const [user, current] = await Promise.all([users.findById(userId), sessions.isCurrent(userId, login)]);
+    if (!user?.isActive || !current) return null;
+    // Under every CODE_SECRET, so a rotation logs nobody out. A session without a fingerprint
+    // (registration's) is refused by the epoch, which a password change also sets.
+    const credential = login.credential;
+    if (credential !== undefined && !sameAsAny(credential, credentialsOf(userId, user.password))) return null;
+    return user;
   }
 
   return {
@@ -127,14 +144,19 @@ export function createAuthService(deps: {
      * database read and one store read, side by side; either failing is a 503, never a user.
      */
     async currentUser(userId: number, login: SessionLogin): Promise<UserView | null> {
-      const [user, current] = await Promise.all([users.findById(userId), sessions.isCurrent(userId, login)]);
-      if (!user?.isActive || !current) return null;
-      // Under every CODE_SECRET, so a rotation logs nobody out. A session without a fingerprint
-      // (registration's) is refused by the epoch, which a password change also sets.
-      const credential = login.credential;
-      if (credential !== undefined && !sameAsAny(credential, credentialsOf(userId, user.password))) return null;
-      return toUserView(user);
+      const user = await currentAccount(userId, login);
+      return user && toUserView(user);
     },
+
+    /** currentUser's check, answering the whole record (for the account page's changes). */
+    currentAccount: (userId: number, login: SessionLogin): Promise<UserRecord | null> => currentAccount(userId, login),
+
+    /** A session's credential fingerprint for a password hash (a new session after a password change). */
+    credentialOf,
+
+    /** Whether a session's fingerprint fits the account's password now (none recorded: the epoch decides). */
+    credentialMatches: (user: Pick<UserRecord, 'id' | 'password'>, credential: string | undefined) =>
+      credential === undefined || sameAsAny(credential, credentialsOf(user.id, user.password)),
   };
 }
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -7,10 +7,15 @@ import { fromContract } from '../../lib/route.ts';
 export const docsRoutes: FastifyPluginAsyncTypebox<{
   mountedAt: string;
   withOutbox: boolean;
+  /** The dev mail outbox (MAIL_TRANSPORT=outbox) runs: /__dev/mail/:email/ is listed. */
+  withMailOutbox: boolean;
   withAltcha: boolean;
-}> = async (app, { mountedAt, withOutbox, withAltcha }) => {
+}> = async (app, { mountedAt, withOutbox, withMailOutbox, withAltcha }) => {
   const listed = (Object.keys(routes) as RouteName[])
-    .filter((name) => (withOutbox || name !== 'devSms') && (withAltcha || name !== 'altchaChallenge'))
+    .filter(
+      (name) =>
+        (withOutbox || name !== 'devSms') && (withMailOutbox || name !== 'devMail') && (withAltcha || name !== 'altchaChallenge'),
+    )
     .map((name) => ({ method: routes[name].method, path: `${mountedAt}${routes[name].path}`, summary: routes[name].summary }));
   app.route({
     ...fromContract(routes.index),

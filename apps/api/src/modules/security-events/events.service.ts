@@ -19,6 +19,16 @@ export const EVENT_KINDS = [
   'login_failed',
   'login_throttled',
   'rate_limited',
+  'reset_requested',
+  'password_reset',
+  'reset_failed',
+  'email_changed',
+  'email_verified',
+  'mail_failed',
+  'notice_sent',
+  'password_changed',
+  'mobile_changed',
+  'sessions_ended',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -2,14 +2,20 @@ import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CCP_ACCOUNT, fakeCcpConfig, startFakeCcp } from '../../../test/fake-ccp.ts';
 import { ccpSignature, ccpTimestamp, createCcpGateway } from './ccp.gateway.ts';
-import { SmsNotSentError, SmsRejectedError, smsText } from './sms.gateway.ts';
+import { SMS_TEXTS, type SmsMessage, SmsNotSentError, SmsRejectedError, smsText } from './sms.gateway.ts';
 
 describe('CCP (yuntongxun) SMS client', () => {
   let fake: Awaited<ReturnType<typeof startFakeCcp>>;
   // 2026-11-24T04:05:06Z is 12:05:06 in China Standard Time.
   const clock = () => Date.parse('2026-11-24T04:05:06Z');
   const gateway = () => createCcpGateway(fakeCcpConfig(fake.baseUrl), clock);
-  const message = { mobile: '13800138000', code: '123456', ttlMinutes: 5, text: smsText('123456', 5) };
+  const message: SmsMessage = {
+    mobile: '13800138000',
+    code: '123456',
+    ttlMinutes: 5,
+    purpose: 'register',
+    text: smsText('123456', 5),
+  };
 
   beforeAll(async () => {
     fake = await startFakeCcp();
@@ -32,6 +38,20 @@ describe('CCP (yuntongxun) SMS client', () => {
       datas: ['123456', '5'],
       timestamp: '20261124120506',
     });
+  });
+
+  it('sends codes of every purpose with the code template, and a notice with its own template', async () => {
+    await gateway().send({ ...message, purpose: 'reset', text: SMS_TEXTS.reset('654321', 5), code: '654321' });
+    expect(fake.accepted.at(-1)).toMatchObject({ templateId: '1', datas: ['654321', '5'] });
+    const notice: SmsMessage = { mobile: '13800138000', code: '', ttlMinutes: 0, purpose: 'notice', text: 'Security notice.' };
+    const withNotices = createCcpGateway({ ...fakeCcpConfig(fake.baseUrl), noticeTemplateId: '7' }, clock);
+    await withNotices.send(notice);
+    expect(fake.problems).toEqual([]);
+    expect(fake.accepted.at(-1)).toMatchObject({ to: '13800138000', templateId: '7', datas: ['Security notice.'] });
+    // Without CCP_NOTICE_TEMPLATE_ID a notice never reaches the provider.
+    const before = fake.received.length;
+    await expect(gateway().send(notice)).rejects.toBeInstanceOf(SmsNotSentError);
+    expect(fake.received).toHaveLength(before);
   });
 
   it('reports a refusal with the provider status code (SMSFAIL)', async () => {

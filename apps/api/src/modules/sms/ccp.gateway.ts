@@ -4,6 +4,8 @@
 //   Authorization = base64(AccountSid + ":" + timestamp)
 //   timestamp     = yyyyMMddHHmmss in China Standard Time (UTC+8), the provider's clock
 //   body          = { to, appId, templateId, datas: [code, minutes] }  -> { statusCode: "000000", ... }
+// Codes of every purpose go out with CCP_TEMPLATE_ID; a security notice with its own template,
+// CCP_NOTICE_TEMPLATE_ID, whose one parameter is the notice's text.
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Clock } from '../../lib/clock.ts';
@@ -34,15 +36,18 @@ export function ccpSignature(accountSid: string, authToken: string, timestamp: s
 export function createCcpGateway(config: Config['sms']['ccp'], clock: Clock): SmsGateway {
   return {
     name: 'ccp',
-    async send({ mobile, code, ttlMinutes }) {
+    async send({ mobile, code, ttlMinutes, purpose, text: noticeText }) {
+      const notice = purpose === 'notice';
+      // Nothing reached the provider: a notice without its template is certainly not sent.
+      if (notice && !config.noticeTemplateId) throw new SmsNotSentError('CCP_NOTICE_TEMPLATE_ID is not set');
       const timestamp = ccpTimestamp(clock());
       const sig = ccpSignature(config.accountSid, config.authToken, timestamp);
       const url = `${config.baseUrl}/${CCP_API_VERSION}/Accounts/${encodeURIComponent(config.accountSid)}/SMS/TemplateSMS?sig=${sig}`;
       const body = JSON.stringify({
         to: mobile,
         appId: config.appId,
-        templateId: config.templateId,
-        datas: [code, String(ttlMinutes)],
+        templateId: notice ? config.noticeTemplateId : config.templateId,
+        datas: notice ? [noticeText] : [code, String(ttlMinutes)],
       });
       // A timeout, or a connection lost after sending, leaves it unknown whether the text went
       // out: that error is passed on as it is. Only what happens before sending is "not sent".

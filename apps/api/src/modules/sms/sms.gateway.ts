@@ -1,8 +1,15 @@
-import { SMS_MESSAGES } from '@register/contracts';
+import { SMS_MESSAGES, type SmsPurpose } from '@register/contracts';
+
+/** What a text is for: a code of one of the flows, or a security notice (no code, its own text). */
+export type SmsKind = SmsPurpose | 'notice';
+
 export interface SmsMessage {
   mobile: string;
+  /** The code, or '' for a notice. */
   code: string;
   ttlMinutes: number;
+  /** Which flow the code serves; a notice is sent with the provider's notice template. */
+  purpose: SmsKind;
   /** The text a person receives (the provider renders its own template from code and ttl). */
   text: string;
 }
@@ -33,3 +40,10 @@ export class SmsRejectedError extends Error {
 }
 
 export const smsText = SMS_MESSAGES.text;
+
+/** The text of a code per purpose (English by design: the provider's template decides what is sent). */
+export const SMS_TEXTS: Record<SmsPurpose, (code: string, ttlMinutes: number) => string> = {
+  register: SMS_MESSAGES.text,
+  reset: SMS_MESSAGES.resetText,
+  change_mobile: SMS_MESSAGES.changeMobileText,
+};

@@ -5,25 +5,40 @@ import { success } from '../../lib/answer.ts';
 import { within } from '../../lib/deadline.ts';
 import { fromContract } from '../../lib/route.ts';
 import { forgetSession, markSmsSent, saveSession } from '../../plugins/session.ts';
+import type { AuthService } from '../auth/auth.service.ts';
+import { sessionAccount } from '../auth/require-user.ts';
 import type { Outbox } from './outbox.gateway.ts';
 import type { SmsService } from './sms.service.ts';
 
 /**
  * POST /sms_code/: needs the session scope (the captcha lives there, and the code is bound to it,
- * whichever door it came through); limited per client (SMS_LIMIT_MAX).
+ * whichever door it came through); limited per client (SMS_LIMIT_MAX). A change_mobile code
+ * needs a logged-in session, resolved before the captcha is spent.
  */
-export const smsRoutes: FastifyPluginAsyncTypebox<{ sms: SmsService }> = async (app, { sms }) => {
+export const smsRoutes: FastifyPluginAsyncTypebox<{
+  sms: SmsService;
+  auth: Pick<AuthService, 'currentAccount'>;
+  cookieName: string;
+}> = async (app, { sms, auth, cookieName }) => {
   app.route({
     ...fromContract(routes.sendSmsCode),
     config: { rateLimit: false },
     onRequest: app.limits.sms,
-    handler: async (request) => {
-      const { mobile, captcha, altcha } = request.body;
+    handler: async (request, reply) => {
+      const { mobile, captcha, altcha, purpose = 'register' } = request.body;
+      let userId: number | undefined;
+      if (purpose === 'change_mobile') {
+        const user = await sessionAccount(request, reply, auth, cookieName);
+        if (!user) throw new AppError(Code.SESSIONERR, { message: text.sms.loginFirst });
+        userId = user.id;
+      }
       const sent = await sms.sendCode({
         sessionId: request.session.sessionId,
         mobile,
         captcha,
         altcha,
+        purpose,
+        userId,
         client: request.client,
         deadline: request.deadline,
       });
@@ -37,7 +52,8 @@ export const smsRoutes: FastifyPluginAsyncTypebox<{ sms: SmsService }> = async (
         request.log.warn({ err }, 'SMS sent, but the session could not be saved');
         forgetSession(request);
       }
-      return success(request, sent, text.sms.sent);
+      // A reset says the same for every number, whether it has an account or not.
+      return success(request, sent, purpose === 'reset' ? text.sms.sentIfRegistered : text.sms.sent);
     },
   });
 };

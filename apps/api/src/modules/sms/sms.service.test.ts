@@ -1,4 +1,4 @@
-import { Code, SMS_MESSAGES } from '@register/contracts';
+import { Code, SMS_MESSAGES, type SmsPurpose } from '@register/contracts';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeCcpConfig, startFakeCcp } from '../../../test/fake-ccp.ts';
@@ -13,7 +13,7 @@ import { createCaptchaService } from '../captcha/captcha.service.ts';
 import { createCcpGateway } from './ccp.gateway.ts';
 import { createOutboxGateway } from './outbox.gateway.ts';
 import type { SmsGateway } from './sms.gateway.ts';
-import { createSmsService } from './sms.service.ts';
+import { createSmsService, type Purposed } from './sms.service.ts';
 
 const SMS_CONFIG: Config['sms'] = {
   gateway: 'outbox',
@@ -34,6 +34,8 @@ const SMS_CONFIG: Config['sms'] = {
 };
 const log = pino({ level: 'silent' });
 const registered = new Set<string>();
+/** The accounts a reset finds (by mobile). */
+const accounts = new Map<string, { id: number; isActive: boolean }>();
 /** 11 digits in one number block (same first 7 digits), different last 4. */
 const blockOf = (count: number) => {
   const block = randomMobile().slice(0, 7);
@@ -57,6 +59,7 @@ function build(store: KvStore, options: { clock?: () => number; gateway?: SmsGat
     captcha,
     gateway: gateway ?? outbox,
     isMobileRegistered: async (m) => registered.has(m),
+    findAccount: async (m) => accounts.get(m) ?? null,
     events,
     clock,
     config: { ...SMS_CONFIG, ...options.config },
@@ -66,16 +69,16 @@ function build(store: KvStore, options: { clock?: () => number; gateway?: SmsGat
   /** The session each mobile's last code was asked for in: codes are bound to it. */
   const sessionOf = new Map<string, string>();
   /** A fresh visitor: a captcha of its own, then the send. */
-  const send = async (mobile: string, client = '10.0.0.1') => {
+  const send = async (mobile: string, client = '10.0.0.1', purposed: Purposed = {}) => {
     const sessionId = `session-${++sessions}-${Math.random()}`;
     sessionOf.set(mobile, sessionId);
     await captcha.issue(sessionId);
-    return sms.sendCode({ sessionId, mobile, captcha: 'abcd', client });
+    return sms.sendCode({ sessionId, mobile, captcha: 'abcd', client, ...purposed });
   };
   const codeOf = async (mobile: string) => (await outbox.last(mobile))?.code ?? '';
   /** Tries a code from the session that asked for it (or another one). */
-  const check = (mobile: string, code: string, sessionId = sessionOf.get(mobile) ?? 'none') =>
-    sms.checkCode(mobile, code, { client: '10.0.0.1', sessionId });
+  const check = (mobile: string, code: string, sessionId = sessionOf.get(mobile) ?? 'none', purpose?: SmsPurpose) =>
+    sms.checkCode(mobile, code, { client: '10.0.0.1', sessionId }, purpose);
   const verify = async (mobile: string, code: string, sessionId?: string) => {
     if (!(await sms.useCode(await check(mobile, code, sessionId)))) throw new Error('code already used');
   };
@@ -236,6 +239,118 @@ describe.each(STORE_CASES)('SMS service on the $name store', ({ open }) => {
     await expect(send(randomMobile(), '10.1.0.9')).resolves.toMatchObject({ resendIn: 60 });
   });
 
+  it('keeps purposes apart in the key and in the HMAC: a code of one purpose never checks for another', async () => {
+    const { send, codeOf, check } = build(store);
+    const mobile = randomMobile();
+    await send(mobile);
+    const code = await codeOf(mobile);
+    for (const purpose of ['reset', 'change_mobile'] as const) {
+      await expect(check(mobile, code, undefined, purpose)).rejects.toMatchObject({
+        data: { fields: { sms_code: SMS_MESSAGES.expired } },
+      });
+    }
+    const checked = await check(mobile, code, undefined, 'register');
+    expect(checked.key).toContain(`:${mobile}:register:`);
+    // The register code's very entry, copied to the reset key, is still not a reset code: the
+    // purpose is in the HMAC too.
+    const resetKey = checked.key.replace(':register:', ':reset:');
+    await store.spend(Date.now(), [], undefined, { key: resetKey, digest: checked.digest, attempts: 5, ttlMs: 60_000 });
+    await expect(check(mobile, code, undefined, 'reset')).rejects.toMatchObject({
+      data: { fields: { sms_code: SMS_MESSAGES.wrong(4) } },
+    });
+  });
+
+  it('sends a reset code only to an active account, after the answer; spends and stores alike for every number', async () => {
+    const { sms, send, codeOf, check, events, sessionOf } = build(store);
+    const [active, inactive, unknown] = [randomMobile(), randomMobile(), randomMobile()];
+    accounts.set(active, { id: 11, isActive: true });
+    accounts.set(inactive, { id: 12, isActive: false });
+    for (const mobile of [active, inactive, unknown]) {
+      await expect(send(mobile, '10.0.0.1', { purpose: 'reset' })).resolves.toEqual({
+        expiresIn: 300,
+        resendIn: 60,
+        codeLength: 6,
+      });
+    }
+    await sms.settled();
+    const code = await codeOf(active);
+    expect(code).toMatch(/^\d{6}$/);
+    expect(await codeOf(inactive)).toBe('');
+    expect(await codeOf(unknown)).toBe('');
+    // A code is stored for each (a wrong guess spends one of its attempts), and the cooldown taken.
+    for (const mobile of [inactive, unknown]) {
+      await expect(check(mobile, '000000', sessionOf.get(mobile), 'reset')).rejects.toMatchObject({
+        data: { fields: { sms_code: SMS_MESSAGES.wrong(4) } },
+      });
+      await expect(send(mobile, '10.0.0.1', { purpose: 'reset' })).rejects.toMatchObject({ code: '4201' });
+    }
+    await expect(check(active, code, sessionOf.get(active), 'reset')).resolves.toMatchObject({ key: expect.any(String) });
+    expect(events.recorded.filter((e) => e.kind === 'reset_requested').map((e) => [e.input.userId, e.input.detail])).toEqual([
+      [11, { door: 'image', account: 'active' }],
+      [12, { door: 'image', account: 'inactive' }],
+      [undefined, { door: 'image', account: 'none' }],
+    ]);
+    expect(events.recorded.filter((e) => e.kind === 'sms_sent').map((e) => e.input.mobile)).toEqual([active]);
+  });
+
+  it('answers a reset before the provider does, and never undoes a failed reset text', async () => {
+    const fake = await startFakeCcp();
+    try {
+      const ccp = createCcpGateway(fakeCcpConfig(fake.baseUrl), Date.now);
+      const { sms, send, events } = build(store, { gateway: ccp });
+      const mobile = randomMobile();
+      accounts.set(mobile, { id: 13, isActive: true });
+      fake.setMode('refuse');
+      await expect(send(mobile, '10.0.0.1', { purpose: 'reset' })).resolves.toMatchObject({ resendIn: 60 });
+      await sms.settled();
+      expect(fake.received.at(-1)).toMatchObject({ to: mobile, templateId: '1' });
+      expect(events.recorded.at(-1)).toMatchObject({
+        kind: 'sms_failed',
+        input: {
+          mobile,
+          detail: { gateway: 'ccp', door: 'image', purpose: 'reset', reason: 'rejected', providerCode: '160040' },
+        },
+      });
+      // Not undone: the cooldown stands as it does for a number that got no text.
+      fake.setMode('ok');
+      await expect(send(mobile, '10.0.0.1', { purpose: 'reset' })).rejects.toMatchObject({ code: '4201' });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('refuses a change_mobile code without a logged-in user, before the captcha is spent, and a registered number', async () => {
+    const { send } = build(store);
+    await expect(send(randomMobile(), '10.0.0.1', { purpose: 'change_mobile' })).rejects.toMatchObject({
+      code: Code.SESSIONERR,
+      message: SMS_MESSAGES.loginFirst,
+    });
+    const taken = randomMobile();
+    registered.add(taken);
+    await expect(send(taken, '10.0.0.1', { purpose: 'change_mobile', userId: 1 })).rejects.toMatchObject({ code: '4003' });
+    await expect(send(randomMobile(), '10.0.0.1', { purpose: 'change_mobile', userId: 1 })).resolves.toMatchObject({
+      codeLength: 6,
+    });
+  });
+
+  it('takeCode uses a code up for exactly one racer, and restores it for a retry', async () => {
+    const { sms, send, codeOf, check } = build(store);
+    const mobile = randomMobile();
+    accounts.set(mobile, { id: 14, isActive: true });
+    await send(mobile, '10.0.0.1', { purpose: 'reset' });
+    await sms.settled();
+    const code = await codeOf(mobile);
+    const checked = await Promise.all([1, 2, 3].map(() => check(mobile, code, undefined, 'reset')));
+    const taken = await Promise.all(checked.map((c) => sms.takeCode(c)));
+    expect(taken.filter(Boolean)).toHaveLength(1);
+    await expect(check(mobile, code, undefined, 'reset')).rejects.toMatchObject({
+      data: { fields: { sms_code: SMS_MESSAGES.expired } },
+    });
+    await taken.find(Boolean)?.restore();
+    const again = await check(mobile, code, undefined, 'reset');
+    expect(await sms.useCode(again)).toBe(true);
+  });
+
   // The global budgets count every send of the store: these tests get a store of their own.
   it('the global budget stops a spread of clients and numbers, exactly at its size under concurrency', async () => {
     const own = await open();
@@ -285,6 +400,21 @@ describe('SMS budgets over time (memory store)', () => {
       data: { fields: { sms_code: SMS_MESSAGES.expired } },
     });
     expect(code).toMatch(/^\d{6}$/);
+  });
+
+  it('restores a taken code with the lifetime it had left', async () => {
+    const clock = manualClock();
+    const { sms, send, codeOf, check } = build(await openStore(clock), { clock });
+    const mobile = randomMobile();
+    await send(mobile);
+    const code = await codeOf(mobile);
+    clock.advance(200_000);
+    const taken = await sms.takeCode(await check(mobile, code));
+    clock.advance(50_000);
+    await taken?.restore();
+    await expect(check(mobile, code)).resolves.toMatchObject({ key: expect.any(String) });
+    clock.advance(50_000); // 300 s after it was sent
+    await expect(check(mobile, code)).rejects.toMatchObject({ data: { fields: { sms_code: SMS_MESSAGES.expired } } });
   });
 
   it('limits the codes one client gets sent to one mobile per hour, until the next hour; other clients still get theirs', async () => {

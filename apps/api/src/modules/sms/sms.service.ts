@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
 import { normalizeIP } from '@fastify/rate-limit';
-import { Code, SMS_CODE_LENGTH, type SmsSent, type Text, text } from '@register/contracts';
+import { Code, SMS_CODE_LENGTH, type SmsPurpose, type SmsSent, type Text, text } from '@register/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import { AppError, fieldError } from '../../errors.ts';
@@ -14,13 +14,25 @@ import { DAY_MS, HOUR_MS, retrySeconds, type Window, windowAt, windowTtl } from 
 import type { Budget, KvStore } from '../../store/kv-store.ts';
 import type { AltchaService } from '../altcha/altcha.service.ts';
 import type { CaptchaService } from '../captcha/captcha.service.ts';
-import type { SecurityEvents } from '../security-events/events.service.ts';
-import { type SmsGateway, SmsNotSentError, SmsRejectedError, smsText } from './sms.gateway.ts';
+import type { EventDetail, SecurityEvents } from '../security-events/events.service.ts';
+import { SMS_TEXTS, type SmsGateway, type SmsMessage, SmsNotSentError, SmsRejectedError } from './sms.gateway.ts';
 
 /** A code that was checked and found right, not yet used up (see useCode). */
 export interface CheckedCode {
   key: string;
   digest: string;
+}
+
+/** A code used up by takeCode, which can be put back when what it was for did not happen. */
+export interface TakenCode {
+  /** Stores the code again, with its remaining lifetime and the full attempt budget (see takeCode). */
+  restore(): Promise<void>;
+}
+
+/** The account of a mobile as a reset needs it: whether to text the code, and whose it is in the log. */
+export interface MobileAccount {
+  id: number;
+  isActive: boolean;
 }
 
 /** Who asks: the client (for the budgets and the log) and the session the code is bound to. */
@@ -32,18 +44,39 @@ export interface Requester {
 export interface SmsService {
   /**
    * `deadline`: the request's (lib/deadline.ts). Past it nothing is claimed or sent; handing the
-   * text to the gateway commits the request, which then answers what the gateway did.
+   * text to the gateway commits the request, which then answers what the gateway did. A reset
+   * code is the exception: the answer never waits for the gateway (see sendAfterAnswer).
    */
-  sendCode(input: Requester & { mobile: string; deadline?: Deadline } & Proof): Promise<SmsSent>;
+  sendCode(input: Requester & { mobile: string; deadline?: Deadline } & Proof & Purposed): Promise<SmsSent>;
   /**
    * Checks a code for a mobile (a wrong one spends an attempt, the right one nothing) and leaves
    * it in place: the caller uses it up with useCode() once nothing else can refuse, so a request
    * that failed later may be repeated with the same code. Throws PARAMERR (field sms_code) otherwise.
-   * Only the session that asked for the code can try it, so nobody else can spend its attempts.
+   * Only the session that asked for the code can try it, so nobody else can spend its attempts,
+   * and only for the purpose it was sent for (default register): a code of another purpose is
+   * not there at all (its key and its HMAC both name the purpose).
    */
-  checkCode(mobile: string, code: string, requester: Requester): Promise<CheckedCode>;
+  checkCode(mobile: string, code: string, requester: Requester, purpose?: SmsPurpose): Promise<CheckedCode>;
   /** Uses up a checked code; true for exactly one of any number of racing callers. */
   useCode(checked: CheckedCode): Promise<boolean>;
+  /**
+   * Uses up a checked code as useCode does (null for every racer but one), keeping what it takes
+   * to restore it: for a flow whose write cannot refuse a second use by itself (a password
+   * reset), so the code goes first and comes back if the write then fails.
+   */
+  takeCode(checked: CheckedCode): Promise<TakenCode | null>;
+  /** Resolves once every text sent after its answer (a reset's) has been handed over or has failed. */
+  settled(): Promise<void>;
+}
+
+/**
+ * `purpose` (default register): which flow the code serves. register and change_mobile need a
+ * number no account has (409 DATAEXIST); change_mobile also a logged-in user (`userId`, which
+ * the route resolves first). reset answers the same for every number (see sendCode).
+ */
+export interface Purposed {
+  purpose?: SmsPurpose;
+  userId?: number | undefined;
 }
 
 /** What lets a visitor ask for a code: the session's image code answered, or a solved proof of work. Exactly one. */
@@ -124,6 +157,8 @@ export function createSmsService(deps: {
   altcha?: AltchaService;
   gateway: SmsGateway;
   isMobileRegistered: (mobile: string) => Promise<boolean>;
+  /** The account a reset code is for (the one lookup a reset makes); without it no reset code is ever texted. */
+  findAccount?: (mobile: string) => Promise<MobileAccount | null>;
   events: SecurityEvents;
   clock: Clock;
   config: Config['sms'];
@@ -133,6 +168,9 @@ export function createSmsService(deps: {
 }): SmsService {
   const { store, digest, captcha, altcha, gateway, isMobileRegistered, events, clock, config, log } = deps;
   const metrics = deps.metrics ?? noSmsMetrics;
+  const findAccount = deps.findAccount ?? (async () => null);
+  /** Texts on their way after their answer (a reset's), for settled() and shutdown. */
+  const inFlight = new Set<Promise<void>>();
   /**
    * Runs an undo; while the store fails it is retried in the background. Undo is idempotent and
    * compare-and-delete (and plants a tombstone when the spend has not run yet), so a late or
@@ -156,20 +194,64 @@ export function createSmsService(deps: {
       },
     );
   }
-  const codeDigest = (mobile: string, code: string) => digest('sms', mobile, code);
-  // One code per (mobile, session): another visitor's request for the same number neither
-  // replaces it nor can try it. The session id itself is not written into the key.
-  const codeKey = (mobile: string, sessionId: string) => `{sms}:code:${mobile}:${digest('sms-session', sessionId)}`;
+  // The purpose is in the HMAC and in the key: a code of one purpose is neither found nor right
+  // for another, so a registration code never resets a password and a reset code never registers.
+  const codeDigest = (mobile: string, code: string, purpose: SmsPurpose) => digest('sms', purpose, mobile, code);
+  // One code per (mobile, purpose, session): another visitor's request for the same number
+  // neither replaces it nor can try it. The session id itself is not written into the key.
+  const codeKey = (mobile: string, sessionId: string, purpose: SmsPurpose) =>
+    `{sms}:code:${mobile}:${purpose}:${digest('sms-session', sessionId)}`;
   /**
    * Where a code sent before a CODE_SECRET rotation may be, with its digest under the same old
    * secret: current first. Sending a code clears the older slots first (below), so at most one
    * of them exists and a wrong code spends exactly one attempt.
    */
-  const codeSlots = (mobile: string, sessionId: string, code: string) => {
+  const codeSlots = (mobile: string, sessionId: string, code: string, purpose: SmsPurpose) => {
     const sessions = digest.all('sms-session', sessionId);
-    const codes = digest.all('sms', mobile, code);
-    return sessions.map((session, i) => ({ key: `{sms}:code:${mobile}:${session}`, digest: codes[i] as string }));
+    const codes = digest.all('sms', purpose, mobile, code);
+    return sessions.map((session, i) => ({ key: `{sms}:code:${mobile}:${purpose}:${session}`, digest: codes[i] as string }));
   };
+  /** What the log adds about a purpose: nothing for register (the default, as before purposes). */
+  const purposeDetail = (purpose: SmsPurpose): EventDetail => (purpose === 'register' ? {} : { purpose });
+
+  /** Whether a failed send certainly did not go out (refused, unreachable, our own store failing). */
+  const certainlyNotSent = (error: unknown) =>
+    error instanceof SmsRejectedError || error instanceof SmsNotSentError || error instanceof AppError;
+  /** Logs, counts and records a send that failed. */
+  function recordFailure(error: unknown, mobile: string, client: string, detail: EventDetail): void {
+    const rejected = error instanceof SmsRejectedError;
+    const reason = rejected ? 'rejected' : certainlyNotSent(error) ? 'unreachable' : 'unconfirmed';
+    metrics.send(reason);
+    if ((error as Error | undefined)?.name === 'TimeoutError') metrics.gatewayTimeout();
+    events.record('sms_failed', {
+      client,
+      mobile,
+      detail: { gateway: gateway.name, ...detail, reason, ...(rejected ? { providerCode: error.providerCode } : {}) },
+    });
+    log.warn({ mobile: maskMobile(mobile), gateway: gateway.name, err: error }, 'SMS not sent');
+  }
+
+  /**
+   * Sends a text without the request waiting for it (a reset's: its answer must take as long for
+   * a number that gets no text). The outcome is logged and recorded, never shown, and never
+   * undone: the budgets stay spent, as for a number that gets no text, so a later 429 tells
+   * nothing either. Bounded by the gateway's own timeout (CCP_TIMEOUT_MS, a store command).
+   */
+  function sendAfterAnswer(message: SmsMessage, client: string, detail: EventDetail): void {
+    // Handed over on the event loop's next turn, not in this request's own steps: even the
+    // provider call's setting up stays off the answer's path.
+    const task: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => gateway.send(message))
+      .then(
+        () => {
+          events.record('sms_sent', { client, mobile: message.mobile, detail: { gateway: gateway.name, ...detail } });
+          metrics.send('sent');
+        },
+        (error: unknown) => recordFailure(error, message.mobile, client, detail),
+      )
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  }
 
   /**
    * Every budget one send spends. Per mobile, per hour and per day, both counted per (mobile,
@@ -217,8 +299,8 @@ export function createSmsService(deps: {
    * new code replaces it, or it would stay usable (with attempts of its own) beside the new one.
    * After the spend (a refused resend keeps the pending code); a failure only leaves it to expire.
    */
-  async function dropOlderCodes(mobile: string, sessionId: string): Promise<void> {
-    const older = codeSlots(mobile, sessionId, '').slice(1);
+  async function dropOlderCodes(mobile: string, sessionId: string, purpose: SmsPurpose): Promise<void> {
+    const older = codeSlots(mobile, sessionId, '', purpose).slice(1);
     if (older.length === 0) return;
     try {
       await store.delete(...older.map((slot) => slot.key));
@@ -246,9 +328,21 @@ export function createSmsService(deps: {
   }
 
   return {
-    async sendCode({ sessionId, mobile, client, deadline = noDeadline, ...proof }) {
+    async sendCode({ sessionId, mobile, client, purpose = 'register', userId, deadline = noDeadline, ...proof }) {
+      // The route resolves the logged-in user before anything is spent; this keeps the service honest.
+      if (purpose === 'change_mobile' && userId === undefined) {
+        throw new AppError(Code.SESSIONERR, { message: text.sms.loginFirst });
+      }
       const door = await passDoor({ sessionId, client, ...proof });
-      if (await isMobileRegistered(mobile)) throw fieldError(Code.DATAEXIST, 'mobile', text.sms.registered);
+      // A reset makes the one lookup of the number's account whether or not there is one, and
+      // says nothing of what it found: everything after it is the same for every number (the
+      // budgets, the cooldown, a stored code, the answer and its time). The availability check
+      // stays the one budgeted place that tells whether a number is registered. The other
+      // purposes need a number no account has.
+      const account = purpose === 'reset' ? await findAccount(mobile) : null;
+      if (purpose !== 'reset' && (await isMobileRegistered(mobile))) {
+        throw fieldError(Code.DATAEXIST, 'mobile', text.sms.registered);
+      }
       deadline.check();
 
       // One atomic step claims the cooldown, spends every budget and stores the code, or writes
@@ -256,7 +350,8 @@ export function createSmsService(deps: {
       // through (the seed's get-then-setex let them all), and a refusal leaves no cooldown or
       // count behind. The claim holds this request's own token, so only it can release it.
       const code = String(randomInt(0, 10 ** SMS_CODE_LENGTH)).padStart(SMS_CODE_LENGTH, '0');
-      const stored = { key: codeKey(mobile, sessionId), digest: codeDigest(mobile, code) };
+      const stored = { key: codeKey(mobile, sessionId, purpose), digest: codeDigest(mobile, code, purpose) };
+      const tagged = purposeDetail(purpose);
 
       const spending = budgets(mobile, client, door);
       const claim = {
@@ -287,7 +382,7 @@ export function createSmsService(deps: {
       }
       if (!spent.ok) {
         const refusal = spent.refused === -1 ? null : spending[spent.refused];
-        events.record('sms_refused', { client, mobile, detail: { budget: refusal?.name ?? 'cooldown', door } });
+        events.record('sms_refused', { client, mobile, detail: { budget: refusal?.name ?? 'cooldown', door, ...tagged } });
         metrics.refused(refusal?.name ?? 'cooldown');
         if (!refusal) {
           const retryAfter = retrySeconds(spent.claimTtlMs);
@@ -303,33 +398,46 @@ export function createSmsService(deps: {
           retryAfter: retrySeconds(refusal.window.remainingMs),
         });
       }
-      await dropOlderCodes(mobile, sessionId);
+      await dropOlderCodes(mobile, sessionId, purpose);
 
       const ttlMinutes = Math.ceil(config.ttlSeconds / 60);
+      const message: SmsMessage = { mobile, code, ttlMinutes, purpose, text: SMS_TEXTS[purpose](code, ttlMinutes) };
+      const sent = { expiresIn: config.ttlSeconds, resendIn: config.resendSeconds, codeLength: SMS_CODE_LENGTH };
+      if (purpose === 'reset') {
+        // Past the deadline the visitor was told it failed: the spend is undone, for every number
+        // alike. Otherwise the answer is given now, and the text (to an active account only:
+        // nobody can know the code stored for any other number) goes out after it.
+        try {
+          deadline.commit();
+        } catch (error) {
+          await undoSpend(undo);
+          throw error;
+        }
+        const found = account === null ? 'none' : account.isActive ? 'active' : 'inactive';
+        events.record('reset_requested', {
+          client,
+          mobile,
+          ...(account ? { userId: account.id } : {}),
+          detail: { door, account: found },
+        });
+        if (account?.isActive) sendAfterAnswer(message, client, { door, ...tagged });
+        return sent;
+      }
       try {
         // Past the deadline the visitor was told it failed: no text may leave now (the catch
         // below undoes the spend, as for any text that certainly did not go out). Otherwise the
         // send commits the request: it answers what the gateway did, in CCP_TIMEOUT_MS at most.
         deadline.commit();
-        await gateway.send({ mobile, code, ttlMinutes, text: smsText(code, ttlMinutes) });
+        await gateway.send(message);
       } catch (error) {
-        const rejected = error instanceof SmsRejectedError;
         // Certainly not sent (refused, unreachable, our own store failing): undo the whole spend in
         // one atomic step, so the visitor may retry at once and budgets count only texts that went
         // out. A timeout is different: the text may well have gone out (and cost money), so the
         // cooldown, the budgets and the code all stand; otherwise timeouts would pump texts.
-        const notSent = rejected || error instanceof SmsNotSentError || error instanceof AppError;
+        const notSent = certainlyNotSent(error);
         if (notSent) await undoSpend(undo);
         if (error instanceof AppError) throw error; // the store itself failed (503)
-        const reason = rejected ? 'rejected' : notSent ? 'unreachable' : 'unconfirmed';
-        metrics.send(reason);
-        if ((error as Error | undefined)?.name === 'TimeoutError') metrics.gatewayTimeout();
-        events.record('sms_failed', {
-          client,
-          mobile,
-          detail: { gateway: gateway.name, door, reason, ...(rejected ? { providerCode: error.providerCode } : {}) },
-        });
-        log.warn({ mobile: maskMobile(mobile), gateway: gateway.name, err: error }, 'SMS not sent');
+        recordFailure(error, mobile, client, { door, ...tagged });
         if (!notSent) {
           throw new AppError(Code.SMSERROR, {
             message: text.sms.unconfirmed(config.resendSeconds),
@@ -337,17 +445,22 @@ export function createSmsService(deps: {
             cause: error,
           });
         }
-        throw new AppError(rejected ? Code.SMSFAIL : Code.SMSERROR, { cause: error });
+        throw new AppError(error instanceof SmsRejectedError ? Code.SMSFAIL : Code.SMSERROR, { cause: error });
       }
-      events.record('sms_sent', { client, mobile, detail: { gateway: gateway.name, door } });
+      events.record('sms_sent', {
+        client,
+        mobile,
+        ...(userId === undefined ? {} : { userId }),
+        detail: { gateway: gateway.name, door, ...tagged },
+      });
       metrics.send('sent');
-      return { expiresIn: config.ttlSeconds, resendIn: config.resendSeconds, codeLength: SMS_CODE_LENGTH };
+      return sent;
     },
 
-    async checkCode(mobile, code, { client, sessionId }) {
+    async checkCode(mobile, code, { client, sessionId }, purpose = 'register') {
       let tried: Awaited<ReturnType<typeof store.tryCode>> = { right: false, attemptsLeft: null };
-      let slot = { key: codeKey(mobile, sessionId), digest: codeDigest(mobile, code) };
-      for (const candidate of codeSlots(mobile, sessionId, code)) {
+      let slot = { key: codeKey(mobile, sessionId, purpose), digest: codeDigest(mobile, code, purpose) };
+      for (const candidate of codeSlots(mobile, sessionId, code, purpose)) {
         slot = candidate;
         tried = await store.tryCode(candidate.key, candidate.digest);
         if (tried.right || tried.attemptsLeft !== null) break; // the code lives here
@@ -355,14 +468,38 @@ export function createSmsService(deps: {
       if (tried.right) return slot;
       if (tried.attemptsLeft === null) throw fieldError(Code.PARAMERR, 'sms_code', text.sms.expired);
       if (tried.attemptsLeft === 0) {
-        events.record('code_exhausted', { client, mobile });
+        events.record('code_exhausted', { client, mobile, ...(purpose === 'register' ? {} : { detail: { purpose } }) });
         throw fieldError(Code.PARAMERR, 'sms_code', text.sms.exhausted);
       }
-      events.record('code_failed', { client, mobile, detail: { attemptsLeft: tried.attemptsLeft } });
+      events.record('code_failed', { client, mobile, detail: { attemptsLeft: tried.attemptsLeft, ...purposeDetail(purpose) } });
       throw fieldError(Code.PARAMERR, 'sms_code', text.sms.wrong(tried.attemptsLeft));
     },
 
     // Compare-and-delete: when the right code races itself, exactly one request wins.
     useCode: ({ key, digest }) => store.consumeCode(key, digest),
+
+    async takeCode(checked) {
+      // The remaining lifetime first (the code is gone after): a restored code expires when it
+      // would have. Then compare-and-delete, as useCode.
+      const ttlMs = await store.ttl(checked.key);
+      if (ttlMs === null || !(await store.consumeCode(checked.key, checked.digest))) return null;
+      const expiresAt = clock() + ttlMs;
+      return {
+        // A spend of no budget and no claim stores the code entry alone. With the full attempt
+        // budget: only a request that held the right code can restore it, so the attempts it
+        // gives back are the code holder's, never a guesser's. It replaces whatever is at the key
+        // by then: at worst a newer code this same session asked for meanwhile, and the session
+        // then holds the older, still valid one.
+        async restore() {
+          const left = expiresAt - clock();
+          if (left <= 0) return;
+          await store.spend(clock(), [], undefined, { ...checked, attempts: config.maxAttempts, ttlMs: left });
+        },
+      };
+    },
+
+    async settled() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
   };
 }

@@ -8,6 +8,8 @@ export interface UserRecord {
   mobile: string;
   password: string;
   isActive: boolean;
+  email: string;
+  emailActive: boolean;
 }
 
 export class DuplicateUserError extends Error {
@@ -21,7 +23,15 @@ export class DuplicateUserError extends Error {
 
 /** Usernames are unique case-insensitively; this is the key they are compared by. */
 export const usernameKey = (username: string) => username.toLowerCase();
-const SELECT = { id: true, username: true, mobile: true, password: true, isActive: true } as const;
+const SELECT = {
+  id: true,
+  username: true,
+  mobile: true,
+  password: true,
+  isActive: true,
+  email: true,
+  emailActive: true,
+} as const;
 
 /** The availability checks, in plain SQL on the pool (Database.read): each is one unique-index probe. */
 const COUNT_BY_USERNAME = 'SELECT count(*)::int AS n FROM tb_user WHERE username_key = $1';
@@ -60,6 +70,31 @@ export function createUsersRepository(db: Pick<Database, 'prisma' | 'read'>) {
         const columns = uniqueViolation(error);
         if (!columns) throw error;
         throw new DuplicateUserError(columns.some((c) => c.includes('mobile')) ? 'mobile' : 'username');
+      }
+    },
+    /**
+     * A new password hash (a reset, a change). `from`: only over the hash the caller checked, so
+     * of two racing changes the later one cannot silently undo the earlier; false when it had
+     * changed meanwhile (or the user is gone).
+     */
+    setPassword: (id: number, passwordHash: string, from?: string) =>
+      dbCall(async () => {
+        const { count } = await prisma.user.updateMany({
+          where: { id, ...(from === undefined ? {} : { password: from }) },
+          data: { password: passwordHash },
+        });
+        return count === 1;
+      }),
+    /** A new mobile (already proven); a number another account holds meanwhile is a DuplicateUserError. */
+    async setMobile(id: number, mobile: string): Promise<UserRecord> {
+      try {
+        return await dbCall(
+          () => prisma.user.update({ where: { id }, data: { mobile }, select: SELECT }),
+          (error) => uniqueViolation(error) !== null,
+        );
+      } catch (error) {
+        if (uniqueViolation(error)) throw new DuplicateUserError('mobile');
+        throw error;
       }
     },
     /** `rehash`: the stronger hash of the password this login checked against `from`. */

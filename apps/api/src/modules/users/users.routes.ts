@@ -35,7 +35,7 @@ export const registerRoutes: FastifyPluginAsyncTypebox<{
   app.route({
     ...fromContract(routes.register),
     handler: async (request, reply) => {
-      const user = await opts.users.register(
+      const { credential, ...user } = await opts.users.register(
         request.body,
         { client: request.client, sessionId: request.session.sessionId },
         request.deadline,
@@ -44,7 +44,7 @@ export const registerRoutes: FastifyPluginAsyncTypebox<{
       // deadline no longer holds (the insert committed the request), so the session gets one
       // store command's time of its own; past it the visitor logs in on the next page.
       try {
-        await within(app.config.storeStepMs, beginUserSession(request, user.id));
+        await within(app.config.storeStepMs, beginUserSession(request, user.id, { credential }));
       } catch (err) {
         request.log.warn({ err }, 'registered, but the session could not be started');
         forgetSession(request); // nothing half-saved

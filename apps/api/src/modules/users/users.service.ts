@@ -8,7 +8,13 @@ import type { Requester, SmsService } from '../sms/sms.service.ts';
 import type { PasswordHasher } from './passwords.ts';
 import { DuplicateUserError, type UserRecord, type UsersRepository, usernameKey } from './users.repository.ts';
 
-export const toUserView = (user: UserRecord): UserView => ({ id: user.id, username: user.username, mobile: user.mobile });
+export const toUserView = (user: UserRecord): UserView => ({
+  id: user.id,
+  username: user.username,
+  mobile: user.mobile,
+  email: user.email,
+  emailActive: user.emailActive,
+});
 
 function taken(fields: { username?: boolean; mobile?: boolean }): AppError {
   const messages: Record<string, Text> = {};
@@ -29,8 +35,18 @@ export function createUsersService(deps: {
   log: FastifyBaseLogger;
   /** The longest one store step may take once the user row exists (REDIS_COMMAND_TIMEOUT_MS). */
   storeStepMs: number;
+  /** The new session's credential fingerprint (auth.service.ts sessionCredential). */
+  credentialOf?: (userId: number, passwordHash: string) => string;
 }) {
-  const { users, sms, passwords, events, log, storeStepMs } = deps;
+  const { users, sms, passwords, events, log, storeStepMs, credentialOf } = deps;
+  /**
+   * The user as answered, and the credential fingerprint its new session records, so that a
+   * password change refuses the registration's session even where no store can say so.
+   */
+  const registered = (user: UserRecord): UserView & { credential?: string } => ({
+    ...toUserView(user),
+    ...(credentialOf ? { credential: credentialOf(user.id, user.password) } : {}),
+  });
   // After the insert the deadline no longer answers for the request: using the code up is
   // bounded on its own (a retried script, EVALSHA then EVAL, would otherwise take two timeouts).
   const useCodeAfterInsert = (checked: Parameters<typeof sms.useCode>[0]) =>
@@ -59,7 +75,11 @@ export function createUsersService(deps: {
      * passed, and registration then waits for it (bounded by the query timeout) and answers the
      * truth, so a user that exists is never reported as a failure.
      */
-    async register(form: RegisterBody, requester: Requester, deadline: Deadline = noDeadline): Promise<UserView> {
+    async register(
+      form: RegisterBody,
+      requester: Requester,
+      deadline: Deadline = noDeadline,
+    ): Promise<UserView & { credential?: string }> {
       // The code comes first (one attempt spent, the code itself kept): what follows, whether the
       // names are taken and the strength estimate (up to ~0.1 s of CPU), is only for a visitor
       // who holds a valid code for this mobile in this session, so this route is no cheaper way
@@ -81,7 +101,7 @@ export function createUsersService(deps: {
             mobile: repeated.mobile,
             detail: { repeated: true },
           });
-          return toUserView(repeated);
+          return registered(repeated);
         }
       }
       if (usernameCount || mobileCount) throw taken({ username: usernameCount > 0, mobile: mobileCount > 0 });
@@ -103,7 +123,7 @@ export function createUsersService(deps: {
       // mobile's unique index already stops a second registration with it.
       await useCodeAfterInsert(checked);
       events.record('register_ok', { client: requester.client, userId: user.id, mobile: user.mobile });
-      return toUserView(user);
+      return registered(user);
     },
   };
 }

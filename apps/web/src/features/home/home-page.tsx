@@ -6,6 +6,7 @@ import { useLanguage } from '../../i18n/locale';
 import { ApiError, api } from '../../lib/api';
 import { maskMobile } from '../../lib/format';
 import { Page } from '../../lib/page';
+import { Link } from '../../lib/router';
 
 export function HomePage({ user, onLoggedOut }: { user: UserView; onLoggedOut(): void }) {
   const [pending, setPending] = useState(false);
@@ -39,9 +40,14 @@ export function HomePage({ user, onLoggedOut }: { user: UserView; onLoggedOut():
           <dd>{maskMobile(user.mobile)}</dd>
         </div>
       </dl>
-      <button type="button" className="button button-secondary" onClick={() => void logOut()} disabled={pending}>
-        {ui.home.logOut}
-      </button>
+      <p className="home-actions">
+        <Link to="/account" className="button button-primary">
+          {ui.home.account}
+        </Link>
+        <button type="button" className="button button-secondary" onClick={() => void logOut()} disabled={pending}>
+          {ui.home.logOut}
+        </button>
+      </p>
     </Page>
   );
 }

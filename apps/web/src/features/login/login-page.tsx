@@ -9,6 +9,9 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn(user: UserView): void }) 
   return (
     <Page title={ui.login.title} intro={ui.login.intro}>
       <LoginForm onLoggedIn={onLoggedIn} />
+      <p className="forgot">
+        <Link to="/forgot-password">{ui.login.forgotPassword}</Link>
+      </p>
       <p className="switch">
         {ui.login.newHere} <Link to="/register">{ui.login.createAccount}</Link>
       </p>

@@ -7,7 +7,7 @@ import { useLanguage } from '../../i18n/locale';
 import { AltchaField, AltchaStatusLine } from './altcha-field';
 import { CaptchaImage } from './captcha-image';
 import { preloadAltchaSolver } from './use-altcha';
-import { type SmsVerificationOptions, useSmsVerification } from './use-sms-verification';
+import { type SmsFields, type SmsVerificationOptions, useSmsVerification } from './use-sms-verification';
 
 /**
  * Development builds only (`pnpm dev`, `dev:mock`): where the dev SMS outbox shows the code, so
@@ -26,15 +26,17 @@ function DevOutboxNote({ mobile }: { mobile: string }) {
   );
 }
 
-interface Props extends SmsVerificationOptions {
-  /** The mobile field holds a valid number not known to be registered. */
+interface Props<T extends SmsFields> extends SmsVerificationOptions<T> {
+  /** The mobile field holds a number the code may be asked for (valid; for registration, not known to be taken). */
   mobileReady: boolean;
   errorFor(name: 'captcha' | 'sms_code'): string | undefined;
+  /** What the SMS code's hint says before a code can be asked for (default: registration's). */
+  hints?: { image: string; altcha: string };
 }
 
-export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
-  const { captchaImage, sms, altcha, altchaRef, requestCode } = useSmsVerification(options);
-  const { register, control } = options.form;
+export function SmsVerification<T extends SmsFields>({ mobileReady, errorFor, hints, ...options }: Props<T>) {
+  const { form, captchaImage, sms, altcha, altchaRef, requestCode } = useSmsVerification(options);
+  const { register, control } = form;
   const captcha = useWatch({ control, name: 'captcha' });
   const verified = altcha.active ? altcha.status.state === 'verified' : captcha.trim() !== '';
   const canRequestCode = mobileReady && verified && sms.ready;
@@ -91,7 +93,13 @@ export function SmsVerification({ mobileReady, errorFor, ...options }: Props) {
         inputMode="numeric"
         error={errorFor('sms_code')}
         status={sms.status}
-        hint={sms.remaining > 0 || canRequestCode ? null : altcha.active ? ui.sms.hintAltcha : ui.sms.hint}
+        hint={
+          sms.remaining > 0 || canRequestCode
+            ? null
+            : altcha.active
+              ? (hints?.altcha ?? ui.sms.hintAltcha)
+              : (hints?.image ?? ui.sms.hint)
+        }
         addon={
           <button
             type="button"

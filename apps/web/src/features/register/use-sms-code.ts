@@ -34,8 +34,13 @@ export function useSmsCode(): SmsCodeRequest {
       const sent = await api.sendSmsCode(request);
       countdown.start(sent.resendIn);
       setSentTo(request.mobile);
-      const { ui } = language();
-      setStatus({ tone: 'success', text: ui.sms.sent(sent.codeLength, maskMobile(request.mobile), ui.duration(sent.expiresIn)) });
+      const { ui, messages } = language();
+      // A reset code goes out only to an account's number, and the answer cannot say whether it did.
+      const text =
+        request.purpose === 'reset'
+          ? messages.sms.sentIfRegistered
+          : ui.sms.sent(sent.codeLength, maskMobile(request.mobile), ui.duration(sent.expiresIn));
+      setStatus({ tone: 'success', text });
       return { ok: true };
     } catch (caught) {
       if (!(caught instanceof ApiError)) console.error(caught);

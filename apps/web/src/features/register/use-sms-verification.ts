@@ -1,30 +1,48 @@
-// The captcha-and-SMS step of registration: a fresh image (or its alternative, the proof of work),
-// the "Get code" request checked by the contracts first, and what follows its answer (a new image
-// or a new proof either way; focus on the code, or the server's messages beside their fields).
-import { Code, routes, SmsCodeBody } from '@register/contracts';
+// The captcha-and-SMS step of registration (and of the password reset and the mobile change: the
+// same block with another `purpose`): a fresh image (or its alternative, the proof of work), the
+// "Get code" request checked by the contracts first, and what follows its answer (a new image or
+// a new proof either way; focus on the code, or the server's messages beside their fields).
+import { Code, routes, SmsCodeBody, type SmsPurpose } from '@register/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { UseFormReturn } from 'react-hook-form';
 import { checkRequest } from '../../lib/checker';
-import type { RegisterValues } from './register-form';
 import { useAltcha } from './use-altcha';
 import { useCaptcha } from './use-captcha';
 import { useSmsCode } from './use-sms-code';
 
-export interface SmsVerificationOptions {
-  form: UseFormReturn<RegisterValues, unknown, unknown>;
+/** The inputs the block reads and fills, in whichever form holds them. */
+export interface SmsFields {
+  mobile: string;
+  captcha: string;
+  sms_code: string;
+}
+
+export interface SmsVerificationOptions<T extends SmsFields = SmsFields> {
+  form: UseFormReturn<T, unknown, unknown>;
+  /** Which flow the code is for (the API's default, register, when not given). */
+  purpose?: SmsPurpose;
   /** Puts server (or contract) messages beside their fields; true when one found a field. */
   showFieldErrors(fields: Readonly<Record<string, string>>): boolean;
   /** The API says the mobile is registered: the form's availability check should know. */
-  onMobileTaken(mobile: string): void;
+  onMobileTaken?(mobile: string): void;
 }
 
 /** What the API may say about the proof of work (or, with it in use, about the image code it replaces). */
 const VERIFICATION_FIELDS = ['altcha', 'captcha', '_'];
 
-export function useSmsVerification({ form, showFieldErrors, onMobileTaken }: SmsVerificationOptions) {
+export function useSmsVerification<T extends SmsFields>(options: SmsVerificationOptions<T>) {
+  const { purpose, showFieldErrors, onMobileTaken = () => {} } = options;
+  // Only the three fields above are read or set: any form that has them (T extends SmsFields)
+  // is, for this block, a form of just those (react-hook-form's types cannot say "at least").
+  const form = options.form as unknown as UseFormReturn<SmsFields, unknown, unknown>;
   const captchaImage = useCaptcha();
   const sms = useSmsCode();
-  const { getValues, setValue, setFocus } = form;
+  const { getValues, setValue, setFocus, clearErrors } = form;
+  /** A code is on its way: the field says so (an earlier "is required" would hide it), and has the focus. */
+  const awaitCode = () => {
+    clearErrors('sms_code');
+    setFocus('sms_code');
+  };
   /** The proof-of-work block, focused when the API refused what was sent with it. */
   const altchaRef = useRef<HTMLFieldSetElement>(null);
   // The image input is mounted again when the visitor comes back to it: focused once it exists.
@@ -45,7 +63,7 @@ export function useSmsVerification({ form, showFieldErrors, onMobileTaken }: Sms
   async function requestWithImage() {
     const request = checkRequest<SmsCodeBody>(
       SmsCodeBody,
-      { mobile: getValues('mobile'), captcha: getValues('captcha') },
+      { mobile: getValues('mobile'), captcha: getValues('captcha'), purpose },
       routes.sendSmsCode.rules,
     );
     if (!request.ok) {
@@ -56,10 +74,7 @@ export function useSmsVerification({ form, showFieldErrors, onMobileTaken }: Sms
     // The answer was spent, right or wrong: a new picture and an empty box for the next try.
     setValue('captcha', '');
     captchaImage.refresh();
-    if (outcome.ok) {
-      setFocus('sms_code');
-      return;
-    }
+    if (outcome.ok) return awaitCode();
     const { error } = outcome;
     if (error.errno === Code.DATAEXIST && error.fields.mobile) onMobileTaken(request.value.mobile);
     // A cooldown is no fault of the mobile field: its message goes beside the button instead.
@@ -72,7 +87,7 @@ export function useSmsVerification({ form, showFieldErrors, onMobileTaken }: Sms
     if (payload === null) return;
     const request = checkRequest<SmsCodeBody>(
       SmsCodeBody,
-      { mobile: getValues('mobile'), altcha: payload },
+      { mobile: getValues('mobile'), altcha: payload, purpose },
       routes.sendSmsCode.rules,
     );
     if (!request.ok) {
@@ -82,10 +97,7 @@ export function useSmsVerification({ form, showFieldErrors, onMobileTaken }: Sms
     const outcome = await sms.send(request.value);
     // Single-use, accepted or not: a new proof is solved when another request is possible.
     altcha.markSpent();
-    if (outcome.ok) {
-      setFocus('sms_code');
-      return;
-    }
+    if (outcome.ok) return awaitCode();
     const { error } = outcome;
     if (error.errno === Code.DATAEXIST && error.fields.mobile) onMobileTaken(request.value.mobile);
     showErrorsWithAltcha(error.errno === Code.THROTTLED ? {} : error.fields);
@@ -101,5 +113,5 @@ export function useSmsVerification({ form, showFieldErrors, onMobileTaken }: Sms
 
   const requestCode = () => (altcha.active ? requestWithAltcha() : requestWithImage());
 
-  return { captchaImage, sms, altcha, altchaRef, requestCode };
+  return { form, captchaImage, sms, altcha, altchaRef, requestCode };
 }

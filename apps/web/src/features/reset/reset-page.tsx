@@ -1,0 +1,16 @@
+import { useAccountLanguage } from '../../i18n/account-words';
+import { Page } from '../../lib/page';
+import { Link } from '../../lib/router';
+import { ResetForm } from './reset-form';
+
+export function ResetPage({ onReset }: { onReset(message: string): void }) {
+  const { words } = useAccountLanguage();
+  return (
+    <Page title={words.reset.title} intro={words.reset.intro}>
+      <ResetForm onReset={onReset} />
+      <p className="switch">
+        {words.reset.remembered} <Link to="/login">{words.reset.logIn}</Link>
+      </p>
+    </Page>
+  );
+}

@@ -2,8 +2,10 @@
 //   pnpm start   API + the built SPA, as a visitor would use them: served by the production web
 //                server (nginx, deploy/nginx/) when this machine has it, else by vite preview
 //   pnpm dev     API with --watch + Vite's dev server with hot reload
-// PORT (API, default 3000), WEB_PORT (default 5173) and WEB_HOST (default 127.0.0.1) pick the
-// addresses; everything else (DATABASE_URL, REDIS_URL, ...) goes to the API as documented.
+// PORT (API, default 3000), WEB_PORT (default 5173) and WEB_HOST (default localhost) pick the
+// addresses; everything else (DATABASE_URL, REDIS_URL, ...) goes to the API as documented. The SPA
+// is at http://localhost:5173 by default, not 127.0.0.1: passkeys are bound to the page's domain
+// name, and an IP address can never be one (scripts/spa-address.ts).
 // A .env at the root, when present, fills in what the environment leaves unset (as for the API).
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +13,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../apps/api/src/config.ts';
 import { API_RUNTIME } from '../apps/api/src/runtime.ts';
 import { findNginx, NGINX_INSTALL_HINT, nginxArgs, writeNginxConfig } from '../deploy/nginx/nginx-config.ts';
+import { DEFAULT_WEB_HOST, spaAddress } from './spa-address.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const envFile = path.join(root, '.env');
@@ -18,7 +21,21 @@ if (process.env.NODE_ENV !== 'test' && fs.existsSync(envFile)) process.loadEnvFi
 const dev = process.argv.includes('--dev');
 const apiPort = process.env.PORT ?? '3000';
 const webPort = process.env.WEB_PORT ?? '5173';
-const webHost = process.env.WEB_HOST ?? '127.0.0.1';
+// localhost: vite and nginx listen on what it resolves to (::1 or 127.0.0.1), browsers open it.
+const webHost = process.env.WEB_HOST ?? DEFAULT_WEB_HOST;
+const spa = spaAddress(webHost, webPort);
+// Browsers may POST only from ALLOWED_ORIGINS: unless told otherwise, that is where this SPA runs,
+// http://localhost:PORT first (the default RP ID, and APP_URL). Passkey ceremonies come only from
+// the origins that RP ID covers (never 127.0.0.1), which is what WEBAUTHN_ORIGINS then says.
+// Production names its origins itself (ALLOWED_ORIGINS is required there). Empty is unset, as
+// for the API (.env.example has `ALLOWED_ORIGINS=`).
+const spaEnv: NodeJS.ProcessEnv = {};
+if (!process.env.ALLOWED_ORIGINS && process.env.NODE_ENV !== 'production') {
+  spaEnv.ALLOWED_ORIGINS = spa.origins.join(',');
+  if (!process.env.WEBAUTHN_ORIGINS && spa.passkeyOrigins.length > 0) {
+    spaEnv.WEBAUTHN_ORIGINS = spa.passkeyOrigins.join(',');
+  }
+}
 // The SPA's server (nginx or Vite) is the one proxy in front of the API: the API takes the
 // client's address from the X-Forwarded-For it writes, one hop.
 const trustProxy = process.env.TRUST_PROXY ?? '1';
@@ -28,8 +45,8 @@ const trustProxy = process.env.TRUST_PROXY ?? '1';
 // outbox, no fixed captcha), checked by the API's own rules before anything starts.
 let config: ReturnType<typeof loadConfig>;
 try {
-  loadConfig({ ...process.env, TRUST_PROXY: trustProxy, HOST: webHost });
-  config = loadConfig({ ...process.env, TRUST_PROXY: trustProxy, PORT: apiPort });
+  loadConfig({ ...process.env, ...spaEnv, TRUST_PROXY: trustProxy, HOST: webHost });
+  config = loadConfig({ ...process.env, ...spaEnv, TRUST_PROXY: trustProxy, PORT: apiPort });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(
@@ -64,15 +81,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => stopAll(0));
 }
 
-// Browsers may POST only from ALLOWED_ORIGINS: unless told otherwise, that is where this SPA runs.
-const spaOrigins = [...new Set([webHost === '0.0.0.0' ? 'localhost' : webHost, '127.0.0.1', 'localhost'])].map(
-  (host) => `http://${host}:${webPort}`,
-);
 start(process.execPath, [...API_RUNTIME.execArgv, ...(dev ? ['--watch'] : []), 'src/server.ts'], path.join(root, 'apps/api'), {
   ...API_RUNTIME.env,
   ...process.env,
   PORT: apiPort,
-  ALLOWED_ORIGINS: process.env.ALLOWED_ORIGINS ?? spaOrigins.join(','),
+  ...spaEnv,
   TRUST_PROXY: trustProxy,
 });
 
@@ -115,8 +128,7 @@ if (nginx) {
     API_URL: apiUrl,
   });
 }
-const shown = webHost === '0.0.0.0' ? 'localhost' : webHost;
-const web = `http://${shown}:${webPort}`;
+const web = spa.url;
 const production = config.env === 'production';
 const outbox = config.sms.gateway === 'outbox';
 const captchaText = config.captcha.testText;
@@ -127,6 +139,7 @@ const lines = [
   `    the API       ${apiUrl}/api/  (its route table; /api/health/ for the backends)`,
   `    web server    ${webServer}`,
 ];
+if (spa.passkeyNote) lines.push(`    passkeys      ${spa.passkeyNote}`);
 if (!production) {
   lines.push(
     captchaText

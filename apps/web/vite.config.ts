@@ -28,10 +28,17 @@ export default defineConfig(({ mode }) => {
       // one chunk of the same code (README, The SPA).
       rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'app', tags: ['$initial'] }] } } },
     },
-    // The proof-of-work solver's modules are imported only lazily (and by a worker): listed here,
-    // the dev server prepares them at start instead of reloading the page on their first use.
+    // The proof-of-work solver's modules and the passkey library are imported only lazily (the
+    // solver's by a worker too): listed here, the dev server prepares them at start instead of
+    // reloading the page on their first use (a passkey prompt would be lost with it).
     optimizeDeps: {
-      include: ['altcha-lib', 'altcha-lib/algorithms/web/pbkdf2', 'altcha-lib/algorithms/web/sha', 'altcha-lib/workers/shared'],
+      include: [
+        'altcha-lib',
+        'altcha-lib/algorithms/web/pbkdf2',
+        'altcha-lib/algorithms/web/sha',
+        'altcha-lib/workers/shared',
+        '@simplewebauthn/browser',
+      ],
     },
     // The mock service worker script lives in public-mock/, so a production build never ships it.
     publicDir: isMock ? 'public-mock' : 'public',

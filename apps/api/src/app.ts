@@ -22,6 +22,7 @@ import { docsRoutes } from './modules/docs/docs.routes.ts';
 import { openapiRoutes } from './modules/docs/openapi.routes.ts';
 import { devMailRoutes, emailRoutes, verifyEmailRoutes } from './modules/email/email.routes.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { passkeysRoutes } from './modules/passkeys/passkeys.routes.ts';
 import { passwordResetRoutes } from './modules/password-reset/reset.routes.ts';
 import { devOutboxRoutes, smsRoutes } from './modules/sms/sms.routes.ts';
 import { availabilityRoutes, registerRoutes } from './modules/users/users.routes.ts';
@@ -194,6 +195,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         });
         await withSession.register(emailRoutes, {
           email: services.email,
+          auth: services.auth,
+          cookieName: config.session.cookieName,
+        });
+        await withSession.register(passkeysRoutes, {
+          passkeys: services.passkeys,
           auth: services.auth,
           cookieName: config.session.cookieName,
         });

@@ -1,6 +1,7 @@
 // The only reader of process.env. Every variable is declared here with its default, parsed and
 // checked once at start; a bad value stops the process with one clear message naming it.
 
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { API_PREFIX, DEFAULT_LIMITS, type Locale } from '@register/contracts';
@@ -13,8 +14,12 @@ export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 // zero-config; anywhere else they are refused.
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
 const DEV_CODE_SECRET = 'dev-only-code-secret-change-me-0123456789abcd';
-/** Outside production, browsers may POST from the SPA's dev server (5173) and `vite preview` (4173). */
-const DEV_ORIGINS = ['5173', '4173'].flatMap((port) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+/**
+ * Outside production, browsers may POST from the SPA's dev server (5173) and `vite preview` (4173).
+ * localhost first: the first origin is the default APP_URL and passkeys' RP ID, which can never be
+ * an IP address (the SPA on 127.0.0.1 still logs in with a password, never with a passkey).
+ */
+const DEV_ORIGINS = ['5173', '4173'].flatMap((port) => [`http://localhost:${port}`, `http://127.0.0.1:${port}`]);
 /** Variables that were renamed: setting the old name stops the API, so a limit is never silently lost. */
 const RENAMED: Record<string, string> = {
   CAPTCHA_PER_IP_PER_MINUTE: 'CAPTCHA_LIMIT_MAX (with CAPTCHA_LIMIT_WINDOW_SECONDS)',
@@ -320,10 +325,35 @@ export const EnvSchema = Type.Object({
   MAIL_TIMEOUT_MS: Int(2000, 100, 60_000, 'Sending one email to the SMTP server, from connecting to its last reply.'),
   EMAIL_TOKEN_TTL_SECONDS: Int(86_400, 300, 604_800, 'Lifetime of an email verification link (default 24 h).'),
   EMAIL_PER_USER_PER_HOUR: Int(3, 1, 1000, 'Verification emails one account may have sent per hour (sets and resends).'),
-  EMAIL_PER_ADDRESS_PER_HOUR: Int(3, 1, 1000, 'Verification emails one address may receive per hour, from all accounts.'),
+  EMAIL_PER_ADDRESS_PER_HOUR: Int(3, 1, 1000, 'Verification emails one account may have sent to one address per hour.'),
+  EMAIL_PER_ADDRESS_PER_DAY: Int(6, 1, 1000, 'Verification emails one account may have sent to one address per day.'),
+  EMAIL_ADDRESS_CEILING_PER_DAY: Int(20, 1, 10_000, 'Verification emails one address may receive per day, from all accounts.'),
   SECURITY_SMS_NOTICES: Type.Optional(
     Bool("Also text each security notice to the account's mobile (each one costs an SMS); default false."),
   ),
+
+  // Passkeys (WebAuthn; modules/passkeys): the relying party browsers bind every passkey to.
+  WEBAUTHN_RP_ID: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 253,
+      description:
+        'The relying party id passkeys are bound to: a domain name, never an IP address, equal to or a parent of every WEBAUTHN_ORIGINS host; default: the host of the first of ALLOWED_ORIGINS.',
+    }),
+  ),
+  WEBAUTHN_RP_NAME: Type.String({
+    default: 'Register',
+    minLength: 1,
+    maxLength: 64,
+    description: 'The service name the browser shows when it creates a passkey.',
+  }),
+  WEBAUTHN_ORIGINS: Type.Optional(
+    Type.String({
+      description: 'Comma-separated exact origins passkey ceremonies may come from; default: ALLOWED_ORIGINS.',
+    }),
+  ),
+  PASSKEYS_PER_USER_MAX: Int(10, 1, 100, 'Passkeys one account may have.'),
+  PASSKEY_CHALLENGE_TTL_SECONDS: Int(300, 30, 3600, 'Lifetime of a passkey ceremony (its challenge), used once.'),
 
   ARGON2_MEMORY_KIB: Int(19_456, 19_456, 4_194_304, 'argon2id memory cost (OWASP minimum 19456).'),
   ARGON2_TIME_COST: Int(2, 2, 20, 'argon2id iterations.'),
@@ -457,10 +487,16 @@ export interface Config {
     appUrl: string;
     tokenTtlSeconds: number;
     perUserPerHour: number;
+    /** Per (address, account): what one account spends on an address never denies it to another. */
     perAddressPerHour: number;
+    perAddressPerDay: number;
+    /** Per address, all accounts together: what protects the address from being flooded. */
+    addressCeilingPerDay: number;
   };
   /** Security notices: always by email to a verified address; by SMS too when `sms`. */
   notices: { sms: boolean };
+  /** Passkeys: the relying party (RP ID, name), the origins ceremonies may come from, the cap per user. */
+  webauthn: { rpId: string; rpName: string; origins: string[]; perUserMax: number; challengeTtlSeconds: number };
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   /** The operators' commands (pnpm cli). */
   admin: { superuserPassword: string | undefined };
@@ -540,7 +576,7 @@ function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** ALLOWED_ORIGINS as exact origins (scheme://host[:port]); anything else is a config problem. */
-function parseOrigins(value: string | undefined, production: boolean, problems: string[]): string[] {
+function parseOrigins(value: string | undefined, production: boolean, problems: string[], name = 'ALLOWED_ORIGINS'): string[] {
   if (value === undefined) {
     if (production) problems.push('ALLOWED_ORIGINS is required in production: the origins the SPA is served from.');
     return production ? [] : DEV_ORIGINS;
@@ -556,7 +592,7 @@ function parseOrigins(value: string | undefined, production: boolean, problems: 
       if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === item.replace(/\/$/, '')) origin = url.origin;
     } catch {}
     if (origin) origins.push(origin);
-    else problems.push(`ALLOWED_ORIGINS: ${JSON.stringify(item)} is not an origin like https://app.example.com (no path).`);
+    else problems.push(`${name}: ${JSON.stringify(item)} is not an origin like https://app.example.com (no path).`);
   }
   return origins;
 }
@@ -573,6 +609,65 @@ function parseAppUrl(value: string | undefined, origins: string[], problems: str
   } catch {}
   problems.push(`APP_URL: ${JSON.stringify(value)} is not a base URL like https://app.example.com (no query or fragment).`);
   return '';
+}
+
+/**
+ * The WebAuthn relying party (modules/passkeys). A browser accepts an RP ID only when it is the
+ * page's host or a parent domain of it, and never an IP address: a wrong one fails every passkey
+ * ceremony in the browser, so production (and any RP ID set explicitly) refuses it at start.
+ */
+function parseWebauthn(env: Env, allowedOrigins: string[], production: boolean, problems: string[]): Config['webauthn'] {
+  const explicit = env.WEBAUTHN_RP_ID !== undefined;
+  const first = allowedOrigins[0];
+  const rpId = env.WEBAUTHN_RP_ID?.trim().toLowerCase() ?? (first ? new URL(first).hostname : '');
+  // Outside production the allowed origins include 127.0.0.1's, where no passkey can ever work
+  // (an IP is never an RP ID): by default only those the RP ID covers take part. In production
+  // every allowed origin must be covered, so a misconfiguration stops the start below.
+  // (An RP ID that covers none of them is checked against them all, to be reported.)
+  const covered = allowedOrigins.filter((origin) => covers(rpId, origin));
+  const origins =
+    env.WEBAUTHN_ORIGINS !== undefined
+      ? parseOrigins(env.WEBAUTHN_ORIGINS, production, problems, 'WEBAUTHN_ORIGINS')
+      : production || covered.length === 0
+        ? allowedOrigins
+        : covered;
+  if (env.WEBAUTHN_ORIGINS !== undefined && origins.length === 0) problems.push('WEBAUTHN_ORIGINS names no origin.');
+  // Without ALLOWED_ORIGINS in production there is no default to check: that is reported already.
+  if ((production || explicit) && (explicit || first)) {
+    const problem = rpIdProblem(rpId, origins);
+    const name = explicit ? 'WEBAUTHN_RP_ID' : 'WEBAUTHN_RP_ID (by default the host of the first of ALLOWED_ORIGINS)';
+    if (problem) problems.push(`${name}: ${problem}`);
+  }
+  return {
+    rpId,
+    rpName: env.WEBAUTHN_RP_NAME,
+    origins,
+    perUserMax: env.PASSKEYS_PER_USER_MAX,
+    challengeTtlSeconds: env.PASSKEY_CHALLENGE_TTL_SECONDS,
+  };
+}
+
+/** Whether a page at `origin` may use passkeys of `rpId`: its host is the RP ID or a subdomain of it. */
+function covers(rpId: string, origin: string): boolean {
+  const host = new URL(origin).hostname;
+  return host === rpId || host.endsWith(`.${rpId}`);
+}
+
+/** Why browsers would refuse this RP ID for these origins, or null when they accept it. */
+function rpIdProblem(rpId: string, origins: string[]): string | null {
+  let host: string | null = null;
+  try {
+    host = new URL(`http://${rpId}`).hostname;
+  } catch {}
+  if (isIP(rpId.replace(/^\[|\]$/g, '')) || (host !== null && isIP(host.replace(/^\[|\]$/g, '')))) {
+    return `${JSON.stringify(rpId)} is an IP address, which browsers never accept as an RP ID: serve the SPA from a domain name (http://localhost:PORT in development) and use that name.`;
+  }
+  if (!rpId || host !== rpId) {
+    return `${JSON.stringify(rpId)} is not a domain name like example.com (lowercase ASCII, punycode for an international name; no scheme, port or path).`;
+  }
+  const uncovered = origins.filter((origin) => !covers(rpId, origin));
+  if (uncovered.length === 0) return null;
+  return `${JSON.stringify(rpId)} does not cover ${uncovered.join(', ')}: every accepted origin's host (WEBAUTHN_ORIGINS, by default ALLOWED_ORIGINS) must be the RP ID or a subdomain of it (example.com covers app.example.com, never evilexample.com).`;
 }
 
 function toConfig(env: Env, explicitNodeEnv: boolean): Config {
@@ -660,6 +755,9 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   if (env.LOGIN_BASE_DELAY_SECONDS > env.LOGIN_MAX_DELAY_SECONDS) {
     problems.push('LOGIN_BASE_DELAY_SECONDS cannot exceed LOGIN_MAX_DELAY_SECONDS.');
   }
+  if (env.EMAIL_PER_ADDRESS_PER_DAY > env.EMAIL_ADDRESS_CEILING_PER_DAY) {
+    problems.push('EMAIL_PER_ADDRESS_PER_DAY (per account) cannot exceed EMAIL_ADDRESS_CEILING_PER_DAY (all accounts).');
+  }
   if (env.SMS_PER_MOBILE_PER_DAY > env.SMS_MOBILE_CEILING_PER_DAY) {
     problems.push('SMS_PER_MOBILE_PER_DAY (per client) cannot exceed SMS_MOBILE_CEILING_PER_DAY (all clients).');
   }
@@ -677,6 +775,7 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
   }
   const allowedOrigins = parseOrigins(env.ALLOWED_ORIGINS, production, problems);
   const appUrl = parseAppUrl(env.APP_URL, allowedOrigins, problems);
+  const webauthn = parseWebauthn(env, allowedOrigins, production, problems);
   // Metrics tell traffic, errors and budgets: with no token they are served only where nobody
   // else can reach them (outside production, on loopback, with no proxy in front), like the other
   // development relaxations. A configured TRUST_PROXY says a proxy passes requests on: a loopback
@@ -842,8 +941,11 @@ function toConfig(env: Env, explicitNodeEnv: boolean): Config {
       tokenTtlSeconds: env.EMAIL_TOKEN_TTL_SECONDS,
       perUserPerHour: env.EMAIL_PER_USER_PER_HOUR,
       perAddressPerHour: env.EMAIL_PER_ADDRESS_PER_HOUR,
+      perAddressPerDay: env.EMAIL_PER_ADDRESS_PER_DAY,
+      addressCeilingPerDay: env.EMAIL_ADDRESS_CEILING_PER_DAY,
     },
     notices: { sms: env.SECURITY_SMS_NOTICES === 'true' },
+    webauthn,
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_TIME_COST, parallelism: env.ARGON2_PARALLELISM },
     admin: { superuserPassword: env.SUPERUSER_PASSWORD },
   };

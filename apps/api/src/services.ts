@@ -15,6 +15,9 @@ import type { MailGateway } from './modules/mail/mail.gateway.ts';
 import { createMailOutbox, type MailOutbox } from './modules/mail/outbox.gateway.ts';
 import { createSmtpGateway } from './modules/mail/smtp.gateway.ts';
 import { createSecurityNotices } from './modules/notifications/notices.service.ts';
+import { createChallenges } from './modules/passkeys/challenges.ts';
+import { createPasskeysRepository } from './modules/passkeys/passkeys.repository.ts';
+import { createPasskeysService } from './modules/passkeys/passkeys.service.ts';
 import { createPasswordResetService } from './modules/password-reset/reset.service.ts';
 import { createCcpGateway } from './modules/sms/ccp.gateway.ts';
 import { createOutboxGateway, type Outbox } from './modules/sms/outbox.gateway.ts';
@@ -133,6 +136,19 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
     log,
     storeStepMs: config.storeStepMs,
   });
-  return { captcha, altcha, sms, users, auth, outbox, email, mailOutbox, notices, passwordReset, account };
+  const passkeys = createPasskeysService({
+    passkeys: createPasskeysRepository(app.db),
+    users: usersRepository,
+    challenges: createChallenges({ store, digest, clock, ttlSeconds: config.webauthn.challengeTtlSeconds }),
+    throttle,
+    devices,
+    events,
+    notices,
+    digest,
+    clock,
+    log,
+    config: config.webauthn,
+  });
+  return { captcha, altcha, sms, users, auth, outbox, email, mailOutbox, notices, passwordReset, account, passkeys };
 }
 export type Services = ReturnType<typeof createServices>;

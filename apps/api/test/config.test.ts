@@ -194,11 +194,14 @@ describe('loadConfig', () => {
 
   it('email links point at the SPA: APP_URL, else the first allowed origin; notices by SMS only when asked', () => {
     expect(loadConfig({}).email).toEqual({
-      appUrl: 'http://127.0.0.1:5173',
+      appUrl: 'http://localhost:5173',
       tokenTtlSeconds: 86_400,
       perUserPerHour: 3,
       perAddressPerHour: 3,
+      perAddressPerDay: 6,
+      addressCeilingPerDay: 20,
     });
+    expect(() => loadConfig({ EMAIL_PER_ADDRESS_PER_DAY: '30' })).toThrow(/EMAIL_PER_ADDRESS_PER_DAY/);
     expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example.com,https://b.example.com' }).email.appUrl).toBe(
       'https://a.example.com',
     );
@@ -216,10 +219,10 @@ describe('loadConfig', () => {
 
   it('takes ALLOWED_ORIGINS as exact origins: the dev servers by default, required in production', () => {
     expect(loadConfig({}).allowedOrigins).toEqual([
-      'http://127.0.0.1:5173',
       'http://localhost:5173',
-      'http://127.0.0.1:4173',
+      'http://127.0.0.1:5173',
       'http://localhost:4173',
+      'http://127.0.0.1:4173',
     ]);
     expect(loadConfig({ ALLOWED_ORIGINS: 'https://a.example, http://b.example:8080/' }).allowedOrigins).toEqual([
       'https://a.example',

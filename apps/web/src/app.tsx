@@ -6,8 +6,8 @@ import { NotFoundPage } from './features/not-found/not-found-page';
 import { RegisterPage } from './features/register/register-page';
 import { LanguageSwitch } from './i18n/language-switch';
 import { language, useLanguage } from './i18n/locale';
-import { Link, navigate, Redirect, usePathname } from './lib/router';
-import { SessionProvider, useSession } from './lib/session';
+import { Link, navigate, Redirect, returnPath, usePathname } from './lib/router';
+import { SESSION_NOTICE_ID, SessionProvider, useSession } from './lib/session';
 import { takeFragmentToken } from './lib/url-token';
 
 // /register is where visitors arrive: it is in the first chunk. The other pages are chunks of
@@ -46,9 +46,10 @@ function Routes(): ReactNode {
   const token = path === '/verify-email' ? takeFragmentToken() : null;
   if (session.status === 'loading' && !NO_WAIT.includes(path)) return <Loading />;
   const user = session.status === 'authenticated' ? session.user : null;
+  // Back to the page that sent the visitor to log in (the account page), else home.
   const enter = (next: UserView) => {
     signedIn(next);
-    navigate('/', { replace: true });
+    navigate(returnPath() ?? '/', { replace: true });
   };
   // The account exists but the session could not be started: the visitor logs in.
   const registered = ({ loggedIn, ...next }: Registered) => {
@@ -75,8 +76,11 @@ function Routes(): ReactNode {
     case '/register':
       return user ? <Redirect to="/" /> : <RegisterPage onRegistered={registered} />;
     case '/forgot-password':
+      // Open to a logged-in visitor too: who has forgotten the password cannot use the account
+      // page's change (it asks for the current one).
       return (
         <ResetPage
+          user={user}
           onReset={(message) => {
             // Every session of the account has ended: the visitor logs in with the new password.
             signedOut(message, 'success');
@@ -85,7 +89,7 @@ function Routes(): ReactNode {
         />
       );
     case '/account':
-      return user ? <AccountPage user={user} /> : <Redirect to="/login" />;
+      return user ? <AccountPage user={user} /> : <Redirect to="/login" returnTo="/account" />;
     case '/verify-email':
       return <VerifyEmailPage token={token} />;
     default:
@@ -97,7 +101,7 @@ function SessionProblem() {
   const { session } = useSession();
   if (session.status !== 'anonymous' || !session.problem) return null;
   return (
-    <p className="banner" role="status" data-tone={session.tone}>
+    <p id={SESSION_NOTICE_ID} className="banner" role="status" data-tone={session.tone}>
       {session.problem}
     </p>
   );

@@ -133,15 +133,27 @@ export const OldPassword = Type.String({
 });
 
 /**
- * An email address (RFC 5321's 254 characters at most): one @, no spaces, a dot in the domain.
- * Deliverability is proven by the verification link, not by a pattern.
+ * An email address (RFC 5321's 254 characters at most): a dot-atom local part (RFC 5322's
+ * atext, and letters, marks and digits of any script for internationalised addresses), one @,
+ * and a domain of two or more labels (letters, marks, digits, inner hyphens). Deliverability is
+ * proven by the verification link, not by a pattern; the pattern makes sure that what is stored
+ * is exactly where the mail goes: no quoted local parts, no `<>,;:()` that a mail library would
+ * read as address syntax and rewrite into another address (nodemailer turns `a>b@x.com` into
+ * `"a b"@x.com`, and sends `a@x.com,evil` as is), and no control, format (bidi, zero-width) or
+ * separator characters, which would reach a header or a notice's text unseen.
  */
 export const EMAIL_MAX = 254;
+// Class syntax characters escaped, so that the pattern reads the same under the v flag (an
+// HTML input's pattern attribute) as under u.
+const EMAIL_ATEXT = "A-Za-z0-9!#$%&'*+\\/=?^_`\\{\\|\\}~\\p{L}\\p{M}\\p{N}\\-";
+const EMAIL_LABEL = '[\\p{L}\\p{M}\\p{N}](?:[\\p{L}\\p{M}\\p{N}\\-]*[\\p{L}\\p{M}\\p{N}])?';
+export const EMAIL_PATTERN = `^[${EMAIL_ATEXT}]+(?:\\.[${EMAIL_ATEXT}]+)*@${EMAIL_LABEL}(?:\\.${EMAIL_LABEL})+$`;
 export const Email = Type.String({
   ...said('email'),
   minLength: 3,
   maxLength: EMAIL_MAX,
-  pattern: '^[^\\s@\\u0000-\\u001f\\u007f]+@[^\\s@\\u0000-\\u001f\\u007f]+\\.[^\\s@\\u0000-\\u001f\\u007f]+$',
+  // Unicode property escapes: the pattern is compiled with the u flag (TypeBox, and JSON Schema's own reading).
+  pattern: EMAIL_PATTERN,
   'x-normalize': 'email',
 });
 
@@ -161,4 +173,69 @@ export const SessionRef = Type.String({
   maxLength: 64,
   pattern: '^[A-Za-z0-9_-]+$',
   'x-normalize': 'trim',
+});
+
+/** A passkey's name, as its user calls it ("Work laptop"): printable, at most 64 characters. */
+export const PasskeyName = Type.String({
+  ...said('passkeyName'),
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+  'x-normalize': 'trim',
+});
+
+/** A passkey's id in the account's list. */
+export const PasskeyRef = Type.String({
+  ...said('passkeyId'),
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9_-]+$',
+  'x-normalize': 'trim',
+});
+
+/** base64url, as WebAuthn's JSON forms encode every binary value; bounded so no answer is unbounded work. */
+const base64url = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+={0,2}$' });
+
+/** The credential id of a passkey (base64url; authenticators use at most 1023 bytes). */
+export const CredentialId = Type.String({
+  ...said('credential'),
+  minLength: 1,
+  maxLength: 1400,
+  pattern: '^[A-Za-z0-9_-]+={0,2}$',
+  'x-normalize': 'trim',
+});
+
+/** `type` of a WebAuthn credential: always public-key. */
+export const CredentialType = Type.Literal('public-key', { ...said('credential') });
+
+/** An authenticator's attestation response (startRegistration's `response`), as JSON. */
+export const AttestationResponseField = Type.Object(
+  {
+    clientDataJSON: base64url(8192),
+    attestationObject: base64url(65536),
+    authenticatorData: Type.Optional(base64url(65536)),
+    transports: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 16 })),
+    publicKeyAlgorithm: Type.Optional(Type.Integer()),
+    publicKey: Type.Optional(base64url(8192)),
+  },
+  { ...said('credential'), additionalProperties: true },
+);
+
+/** An authenticator's assertion response (startAuthentication's `response`), as JSON. */
+export const AssertionResponseField = Type.Object(
+  {
+    clientDataJSON: base64url(8192),
+    authenticatorData: base64url(65536),
+    signature: base64url(8192),
+    userHandle: Type.Optional(Type.String({ maxLength: 512, pattern: '^[A-Za-z0-9_-]*={0,2}$' })),
+  },
+  { ...said('credential'), additionalProperties: true },
+);
+
+/** clientExtensionResults: whatever the browser reports, kept small. */
+export const ClientExtensionResults = Type.Object({}, { ...said('credential'), additionalProperties: true, maxProperties: 32 });
+
+/** authenticatorAttachment: platform or cross-platform (absent when the browser does not say). */
+export const AuthenticatorAttachment = Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')], {
+  ...said('credential'),
 });

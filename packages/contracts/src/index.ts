@@ -7,6 +7,7 @@ export { en } from './i18n/en.ts';
 export * from './lengths.ts';
 export * from './limits.ts';
 export * from './messages.ts';
+export * from './passkeys.ts';
 export * from './password-policy.ts';
 export * from './reserved-usernames.ts';
 export * from './routes.ts';

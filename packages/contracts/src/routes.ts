@@ -2,6 +2,16 @@
 // mock API call and answer them from it.
 import { type TObject, type TSchema, Type } from 'typebox';
 import { Code } from './codes.ts';
+import {
+  PasskeyCreationOptions,
+  PasskeyList,
+  PasskeyLoginBody,
+  PasskeyParams,
+  PasskeyRegisterBody,
+  PasskeyRenameBody,
+  PasskeyRequestOptions,
+  PasskeyView,
+} from './passkeys.ts';
 import { type CrossFieldRule, changePasswordRules, passwordResetRules, registerRules, smsCodeRules } from './rules.ts';
 import {
   AltchaChallenge,
@@ -246,6 +256,84 @@ export const routes = {
     body: VerifyEmailBody,
     data: EmailState,
     errors: { 400: [Code.PARAMERR], 409: [Code.DATAEXIST], 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
+  },
+  passkeyRegisterOptions: {
+    method: 'POST',
+    path: '/passkeys/register/options/',
+    summary:
+      'Starts enrolling a passkey for the logged-in user: WebAuthn creation options in their JSON form (a resident key, user verification preferred, the existing passkeys excluded).',
+    data: PasskeyCreationOptions,
+    errors: { 401: [Code.SESSIONERR], 409: [Code.DATAEXIST], 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
+  },
+  passkeyRegisterVerify: {
+    method: 'POST',
+    path: '/passkeys/register/verify/',
+    summary: "Stores the new passkey from the credential's JSON form (credential.toJSON()); its challenge is used once.",
+    body: PasskeyRegisterBody,
+    data: PasskeyView,
+    errors: {
+      400: [Code.PARAMERR],
+      401: [Code.SESSIONERR],
+      409: [Code.DATAEXIST],
+      429: [Code.THROTTLED],
+      503: [Code.DBERR, Code.SERVERERR],
+    },
+  },
+  passkeyLoginOptions: {
+    method: 'POST',
+    path: '/passkeys/login/options/',
+    summary: 'Starts a login with a passkey alone (discoverable credentials: no username, empty allowCredentials).',
+    data: PasskeyRequestOptions,
+    errors: { 429: [Code.THROTTLED], 503: [Code.SERVERERR] },
+  },
+  passkeyLoginVerify: {
+    method: 'POST',
+    path: '/passkeys/login/verify/',
+    summary: "Logs in with the assertion's JSON form, exactly as a password login does (new session id, the same answer).",
+    body: PasskeyLoginBody,
+    data: UserView,
+    errors: {
+      400: [Code.PARAMERR],
+      401: [Code.LOGINERR],
+      429: [Code.THROTTLED],
+      503: [Code.DBERR, Code.SERVERERR],
+    },
+  },
+  passkeys: {
+    method: 'GET',
+    path: '/user/passkeys/',
+    summary: "The logged-in user's passkeys: name, created and last-used times, transports, backed up (never the public key).",
+    data: PasskeyList,
+    errors: { 401: [Code.SESSIONERR], 429: [Code.THROTTLED], 503: [Code.DBERR, Code.SERVERERR] },
+  },
+  renamePasskey: {
+    method: 'PATCH',
+    path: '/user/passkeys/:id/',
+    summary: "Renames one of the logged-in user's passkeys.",
+    params: PasskeyParams,
+    body: PasskeyRenameBody,
+    data: PasskeyView,
+    errors: {
+      400: [Code.PARAMERR],
+      401: [Code.SESSIONERR],
+      404: [Code.NODATA],
+      429: [Code.THROTTLED],
+      503: [Code.DBERR, Code.SERVERERR],
+    },
+  },
+  deletePasskey: {
+    method: 'DELETE',
+    path: '/user/passkeys/:id/',
+    summary: "Deletes one of the logged-in user's passkeys.",
+    params: PasskeyParams,
+    data: Type.Null(),
+    errors: {
+      400: [Code.PARAMERR],
+      401: [Code.SESSIONERR],
+      404: [Code.NODATA],
+      429: [Code.THROTTLED],
+      503: [Code.DBERR, Code.SERVERERR],
+    },
   },
   health: {
     method: 'GET',

@@ -39,6 +39,13 @@ const TAGS: Record<RouteName, string> = {
   setEmail: 'account',
   verifyEmail: 'account',
   devMail: 'development',
+  passkeyRegisterOptions: 'passkeys',
+  passkeyRegisterVerify: 'passkeys',
+  passkeyLoginOptions: 'passkeys',
+  passkeyLoginVerify: 'passkeys',
+  passkeys: 'passkeys',
+  renamePasskey: 'passkeys',
+  deletePasskey: 'passkeys',
 };
 
 const DESCRIPTION = `Every answer is the envelope \`{ "errno", "errmsg", "data" }\` with a meaningful HTTP status; \

@@ -112,7 +112,13 @@ export function createSessionStore(
         .take(key(sessionId))
         .then(async (raw) => {
           const userId: unknown = parseSession(raw, sessionId, log)?.userId;
-          if (typeof userId === 'number') await store.removeMember(userSessionsKey(userId), sessionId);
+          // The session is gone once taken: an index member left behind names nothing (the list
+          // skips it, its score expires it), so its failure does not fail the logout.
+          if (typeof userId === 'number') {
+            await store
+              .removeMember(userSessionsKey(userId), sessionId)
+              .catch((err: unknown) => log.warn({ err }, "could not unindex an ended session: it expires from the user's index"));
+          }
         })
         .then(
           () => callback(),

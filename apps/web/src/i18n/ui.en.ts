@@ -90,6 +90,11 @@ export const uiEn = {
     newHere: 'New here?',
     createAccount: 'Create an account',
     forgotPassword: 'Forgot password?',
+    /** Passkeys: shown only where the browser has WebAuthn. */
+    or: 'or',
+    passkey: 'Sign in with a passkey',
+    passkeyNotUsed: 'No passkey was used. Try again, or log in with your password.',
+    passkeyFailed: 'This browser could not use a passkey. Log in with your password.',
   },
 
   home: {

@@ -81,6 +81,10 @@ export const uiZhCN: UiCatalog = {
     newHere: '还没有账号？',
     createAccount: '创建账号',
     forgotPassword: '忘记密码？',
+    or: '或',
+    passkey: '使用通行密钥登录',
+    passkeyNotUsed: '未使用通行密钥。你可以重试，或用密码登录。',
+    passkeyFailed: '此浏览器无法使用通行密钥，请用密码登录。',
   },
 
   home: {

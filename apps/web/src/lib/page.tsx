@@ -4,6 +4,10 @@
 import { type ReactNode, useEffect, useRef } from 'react';
 import { useLanguage } from '../i18n/locale';
 import { hasNavigated } from './router';
+import { SESSION_NOTICE_ID, useSessionNotice } from './session';
+
+/** The page's <h1>: the place to put the focus back when what had it goes away. */
+export const PAGE_HEADING_ID = 'page-heading';
 
 interface PageProps {
   title: string;
@@ -16,6 +20,7 @@ interface PageProps {
 export function Page({ title, heading = title, intro, children }: PageProps) {
   const headingRef = useRef<HTMLHeadingElement>(null);
   const { ui } = useLanguage();
+  const notice = useSessionNotice();
 
   useEffect(() => {
     document.title = ui.pageTitle(title);
@@ -26,8 +31,8 @@ export function Page({ title, heading = title, intro, children }: PageProps) {
   }, []);
 
   return (
-    <section className="card" aria-labelledby="page-heading">
-      <h1 id="page-heading" ref={headingRef} tabIndex={-1}>
+    <section className="card" aria-labelledby={PAGE_HEADING_ID}>
+      <h1 id={PAGE_HEADING_ID} ref={headingRef} tabIndex={-1} aria-describedby={notice ? SESSION_NOTICE_ID : undefined}>
         {heading}
       </h1>
       {intro ? <p className="intro">{intro}</p> : null}

@@ -31,11 +31,25 @@ export function hasNavigated(): boolean {
   return navigations > 0;
 }
 
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
-  if (options.replace) window.history.replaceState(null, '', to);
-  else window.history.pushState(null, '', to);
+export interface NavigateOptions {
+  replace?: boolean;
+  /** Where to go once the visitor has logged in (a page that needs a session sent them to log in). */
+  returnTo?: string;
+}
+
+export function navigate(to: string, options: NavigateOptions = {}): void {
+  // Kept in the entry itself: it survives a reload of the login page, and Back forgets it.
+  const state = options.returnTo ? { returnTo: options.returnTo } : null;
+  if (options.replace) window.history.replaceState(state, '', to);
+  else window.history.pushState(state, '', to);
   if (!options.replace) window.scrollTo?.(0, 0);
   notify();
+}
+
+/** The page to go back to after logging in, when one sent the visitor here (a path of this app only). */
+export function returnPath(): string | null {
+  const path = (window.history.state as { returnTo?: unknown } | null)?.returnTo;
+  return typeof path === 'string' && /^\/[a-z-]*$/.test(path) ? path : null;
 }
 
 /** A plain click navigates in place; modified clicks, middle clicks and targets stay the browser's. */
@@ -72,7 +86,7 @@ export function Link({ to, onClick, ...props }: LinkProps) {
 }
 
 /** Replaces the current entry, so Back does not bounce the visitor straight back here. */
-export function Redirect({ to }: { to: string }) {
-  useEffect(() => navigate(to, { replace: true }), [to]);
+export function Redirect({ to, returnTo }: { to: string; returnTo?: string }) {
+  useEffect(() => navigate(to, { replace: true, returnTo }), [to, returnTo]);
   return null;
 }

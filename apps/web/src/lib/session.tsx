@@ -50,6 +50,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
+/** The element that shows the session's notice (app.tsx): each page's heading is described by it. */
+export const SESSION_NOTICE_ID = 'session-notice';
+
+/**
+ * The notice shown above the page (a reset done, a session ended), or null. The page's heading,
+ * focused when the visitor is sent to it, is described by it: read with it, not left to a live
+ * region that appeared in the same moment as the page.
+ */
+export function useSessionNotice(): string | null {
+  const session = useContext(SessionContext)?.session;
+  return session?.status === 'anonymous' && session.problem ? session.problem : null;
+}
+
 export function useSession(): SessionContextValue {
   const value = useContext(SessionContext);
   if (!value) throw new Error('useSession() needs a <SessionProvider> above it');

@@ -1,6 +1,6 @@
 // The mock API's state: a few users, one visitor's session (the mock models a single browser
 // tab, so it needs no cookies) beside the users' other sessions, SMS codes and cooldowns, the
-// email addresses' verification links. Everything lives in memory: a page reload (dev:mock) or
+// email addresses' verification links, the passkeys and their ceremonies' challenges. Everything lives in memory: a page reload (dev:mock) or
 // resetMockDb() (tests) starts over from the seed below.
 import { DEFAULT_LIMITS, type MailMessage, type OutboxMessage, type SmsPurpose } from '@register/contracts';
 
@@ -30,10 +30,17 @@ export const MOCK_AVAILABILITY = {
   max: DEFAULT_LIMITS.availabilityMax,
   windowSeconds: DEFAULT_LIMITS.availabilityWindowSeconds,
 } as const;
-/** Verification links: valid 24 h, at most 3 emails per user and per address an hour (the API's defaults, by clock hour). */
+/**
+ * Verification links and their budgets, the API's defaults (EMAIL_* in its config), in fixed
+ * windows of the clock as the API's: valid 24 h; 3 emails an hour per account; per (address,
+ * account) 3 an hour and 6 a day; 20 a day per address from all accounts together.
+ */
 export const MOCK_MAIL = {
   tokenTtlSeconds: 24 * 60 * 60,
-  perHour: 3,
+  perUserPerHour: 3,
+  perAddressPerHour: 3,
+  perAddressPerDay: 6,
+  addressCeilingPerDay: 20,
 } as const;
 
 /**
@@ -45,6 +52,16 @@ export const MOCK_ALTCHA = {
   cost: 10,
   hmacSecret: 'mock-altcha-secret',
   ttlSeconds: 5 * 60,
+} as const;
+
+/**
+ * Passkeys, the API's defaults (PASSKEYS_PER_USER_MAX, PASSKEY_CHALLENGE_TTL_SECONDS in its
+ * config) and its relying party's name (WEBAUTHN_RP_NAME).
+ */
+export const MOCK_PASSKEYS = {
+  perUserMax: 10,
+  challengeTtlSeconds: 5 * 60,
+  rpName: 'Register',
 } as const;
 
 export interface MockUser {
@@ -65,6 +82,32 @@ export interface MockSession {
   lastSeenAt: string;
   device: string;
   client: string;
+}
+
+/** A passkey as the mock keeps it: what the list shows, and what a login is checked against. */
+export interface MockPasskey {
+  /** Its id in the account's list (the row id, in digits, as the API's). */
+  id: string;
+  userId: number;
+  /** The credential id (base64url), as the authenticator names it. */
+  credentialId: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  transports: string[];
+  backedUp: boolean;
+  /** The signature counter last seen (0: the authenticator does not count). */
+  counter: number;
+}
+
+export type PasskeyCeremony = 'register' | 'login';
+
+/** A ceremony's challenge, used once: bound to the visitor's session (a registration's) and its user. */
+export interface PasskeyChallenge {
+  challenge: string;
+  sessionId: string | null;
+  userId: number | null;
+  expiresAt: number;
 }
 
 interface PendingCode {
@@ -97,14 +140,22 @@ interface MockState {
   mail: Map<string, MailMessage>;
   /** Verification links' tokens (the API keeps only their hashes). */
   emailTokens: Map<string, EmailToken>;
-  /** Verification emails sent in the current clock hour, by `user:<id>` and `email:<address>`. */
-  mailSends: Map<string, { hour: number; count: number }>;
+  /** Verification emails sent, by budget key (see setEmail), with the index of the window they count in. */
+  mailSends: Map<string, { window: number; count: number }>;
   loginFailures: Map<string, { count: number; until: number }>;
   /** Availability checks in the current window (the mock is one client). */
   availabilityChecks: { count: number; until: number };
   /** Signatures of the proofs of work already spent (each pays for one SMS request). */
   altchaSpent: Set<string>;
+  passkeys: MockPasskey[];
+  /** The last passkey row id given (the API's serial: never reused). */
+  passkeySeq: number;
+  /** The visitor's pending challenge of each ceremony (the mock is one tab: one of each). */
+  passkeyChallenges: Map<PasskeyCeremony, PasskeyChallenge>;
 }
+
+/** A new passkey's id in the list: the API's row id, in digits. */
+export const newPasskeyId = () => String(++db.passkeySeq);
 
 export const codeKey = (purpose: SmsPurpose, mobile: string) => `${purpose}:${mobile}`;
 
@@ -166,6 +217,9 @@ function seed(): MockState {
     loginFailures: new Map(),
     availabilityChecks: { count: 0, until: 0 },
     altchaSpent: new Set(),
+    passkeys: [],
+    passkeySeq: 0,
+    passkeyChallenges: new Map(),
   };
 }
 

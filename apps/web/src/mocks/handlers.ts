@@ -9,8 +9,10 @@
 //   SMS code          random; GET /api/__dev/sms/<mobile>/ returns it (and dev:mock logs it)
 //   email link        GET /api/__dev/mail/<address>/ returns it (and dev:mock logs it)
 //   sessions          each seeded user is also logged in on two other devices
+//   passkeys          challenges used once, checked in clientDataJSON with the origin; no signatures (webauthn.ts)
 
 import { checks } from 'virtual:contract-validators';
+import { checks as passkeyChecks } from 'virtual:contract-validators/PasskeyRegisterBody,PasskeyLoginBody,PasskeyParams,PasskeyRenameBody';
 import {
   API_PREFIX,
   type Catalog,
@@ -31,7 +33,13 @@ import {
   MobileParams,
   NORMALIZERS,
   negotiateLocale,
+  type ObjectChecks,
   ok,
+  PasskeyLoginBody,
+  PasskeyParams,
+  PasskeyRegisterBody,
+  PasskeyRenameBody,
+  type PasskeyView,
   PasswordResetBody,
   REQUEST_SCHEMAS,
   RegisterBody,
@@ -75,17 +83,28 @@ import {
   MOCK_CAPTCHA_ANSWER,
   MOCK_LOGIN,
   MOCK_MAIL,
+  MOCK_PASSKEYS,
   MOCK_SMS,
+  type MockPasskey,
   type MockUser,
+  newPasskeyId,
   newSessionRef,
+  type PasskeyCeremony,
 } from './db';
+import { randomChallenge, readAuthenticatorData, readClientData, userHandleOf } from './webauthn';
 
 /** A handful of the API's 49k common passwords: enough to show the server-only rule. */
 const COMMON_PASSWORDS = new Set(['password', 'password1', 'qwertyuiop', 'iloveyou', 'sunshine1', 'football']);
-const requestSchemaName = (schema: TObject) => {
+/** The passkeys' schemas: not in REQUEST_SCHEMAS (the SPA's first chunk), generated apart. */
+const PASSKEY_SCHEMAS: Record<string, TObject> = { PasskeyRegisterBody, PasskeyLoginBody, PasskeyParams, PasskeyRenameBody };
+/** The generated checks of a request schema (one of REQUEST_SCHEMAS, or a passkey's). */
+const generatedChecks = (schema: TObject): ObjectChecks => {
   const name = (Object.keys(REQUEST_SCHEMAS) as (keyof typeof REQUEST_SCHEMAS)[]).find((n) => REQUEST_SCHEMAS[n] === schema);
-  if (!name) throw new Error('not one of the contracts’ request schemas');
-  return name;
+  if (name) return checks[name];
+  const passkey = Object.keys(PASSKEY_SCHEMAS).find((n) => PASSKEY_SCHEMAS[n] === schema);
+  const generated = passkey === undefined ? undefined : passkeyChecks[passkey];
+  if (!generated) throw new Error('not one of the contracts’ request schemas');
+  return generated;
 };
 /** The rules' context as the API supplies it, with the mock's short list. */
 const RULE_CONTEXT = { isCommonPassword: (password: string) => COMMON_PASSWORDS.has(password.toLowerCase()) };
@@ -145,7 +164,7 @@ function validated<T>(m: Catalog, schema: TObject, input: unknown, rules?: Cross
   forSchema.set(rules, forRules);
   let check = forRules.get(m) as RequestChecker<T> | undefined;
   if (!check) {
-    check = checkerFrom<T>(schema, checks[requestSchemaName(schema)], rules, { ...RULE_CONTEXT, messages: m });
+    check = checkerFrom<T>(schema, generatedChecks(schema), rules, { ...RULE_CONTEXT, messages: m });
     forRules.set(m, check as RequestChecker<unknown>);
   }
   const result = check(input);
@@ -262,26 +281,41 @@ function strengthRefusal(m: Catalog, password: string, user: Pick<MockUser, 'use
 }
 
 const HOUR_MS = 3_600_000;
-/** Spends the email budgets (per user and per address, by clock hour, as the API's windows): THROTTLED when one is spent. */
-function spendMailBudget(m: Catalog, keys: string[]): void {
-  const now = Date.now();
-  const hour = Math.floor(now / HOUR_MS);
-  const counts = keys.map((key) => {
-    const entry = db.mailSends.get(key);
-    return entry?.hour === hour ? entry.count : 0;
-  });
-  if (counts.some((count) => count >= MOCK_MAIL.perHour)) {
-    const message = m.account.emailLimit;
-    throw refuse(m, Code.THROTTLED, { message, fields: { email: message }, retryAfter: seconds((hour + 1) * HOUR_MS - now) });
-  }
-  for (const [i, key] of keys.entries()) db.mailSends.set(key, { hour, count: (counts[i] ?? 0) + 1 });
+const DAY_MS = 86_400_000;
+interface MailBudget {
+  key: string;
+  limit: number;
+  /** Its fixed window of the clock (an hour, a day), as the API's. */
+  windowMs: number;
 }
 
-/** Gives a spent email budget back (the API refunds the address's when it refuses the address). */
-function refundMailBudget(key: string): void {
-  const entry = db.mailSends.get(key);
-  if (entry && entry.count > 0) entry.count--;
+/** Spends every email budget, or none: THROTTLED, with the wait of the first one spent, when one is. */
+function spendMailBudget(m: Catalog, budgets: MailBudget[]): void {
+  const now = Date.now();
+  const counted = budgets.map((budget) => {
+    const window = Math.floor(now / budget.windowMs);
+    const entry = db.mailSends.get(budget.key);
+    return { budget, window, count: entry?.window === window ? entry.count : 0 };
+  });
+  const refused = counted.find(({ budget, count }) => count >= budget.limit);
+  if (refused) {
+    const message = m.account.emailLimit;
+    const retryAfter = seconds((refused.window + 1) * refused.budget.windowMs - now);
+    throw refuse(m, Code.THROTTLED, { message, fields: { email: message }, retryAfter });
+  }
+  for (const { budget, window, count } of counted) db.mailSends.set(budget.key, { window, count: count + 1 });
 }
+
+/** Gives spent email budgets back (the API refunds the address's when it refuses the address). */
+function refundMailBudget(budgets: MailBudget[]): void {
+  for (const { key } of budgets) {
+    const entry = db.mailSends.get(key);
+    if (entry && entry.count > 0) entry.count--;
+  }
+}
+
+/** A link's lifetime in whole hours, as the email and the answer say it. */
+const LINK_HOURS = Math.max(1, Math.round(MOCK_MAIL.tokenTtlSeconds / 3600));
 
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /** 43 base64url characters: 256 bits, as random as the API's. */
@@ -318,6 +352,74 @@ function takenRefusal(m: Catalog, taken: { username: boolean; mobile: boolean })
 function randomCode(length: number): string {
   return Array.from({ length }, () => Math.floor(Math.random() * 10)).join('');
 }
+
+/** Refuses a login (THROTTLED) while an identifier's failures in the window have reached the API's budget. */
+function spendLoginAttempt(m: Catalog, key: string): void {
+  const now = Date.now();
+  const failures = db.loginFailures.get(key);
+  if (failures && failures.until > now && failures.count >= MOCK_LOGIN.maxFailures) {
+    throw refuse(m, Code.THROTTLED, { message: m.auth.throttled, retryAfter: seconds(failures.until - now) });
+  }
+}
+
+/** One more failed login for an identifier, in its window (a new one when the last has passed). */
+function countLoginFailure(key: string): void {
+  const now = Date.now();
+  const failures = db.loginFailures.get(key);
+  const current = failures && failures.until > now;
+  db.loginFailures.set(key, {
+    count: current ? failures.count + 1 : 1,
+    until: current ? failures.until : now + MOCK_LOGIN.windowSeconds * 1000,
+  });
+}
+
+const passkeyView = ({ id, name, createdAt, lastUsedAt, transports, backedUp }: MockPasskey): PasskeyView => ({
+  id,
+  name,
+  createdAt,
+  lastUsedAt,
+  transports,
+  backedUp,
+});
+
+/** A new challenge for the visitor's ceremony: the one before of that ceremony is void. */
+function issueChallenge(ceremony: PasskeyCeremony, userId: number | null): string {
+  const challenge = randomChallenge();
+  db.passkeyChallenges.set(ceremony, {
+    challenge,
+    sessionId: db.currentSessionId,
+    userId,
+    expiresAt: Date.now() + MOCK_PASSKEYS.challengeTtlSeconds * 1000,
+  });
+  return challenge;
+}
+
+/**
+ * Takes the visitor's challenge of a ceremony: gone after this, whatever the answer, so a
+ * replayed or reused response finds none. None to take (never asked, used, older than its
+ * lifetime, another session's or user's) is the API's 400 `expired`.
+ */
+function takeChallenge(m: Catalog, ceremony: PasskeyCeremony, userId: number | null = null): string {
+  const pending = db.passkeyChallenges.get(ceremony);
+  db.passkeyChallenges.delete(ceremony);
+  const bound = ceremony === 'login' || (pending?.sessionId === db.currentSessionId && pending.userId === userId);
+  if (!pending || pending.expiresAt <= Date.now() || !bound) throw refuse(m, Code.PARAMERR, { message: m.passkeys.expired });
+  return pending.challenge;
+}
+
+/** What the browser said about the ceremony (clientDataJSON) is this ceremony, challenge and origin. */
+function clientDataMatches(encoded: string, ceremony: PasskeyCeremony, challenge: string, origin: string): boolean {
+  const data = readClientData(encoded);
+  const type = ceremony === 'register' ? 'webauthn.create' : 'webauthn.get';
+  return data !== null && data.type === type && data.challenge === challenge && data.origin === origin;
+}
+
+/** The origin the page answers on: what a browser's client data must name. */
+const originOf = (request: Request) => new URL(request.url).origin;
+/** The relying party: this host (an IP address cannot be one; the mock runs at localhost). */
+const rpIdOf = (request: Request) => new URL(request.url).hostname;
+/** The prompt's timeout: the challenge's lifetime, as the API gives it. */
+const PASSKEY_TIMEOUT_MS = MOCK_PASSKEYS.challengeTtlSeconds * 1000;
 
 export interface MockHandlerOptions {
   /** Adds a realistic 100-400 ms response time (dev:mock); tests leave it off. */
@@ -431,20 +533,12 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       const mobile = NORMALIZERS.mobile(account);
       const isMobile = new RegExp(MOBILE_PATTERN).test(mobile);
       const accountKey = isMobile ? mobile : account.toLowerCase();
-      const now = Date.now();
       // The API's strict budget per identifier (the mock has one client); its other budgets
       // (per client, the account's progressive delay) need many clients to matter.
-      const failures = db.loginFailures.get(accountKey);
-      if (failures && failures.until > now && failures.count >= MOCK_LOGIN.maxFailures) {
-        throw refuse(m, Code.THROTTLED, { message: m.auth.throttled, retryAfter: seconds(failures.until - now) });
-      }
+      spendLoginAttempt(m, accountKey);
       const user = isMobile ? findUserByMobile(mobile) : findUserByUsername(account);
       if (!user || user.password !== password) {
-        const count = failures && failures.until > now ? failures.count + 1 : 1;
-        db.loginFailures.set(accountKey, {
-          count,
-          until: failures && failures.until > now ? failures.until : now + MOCK_LOGIN.windowSeconds * 1000,
-        });
+        countLoginFailure(accountKey);
         throw refuse(m, Code.LOGINERR, { message: m.auth.failed });
       }
       db.loginFailures.delete(accountKey);
@@ -573,10 +667,16 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       const user = sessionUser(m);
       // Verified already: nothing to send, nothing spent.
       if (user.email === email && user.emailActive) return success(m, emailState(user), m.account.emailVerified);
-      // Spent before the address is looked up, as on the API: asking whether one is taken costs a send.
-      spendMailBudget(m, [`user:${user.id}`, `email:${email}`]);
+      // Spent before the address is looked up, as on the API: asking whether one is taken costs a
+      // send. Per address, counted per (address, account), under a daily ceiling from all accounts.
+      const perAddress: MailBudget[] = [
+        { key: `address:${email}:${user.id}`, limit: MOCK_MAIL.perAddressPerHour, windowMs: HOUR_MS },
+        { key: `address-day:${email}:${user.id}`, limit: MOCK_MAIL.perAddressPerDay, windowMs: DAY_MS },
+        { key: `address-ceiling:${email}`, limit: MOCK_MAIL.addressCeilingPerDay, windowMs: DAY_MS },
+      ];
+      spendMailBudget(m, [{ key: `user:${user.id}`, limit: MOCK_MAIL.perUserPerHour, windowMs: HOUR_MS }, ...perAddress]);
       if (db.users.some((u) => u.id !== user.id && u.email === email && u.emailActive)) {
-        refundMailBudget(`email:${email}`);
+        refundMailBudget(perAddress);
         throw fieldRefusal(m, Code.DATAEXIST, 'email', m.account.emailTaken);
       }
       user.email = email;
@@ -589,12 +689,12 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       deliverMail({
         to: email,
         subject: m.mail.verifySubject,
-        text: m.mail.verifyText(user.username, link, MOCK_MAIL.tokenTtlSeconds / 3600),
+        text: m.mail.verifyText(user.username, link, LINK_HOURS),
         link,
         token,
         sentAt: new Date().toISOString(),
       });
-      return success(m, emailState(user), m.account.emailSent(email));
+      return success(m, emailState(user), m.account.emailSent(email, LINK_HOURS));
     }),
 
     http.post(url('verifyEmail'), async ({ request }) => {
@@ -613,6 +713,143 @@ export function createHandlers({ latency = false }: MockHandlerOptions = {}): An
       db.emailTokens.delete(token);
       user.emailActive = true;
       return success(m, emailState(user), m.account.emailVerified);
+    }),
+
+    http.post(url('passkeyRegisterOptions'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const user = sessionUser(m);
+      const own = db.passkeys.filter((p) => p.userId === user.id);
+      if (own.length >= MOCK_PASSKEYS.perUserMax) {
+        throw refuse(m, Code.DATAEXIST, { message: m.passkeys.limit(MOCK_PASSKEYS.perUserMax) });
+      }
+      return success(m, {
+        challenge: issueChallenge('register', user.id),
+        rp: { name: MOCK_PASSKEYS.rpName, id: rpIdOf(request) },
+        // The username, never the mobile number: an authenticator may show it to anyone holding it.
+        user: { id: userHandleOf(user.id), name: user.username, displayName: user.username },
+        pubKeyCredParams: [-8, -7, -257].map((alg) => ({ alg, type: 'public-key' })),
+        timeout: PASSKEY_TIMEOUT_MS,
+        attestation: 'none',
+        excludeCredentials: own.map((p) => ({ id: p.credentialId, type: 'public-key', transports: p.transports })),
+        authenticatorSelection: { residentKey: 'required', userVerification: 'preferred', requireResidentKey: true },
+        extensions: { credProps: true },
+        hints: [],
+      });
+    }),
+
+    http.post(url('passkeyRegisterVerify'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const body = validated<PasskeyRegisterBody>(m, PasskeyRegisterBody, await requestBody(m, request));
+      const user = sessionUser(m);
+      const challenge = takeChallenge(m, 'register', user.id);
+      // Where the API's @simplewebauthn/server also checks the attestation and the RP ID hash.
+      if (!clientDataMatches(body.response.clientDataJSON, 'register', challenge, originOf(request)) || body.rawId !== body.id) {
+        throw refuse(m, Code.PARAMERR, { message: m.passkeys.failed });
+      }
+      if (db.passkeys.some((p) => p.credentialId === body.id)) throw refuse(m, Code.DATAEXIST, { message: m.passkeys.duplicate });
+      if (db.passkeys.filter((p) => p.userId === user.id).length >= MOCK_PASSKEYS.perUserMax) {
+        throw refuse(m, Code.DATAEXIST, { message: m.passkeys.limit(MOCK_PASSKEYS.perUserMax) });
+      }
+      const flags = readAuthenticatorData(body.response.authenticatorData);
+      const now = new Date();
+      const passkey: MockPasskey = {
+        id: newPasskeyId(),
+        userId: user.id,
+        credentialId: body.id,
+        name: `Passkey ${now.toISOString().slice(0, 10)}`,
+        createdAt: now.toISOString(),
+        lastUsedAt: null,
+        transports: [...new Set((body.response.transports ?? []).filter((t) => /^[a-z][a-z0-9-]{0,31}$/.test(t)))],
+        backedUp: flags?.backedUp ?? false,
+        counter: flags?.counter ?? 0,
+      };
+      db.passkeys.push(passkey);
+      return success(m, passkeyView(passkey), m.passkeys.added);
+    }),
+
+    http.post(url('passkeyLoginOptions'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      // Discoverable credentials: no username asked, nothing listed (the authenticator offers its own).
+      return success(m, {
+        rpId: rpIdOf(request),
+        challenge: issueChallenge('login', null),
+        allowCredentials: [],
+        timeout: PASSKEY_TIMEOUT_MS,
+        userVerification: 'preferred',
+      });
+    }),
+
+    http.post(url('passkeyLoginVerify'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const body = validated<PasskeyLoginBody>(m, PasskeyLoginBody, await requestBody(m, request));
+      const challenge = takeChallenge(m, 'login');
+      const passkey = db.passkeys.find((p) => p.credentialId === body.id);
+      const user = passkey && findUserById(passkey.userId);
+      // A known passkey counts as a guess at its account (its username's budget), an unknown
+      // credential as a guess at that id: the password login's budget, as on the API.
+      const budgetKey = user ? user.username.toLowerCase() : `c:${body.id}`;
+      spendLoginAttempt(m, budgetKey);
+      // Every refusal says one sentence, whatever failed: nothing about accounts.
+      const refused = () => {
+        countLoginFailure(budgetKey);
+        return refuse(m, Code.LOGINERR, { message: m.passkeys.failed });
+      };
+      if (!passkey || !user) throw refused();
+      // No username was asked: the handle the authenticator kept must be the passkey's account's.
+      if (body.response.userHandle !== userHandleOf(user.id)) throw refused();
+      const flags = readAuthenticatorData(body.response.authenticatorData);
+      // Where the API's @simplewebauthn/server also checks the RP ID hash and the signature.
+      if (
+        !flags ||
+        body.rawId !== body.id ||
+        !clientDataMatches(body.response.clientDataJSON, 'login', challenge, originOf(request))
+      ) {
+        throw refused();
+      }
+      // A count that does not grow (for an authenticator that counts): a clone is suspected.
+      if ((flags.counter > 0 || passkey.counter > 0) && flags.counter <= passkey.counter) {
+        countLoginFailure(budgetKey);
+        throw refuse(m, Code.LOGINERR, { message: m.passkeys.counter });
+      }
+      Object.assign(passkey, { counter: flags.counter, backedUp: flags.backedUp, lastUsedAt: new Date().toISOString() });
+      db.loginFailures.delete(user.username.toLowerCase());
+      db.loginFailures.delete(user.mobile);
+      beginSession(user.id, deviceOf(request));
+      return success(m, toUserView(user), m.passkeys.loggedIn);
+    }),
+
+    http.get(url('passkeys'), async ({ request }) => {
+      const m = catalogOf(request);
+      await wait();
+      const user = sessionUser(m);
+      return success(m, { passkeys: db.passkeys.filter((p) => p.userId === user.id).map(passkeyView) });
+    }),
+
+    http.patch(url('renamePasskey'), async ({ request, params }) => {
+      const m = catalogOf(request);
+      await wait();
+      const { id } = validated<PasskeyParams>(m, PasskeyParams, params);
+      const { name } = validated<PasskeyRenameBody>(m, PasskeyRenameBody, await requestBody(m, request));
+      const user = sessionUser(m);
+      const passkey = db.passkeys.find((p) => p.id === id && p.userId === user.id);
+      if (!passkey) throw refuse(m, Code.NODATA, { message: m.passkeys.notFound });
+      passkey.name = name;
+      return success(m, passkeyView(passkey), m.passkeys.renamed);
+    }),
+
+    http.delete(url('deletePasskey'), async ({ request, params }) => {
+      const m = catalogOf(request);
+      await wait();
+      const { id } = validated<PasskeyParams>(m, PasskeyParams, params);
+      const user = sessionUser(m);
+      const passkey = db.passkeys.find((p) => p.id === id && p.userId === user.id);
+      if (!passkey) throw refuse(m, Code.NODATA, { message: m.passkeys.notFound });
+      db.passkeys = db.passkeys.filter((p) => p !== passkey);
+      return success(m, null, m.passkeys.deleted);
     }),
 
     ...(['health', 'readyz'] as const).map((name) =>

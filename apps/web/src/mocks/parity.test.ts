@@ -1,20 +1,23 @@
 // The mock API must not drift from the real one: the same visitor's scenario runs against both
 // (the real API as a child process on its embedded backends, the mock's handlers called
 // directly), and every answer's status, errno, message and field messages must match. The
-// scenario goes on after sign-up: the account page's routes, the email link, the mobile change,
-// the sessions, and a password reset.
+// scenario goes on after sign-up: the account page's routes, the email link, the passkeys' routes
+// (what can be compared without an authenticator: the options' shape, and the refusals), the
+// mobile change, the sessions, and a password reset. Nothing sleeps: the real API's clock is moved where the
+// scenario needs a wait to pass, and its texts are waited for by its word that they were kept
+// (parity-api.ts).
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AltchaChallenge } from '@register/contracts';
 import { getResponse, RequestHandler } from 'msw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solveAltcha } from '../lib/altcha/solver';
-import { db, MOCK_CAPTCHA_ANSWER } from './db';
+import { db, MOCK_CAPTCHA_ANSWER, MOCK_SMS } from './db';
 import { createHandlers } from './handlers';
+import type { ParityApiOrder, ParityApiReport } from './parity-api';
 import { server } from './server';
 
 interface Answer {
@@ -25,12 +28,10 @@ interface Answer {
 }
 /** How a string body is sent: JSON (the default), a urlencoded form, or plain text. */
 type BodyKind = 'json' | 'form' | 'text';
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type Call = (method: Method, route: string, body?: unknown, kind?: BodyKind) => Promise<Answer>;
 /** Every request comes from this browser: the sessions list describes it the same on both. */
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-/** The real API waits this long between two codes to one mobile; the mock is told the wait passed. */
-const RESEND_SECONDS = 10;
 const CONTENT_TYPES: Record<BodyKind, string> = {
   json: 'application/json',
   form: 'application/x-www-form-urlencoded',
@@ -43,15 +44,6 @@ function comparable({ status, errno, errmsg, data }: Answer) {
   const mask = (value: unknown) =>
     JSON.parse(JSON.stringify(value ?? null, (_key, v) => (typeof v === 'number' ? '#' : typeof v === 'string' ? digits(v) : v)));
   return { status, errno, errmsg: errmsg === undefined ? undefined : digits(errmsg), data: mask(data) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** A visitor of the real API: node:http with a cookie jar (MSW is not listening in this file). */
@@ -103,11 +95,17 @@ function mockApi(): Call {
   };
 }
 
-/**
- * One visitor's way through the flow, wrong turns included; every answer is kept. `resendWaitPassed`
- * lets the resend wait for a mobile go by (the real API's is RESEND_SECONDS; the mock's is told).
- */
-async function scenario(call: Call, resendWaitPassed: () => Promise<void>): Promise<ReturnType<typeof comparable>[]> {
+/** One of the two APIs, as the scenario drives it. */
+interface Backend {
+  call: Call;
+  /** The resend wait of every number passes (the real API's clock moves; the mock forgets its waits). */
+  resendWaitPassed(): Promise<void>;
+  /** Resolves once a text of `purpose` to `mobile` is in the dev outbox (a reset's goes out after its answer). */
+  textKept(mobile: string, purpose: string): Promise<void>;
+}
+
+/** One visitor's way through the flow, wrong turns included; every answer is kept. */
+async function scenario({ call, resendWaitPassed, textKept }: Backend): Promise<ReturnType<typeof comparable>[]> {
   const answers: Answer[] = [];
   const step = async (method: Method, route: string, body?: unknown, kind?: BodyKind) => {
     const answer = await call(method, route, body, kind);
@@ -184,15 +182,13 @@ async function scenario(call: Call, resendWaitPassed: () => Promise<void>): Prom
   await step('POST', '/api/sms_code/', { mobile: '13612340004', altcha: payload }); // spent
   await step('POST', '/api/sms_code/', { mobile: third }); // neither
 
-  await afterSignUp({ call, step, answers, resendWaitPassed, user });
+  await afterSignUp({ call, step, answers, resendWaitPassed, textKept, user });
   return answers.map(comparable);
 }
 
-interface Visit {
-  call: Call;
+interface Visit extends Backend {
   step: (method: Method, route: string, body?: unknown, kind?: BodyKind) => Promise<Answer>;
   answers: Answer[];
-  resendWaitPassed: () => Promise<void>;
   user: { username: string; password: string; mobile: string };
 }
 
@@ -203,19 +199,16 @@ function keepShape(answers: Answer[], answer: Answer, shape: (data: never) => un
 }
 
 /** The same visitor (logged in as `user`) on the account page, verifying an email, changing the mobile, resetting. */
-async function afterSignUp({ call, step, answers, resendWaitPassed, user }: Visit): Promise<void> {
+async function afterSignUp({ call, step, answers, resendWaitPassed, textKept, user }: Visit): Promise<void> {
   const sessionsShape = (data: { sessions: Record<string, unknown>[] }) =>
     data.sessions.map(({ id, ...rest }) => ({ ...rest, id: typeof id }));
   const sessions = async () => keepShape(answers, await call('GET', '/api/user/sessions/'), sessionsShape);
   const image = () => step('GET', '/api/image_code/?rand=1');
-  /** The dev outbox's last text to a mobile, once it is there (a reset's goes out after its answer). */
+  /** The dev outbox's last text to a mobile, once the text of `purpose` is there. */
   const outboxCode = async (mobile: string, purpose: string) => {
-    let answer = await call('GET', `/api/__dev/sms/${mobile}/`);
-    for (let i = 0; i < 50 && (answer.data as { purpose?: string } | null)?.purpose !== purpose; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      answer = await call('GET', `/api/__dev/sms/${mobile}/`);
-    }
-    answers.push(answer);
+    await textKept(mobile, purpose);
+    const answer = await step('GET', `/api/__dev/sms/${mobile}/`);
+    expect((answer.data as { purpose?: string } | null)?.purpose).toBe(purpose);
     return String((answer.data as { code: string }).code);
   };
   const wrongFor = (code: string) => (code === '000000' ? '111111' : '000000');
@@ -260,6 +253,8 @@ async function afterSignUp({ call, step, answers, resendWaitPassed, user }: Visi
   await step('POST', '/api/user/email/', { email: address }); // verified already: nothing sent
   await step('GET', '/api/user/me/');
 
+  await passkeysLoggedIn({ call, step, answers, user });
+
   // The mobile change: a code of purpose change_mobile, then the number changes.
   const next = '13612340005';
   await image();
@@ -295,6 +290,15 @@ async function afterSignUp({ call, step, answers, resendWaitPassed, user }: Visi
   await step('POST', '/api/user/mobile/', { mobile: next, sms_code: '123456', password: strong });
   await step('POST', '/api/user/email/', { email: address });
   await step('POST', '/api/sms_code/', { mobile: '13612340008', captcha: 'ZZZZ', purpose: 'change_mobile' });
+  await step('GET', '/api/user/passkeys/');
+  await step('POST', '/api/passkeys/register/options/');
+  await step('POST', '/api/passkeys/register/verify/', fakeCredential());
+  await step('PATCH', '/api/user/passkeys/1/', { name: 'Laptop' });
+  await step('DELETE', '/api/user/passkeys/1/');
+  // A visitor starts a passkey login (the API saves an anonymous session for its challenge).
+  await passkeyLoginOptions(call, answers);
+  await step('POST', '/api/passkeys/login/verify/', fakeAssertion());
+  await step('POST', '/api/passkeys/login/verify/', fakeAssertion()); // its challenge is spent
 
   // A reset: a number with no account answers the same, texts nothing, and resets nothing.
   const unknown = '13612340006';
@@ -325,38 +329,154 @@ async function afterSignUp({ call, step, answers, resendWaitPassed, user }: Visi
   await step('GET', '/api/user/me/');
 }
 
+const b64url = (text: string | Uint8Array) => Buffer.from(text).toString('base64url');
+/** Client data for another challenge than any issued: refused by either API without an authenticator. */
+const foreignClientData = (type: string) =>
+  b64url(JSON.stringify({ type, challenge: b64url(new Uint8Array(32).fill(7)), origin: 'http://localhost' }));
+/** A registration response of the right shape that no challenge of ours matches. */
+const fakeCredential = () => ({
+  id: 'AAECAwQFBgcICQoLDA0ODw',
+  rawId: 'AAECAwQFBgcICQoLDA0ODw',
+  type: 'public-key',
+  response: { clientDataJSON: foreignClientData('webauthn.create'), attestationObject: 'o2NmbXRkbm9uZQ', transports: ['usb'] },
+  clientExtensionResults: {},
+});
+/** An assertion of the right shape, from a credential neither API knows. */
+const fakeAssertion = () => ({
+  id: 'EBESExQVFhcYGRobHB0eHw',
+  rawId: 'EBESExQVFhcYGRobHB0eHw',
+  type: 'public-key',
+  response: {
+    clientDataJSON: foreignClientData('webauthn.get'),
+    authenticatorData: b64url(new Uint8Array(37)),
+    signature: b64url(new Uint8Array(64).fill(1)),
+    userHandle: b64url(new Uint8Array(32).fill(2)),
+  },
+  clientExtensionResults: {},
+});
+
+/** Random values (challenges, user handles) by their length; the rest as it is. */
+const optionsShape = (data: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(data)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, value]) => {
+        if (key === 'challenge') return [key, `${String(value).length} characters`];
+        if (key === 'user') return [key, { ...(value as object), id: typeof (value as { id?: unknown }).id }];
+        return [key, value];
+      }),
+  );
+
+async function passkeyLoginOptions(call: Call, answers: Answer[]) {
+  return keepShape(answers, await call('POST', '/api/passkeys/login/options/'), optionsShape);
+}
+
+/** The passkeys' routes, logged in: the options' shape, and every refusal that needs no authenticator. */
+async function passkeysLoggedIn({ call, step, answers }: Pick<Visit, 'call' | 'step' | 'answers' | 'user'>) {
+  const registerOptions = async () => keepShape(answers, await call('POST', '/api/passkeys/register/options/'), optionsShape);
+  await step('GET', '/api/user/passkeys/');
+  await step('POST', '/api/passkeys/register/verify/', fakeCredential()); // no options asked for
+  await registerOptions();
+  await registerOptions(); // the second replaces the first
+  await step('POST', '/api/passkeys/register/verify/', {});
+  await step('POST', '/api/passkeys/register/verify/', { ...fakeCredential(), type: 'password' });
+  await step('POST', '/api/passkeys/register/verify/', { ...fakeCredential(), response: { clientDataJSON: 'not base64!' } });
+  await step('POST', '/api/passkeys/register/verify/', '{"id": ');
+  // Malformed bodies leave the challenge; an answer to another challenge spends it.
+  await step('POST', '/api/passkeys/register/verify/', fakeCredential());
+  await step('POST', '/api/passkeys/register/verify/', fakeCredential()); // replayed: spent
+  await step('GET', '/api/user/passkeys/');
+  await step('PATCH', '/api/user/passkeys/1/', { name: 'Laptop' });
+  await step('PATCH', '/api/user/passkeys/1/', { name: '   ' });
+  await step('PATCH', '/api/user/passkeys/1/', { name: 'x'.repeat(65) });
+  await step('PATCH', '/api/user/passkeys/1/', {});
+  await step('PATCH', '/api/user/passkeys/a.b/', { name: 'Laptop' });
+  await step('DELETE', '/api/user/passkeys/1/');
+  await step('DELETE', '/api/user/passkeys/abc/');
+  // Logging in with a passkey while logged in: the same refusals as for a visitor.
+  await step('POST', '/api/passkeys/login/verify/', fakeAssertion()); // no options asked for
+  await passkeyLoginOptions(call, answers);
+  await step('POST', '/api/passkeys/login/verify/', {});
+  await step('POST', '/api/passkeys/login/verify/', { ...fakeAssertion(), response: { clientDataJSON: 'x' } });
+  await step('POST', '/api/passkeys/login/verify/', fakeAssertion()); // an unknown passkey
+  await step('POST', '/api/passkeys/login/verify/', fakeAssertion()); // its challenge is spent
+  await step('GET', '/api/user/me/'); // still logged in
+}
+
+/**
+ * The real API's reports (parity-api.ts), kept until the test takes them: `next` resolves with
+ * the first untaken one of that kind that `match` accepts, as soon as it arrives, and rejects if
+ * the process exits (or nothing came for 30 s, so a missing report fails the test by its name).
+ */
+function reportsOf(child: ChildProcess) {
+  const kept: ParityApiReport[] = [];
+  const lookers = new Set<() => void>();
+  const lookAgain = () => {
+    for (const look of [...lookers]) look();
+  };
+  child.on('message', (report: ParityApiReport) => {
+    kept.push(report);
+    lookAgain();
+  });
+  child.on('exit', lookAgain);
+  return function next<K extends ParityApiReport['kind']>(
+    kind: K,
+    what: string,
+    match: (report: Extract<ParityApiReport, { kind: K }>) => boolean = () => true,
+  ): Promise<Extract<ParityApiReport, { kind: K }>> {
+    type R = Extract<ParityApiReport, { kind: K }>;
+    const accepts = (report: ParityApiReport): report is R => report.kind === kind && match(report as R);
+    return new Promise((resolve, reject) => {
+      const deadline = setTimeout(() => finish(new Error(`the API did not report ${what}`)), 30_000);
+      const finish = (outcome: R | Error) => {
+        clearTimeout(deadline);
+        lookers.delete(look);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      function look() {
+        const index = kept.findIndex(accepts);
+        if (index >= 0) finish(kept.splice(index, 1)[0] as R);
+        else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`the API exited before ${what}`));
+      }
+      lookers.add(look);
+      look();
+    });
+  };
+}
+
 describe('the mock API answers as the real API does', () => {
   let api: ChildProcess;
+  let next: ReturnType<typeof reportsOf>;
   let dataDir: string;
   let base: string;
 
   beforeAll(async () => {
     server.close(); // this file talks to a real server; nothing may intercept it
     dataDir = mkdtempSync(path.join(tmpdir(), 'parity-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
-      PORT: String(port),
       LOG_LEVEL: 'warn',
+      // A loaded 2-core machine (PGlite's WebAssembly runs on the event loop) can stall the API's
+      // loop past the production bound and have it answer 503 "busy" (as the API's own tests allow).
+      MAX_EVENT_LOOP_DELAY_MS: '60000',
       DATA_DIR: dataDir,
       CAPTCHA_TEST_TEXT: MOCK_CAPTCHA_ANSWER,
       SMS_GATEWAY: 'outbox',
-      SMS_RESEND_SECONDS: String(RESEND_SECONDS),
       MAIL_TRANSPORT: 'outbox',
       // Links as the mock writes them (to the origin it answers on).
       APP_URL: 'http://localhost',
+      // The relying party the mock is (it answers on http://localhost).
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: 'http://localhost',
     };
-    api = fork(path.resolve(import.meta.dirname, '../../../api/src/server.ts'), { env, stdio: 'inherit' });
-    for (let i = 0; i < 300; i++) {
-      const up = await fetchStatus(`${base}/api/health/`);
-      if (up === 200) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('the API did not start');
+    api = fork(path.resolve(import.meta.dirname, 'parity-api.ts'), { env, stdio: 'inherit' });
+    next = reportsOf(api);
+    const ready = await next('ready', 'that it listens');
+    base = `http://127.0.0.1:${ready.port}`;
   }, 60_000);
 
   afterAll(async () => {
@@ -370,21 +490,25 @@ describe('the mock API answers as the real API does', () => {
   });
 
   it('gives the same status, errno, message and field messages at every step', async () => {
-    const real = await scenario(realApi(base), () => new Promise((resolve) => setTimeout(resolve, RESEND_SECONDS * 1000 + 200)));
-    const mock = await scenario(mockApi(), async () => db.cooldownUntil.clear());
+    const real = await scenario({
+      call: realApi(base),
+      resendWaitPassed: async () => {
+        const ms = MOCK_SMS.resendSeconds * 1000;
+        api.send({ kind: 'move', ms } satisfies ParityApiOrder);
+        await next('moved', 'that its clock moved', (r) => r.ms === ms);
+      },
+      textKept: async (mobile, purpose) => {
+        await next('text', `a ${purpose} text to ${mobile}`, (r) => r.mobile === mobile && r.purpose === purpose);
+      },
+    });
+    const mock = await scenario({
+      call: mockApi(),
+      resendWaitPassed: async () => db.cooldownUntil.clear(),
+      // The mock keeps every text before it answers.
+      textKept: async () => {},
+    });
     if (process.env.PARITY_DUMP) console.log(JSON.stringify(real, null, 1));
     expect(real.length).toBeGreaterThan(20);
     expect(mock).toEqual(real);
   }, 90_000);
 });
-
-function fetchStatus(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    http
-      .get(url, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      })
-      .on('error', () => resolve(0));
-  });
-}

@@ -7,6 +7,7 @@ import { setLocale } from '../i18n/locale';
 import { forgetFragmentToken } from '../lib/url-token';
 import { resetMockDb } from '../mocks/db';
 import { server } from '../mocks/server';
+import { removeFakeAuthenticator } from './webauthn';
 
 // findBy*/waitFor give up after 1 s by default; on a 2-core machine running the API suites in
 // parallel, a first render (session check, then the page) can take longer than that.
@@ -16,6 +17,7 @@ configure({ asyncUtilTimeout: 5000 });
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(async () => {
   cleanup();
+  removeFakeAuthenticator();
   // Each test starts in English, with no remembered choice.
   await setLocale('en', { remember: false });
   localStorage.clear();

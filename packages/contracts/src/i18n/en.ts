@@ -55,6 +55,12 @@ export const en = {
       invalid: 'This verification link is incomplete. Open the link from the latest email again.',
     },
     sessionId: { title: 'Session', invalid: 'No such session.' },
+    passkeyName: { title: 'Passkey name', invalid: 'Name the passkey in 1-64 characters.' },
+    passkeyId: { title: 'Passkey', invalid: 'No such passkey.' },
+    credential: {
+      title: 'Passkey',
+      invalid: "The passkey's answer could not be read. Please try again.",
+    },
   },
 
   /** The checker's own sentences (check.ts), for fields without a sentence of their own. */
@@ -187,7 +193,9 @@ export const en = {
     allEndedLoggedOut: 'Signed out everywhere, this browser too. Log in again.',
     /** DELETE /user/sessions/:id/ for an id that is not one of this user's live sessions. */
     noSuchSession: 'No such session: it may have ended already.',
-    emailSent: (email: string) => `We sent a verification link to ${email}. It is valid for 24 hours.`,
+    /** `hours`: the link's lifetime (EMAIL_TOKEN_TTL_SECONDS), as the email itself says it. */
+    emailSent: (email: string, hours: number) =>
+      `We sent a verification link to ${email}. It is valid for ${hours} hour${hours === 1 ? '' : 's'}.`,
     emailTaken: 'This email address is verified by another account.',
     emailVerified: 'Your email address is verified.',
     tokenInvalid: 'This verification link is invalid, used or expired. Request a new one on your account page.',
@@ -196,11 +204,30 @@ export const en = {
     mailFailed: 'The email could not be sent right now. Please try again later.',
   },
 
+  /** Passkeys (WebAuthn): enrolling one, logging in with it, managing them. */
+  passkeys: {
+    added: 'Passkey added. You can now log in with it.',
+    renamed: 'Passkey renamed.',
+    deleted: 'Passkey deleted.',
+    /** The signature, the origin, the RP ID or the challenge did not verify: one sentence. */
+    failed:
+      'The passkey could not be verified. If it was removed from your account, log in with your password or use another passkey.',
+    /** No challenge for this session and ceremony: never asked, used already or older than 5 minutes. */
+    expired: 'This passkey request has expired. Please start again.',
+    limit: (max: number) => `You have ${max} passkeys, the most an account may have. Delete one to add another.`,
+    notFound: 'No such passkey.',
+    /** Already enrolled for this account (excludeCredentials was ignored). */
+    duplicate: 'This passkey is already registered.',
+    /** The signature counter went backwards: a cloned authenticator is suspected. */
+    counter: 'This passkey was refused for your safety. Log in with your password and check your passkeys.',
+    loggedIn: 'Logged in with a passkey.',
+  },
+
   /** The emails the service sends (modules/mail): subject and plain text. */
   mail: {
     verifySubject: 'Verify your email address',
     verifyText: (username: string, link: string, hours: number) =>
-      `Hello ${username},\n\nOpen this link to verify your email address:\n\n${link}\n\nThe link is valid for ${hours} hours. If you did not add this address to an account, ignore this email.`,
+      `Hello ${username},\n\nOpen this link to verify your email address:\n\n${link}\n\nThe link is valid for ${hours} hour${hours === 1 ? '' : 's'}. If you did not add this address to an account, ignore this email.`,
     noticeSubject: 'Security notice for your account',
     noticeText: (username: string, what: string) =>
       `Hello ${username},\n\n${what}\n\nIf this was you, there is nothing to do. If it was not, reset your password now and check the sessions on your account page.`,

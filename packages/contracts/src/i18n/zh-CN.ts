@@ -46,6 +46,9 @@ export const zhCN: Catalog = {
     email: { title: '邮箱', invalid: '请输入有效的邮箱地址，最多 254 个字符。' },
     emailToken: { title: '验证链接', invalid: '该验证链接不完整，请重新打开最新邮件中的链接。' },
     sessionId: { title: '会话', invalid: '没有这个会话。' },
+    passkeyName: { title: '通行密钥名称', invalid: '通行密钥名称须为 1-64 个字符。' },
+    passkeyId: { title: '通行密钥', invalid: '没有这个通行密钥。' },
+    credential: { title: '通行密钥', invalid: '无法读取通行密钥的响应，请重试。' },
   },
 
   check: {
@@ -159,12 +162,25 @@ export const zhCN: Catalog = {
     passwordChangedLoggedOut: '密码已修改，请用新密码重新登录。',
     allEndedLoggedOut: '已在所有设备上退出，包括本浏览器，请重新登录。',
     noSuchSession: '没有这个会话，它可能已经结束。',
-    emailSent: (email: string) => `验证链接已发送到 ${email}，24 小时内有效。`,
+    emailSent: (email: string, hours: number) => `验证链接已发送到 ${email}，${hours} 小时内有效。`,
     emailTaken: '该邮箱已被其他账号验证。',
     emailVerified: '你的邮箱已验证。',
     tokenInvalid: '该验证链接无效、已使用或已过期，请在账号页面重新获取。',
     emailLimit: '验证邮件发送次数过多，请稍后再试。',
     mailFailed: '邮件暂时无法发送，请稍后再试。',
+  },
+
+  passkeys: {
+    added: '通行密钥已添加，现在可以用它登录。',
+    renamed: '通行密钥已重命名。',
+    deleted: '通行密钥已删除。',
+    failed: '无法验证该通行密钥。如果它已从你的账号中删除，请用密码登录或使用其他通行密钥。',
+    expired: '本次通行密钥请求已过期，请重新开始。',
+    limit: (max: number) => `你已有 ${max} 个通行密钥，已达上限。请先删除一个再添加。`,
+    notFound: '没有这个通行密钥。',
+    duplicate: '该通行密钥已注册。',
+    counter: '为了你的安全，该通行密钥已被拒绝。请用密码登录并检查你的通行密钥。',
+    loggedIn: '已使用通行密钥登录。',
   },
 
   mail: {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { routes, type Text, text } from '@register/contracts';
+import { negotiateLocale, routes, type Text, text } from '@register/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { success } from '../../lib/answer.ts';
 import { within } from '../../lib/deadline.ts';
@@ -19,6 +19,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{
     client: request.client,
     sessionId: request.session.sessionId,
     deadline: request.deadline,
+    locale: negotiateLocale(request.headers['accept-language'], app.config.defaultLocale),
   });
 
   /**

@@ -7,6 +7,7 @@ import {
   type ChangePasswordBody,
   Code,
   en,
+  type Locale,
   type SessionView,
   type SmsPurpose,
   text,
@@ -38,6 +39,8 @@ export interface PurposedCodes {
 /** Who asks: the client (budgets, the log) and their session id (an SMS code is bound to it). */
 export interface AccountRequester extends Requester {
   deadline?: Deadline;
+  /** The request's language: the security notice is written in it. */
+  locale?: Locale;
 }
 
 /** A new session for the browser that made the change: logged in after the epoch, with the current credential. */
@@ -101,6 +104,10 @@ export function createAccountService(deps: {
       .catch((err: unknown) => log.error({ err }, 'could not refund a right password attempt'));
   }
 
+  /** The epoch ended them all; only deleting some of them failed (they are refused at their next request). */
+  const cleanupFailed = (userId: number) => (err: unknown) =>
+    log.warn({ err, userId }, 'sessions ended by the epoch, but some could not be deleted yet: they expire on their own');
+
   function viewOf(id: string, session: StoredSession, userId: number, currentId: string): SessionView {
     const createdAt = session.createdAt ?? session.loginAt ?? clock();
     return {
@@ -132,7 +139,7 @@ export function createAccountService(deps: {
       form: ChangePasswordBody,
       requester: AccountRequester,
     ): Promise<Relogin & { user: UserView }> {
-      const { client, sessionId, deadline = noDeadline } = requester;
+      const { client, sessionId, deadline = noDeadline, locale } = requester;
       await confirmPassword(user, form.old_password, client, 'old_password', 'change_password');
       const weak = strengthProblem(passwordStrength(form.password, { username: user.username, mobile: user.mobile }, en));
       if (weak) throw fieldError(Code.PARAMERR, 'password', weak);
@@ -142,13 +149,13 @@ export function createAccountService(deps: {
       if (!(await users.setPassword(user.id, hash, user.password))) throw new AppError(Code.SESSIONERR);
       let ended: number | null = null;
       try {
-        ended = await sessions.endAll(user.id, { except: sessionId });
+        ended = await sessions.endAll(user.id, { except: sessionId, onCleanupFailure: cleanupFailed(user.id) });
       } catch (err) {
         // The new credential still refuses every session that logged in with the old password.
         log.error({ err, userId: user.id }, 'password changed, but its sessions could not all be ended');
       }
       events.record('password_changed', { client, userId: user.id, mobile: user.mobile, detail: { sessionsEnded: ended } });
-      notices.send(user, 'password_changed');
+      notices.send(user, 'password_changed', locale ? { locale } : {});
       return {
         user: toUserView({ ...user, password: hash }),
         session: { loginAt: clock(), credential: credentials.credentialOf(user.id, hash) },
@@ -161,11 +168,22 @@ export function createAccountService(deps: {
      * or a taken number costs an attempt at most, not the code.
      */
     async changeMobile(user: UserRecord, form: ChangeMobileBody, requester: AccountRequester): Promise<UserView> {
-      const { client, sessionId, deadline = noDeadline } = requester;
+      const { client, sessionId, deadline = noDeadline, locale } = requester;
       const checked = await sms.checkCode(form.mobile, form.sms_code, { client, sessionId }, 'change_mobile');
       await confirmPassword(user, form.password, client, 'password', 'change_mobile');
       const taken = () => fieldError(Code.DATAEXIST, 'mobile', text.user.mobileTaken);
-      if (form.mobile === user.mobile) throw taken();
+      if (form.mobile === user.mobile) {
+        // A live change_mobile code for the number the account already has: no code is ever sent
+        // to a registered number (sms.service.ts), so this change committed after the code was
+        // sent, and its answer was lost (the database's reply, or the connection): the retry
+        // answers what happened instead of "taken", as registration's repeat does. What the lost
+        // request did not get to do (use the code, record, notify) is done now. (The account
+        // before the change is gone: an SMS notice, when on, goes to the number it has now.)
+        if (!(await within(storeStepMs, sms.useCode(checked)))) throw fieldError(Code.PARAMERR, 'sms_code', text.sms.expired);
+        events.record('mobile_changed', { client, userId: user.id, mobile: user.mobile, detail: { repeated: true } });
+        notices.send(user, 'mobile_changed', { mobile: user.mobile, ...(locale ? { locale } : {}) });
+        return toUserView(user);
+      }
       deadline.commit();
       let updated: UserRecord;
       try {
@@ -179,7 +197,7 @@ export function createAccountService(deps: {
         log.warn({ err }, 'could not delete a used SMS code'),
       );
       events.record('mobile_changed', { client, userId: user.id, mobile: updated.mobile });
-      notices.send(user, 'mobile_changed', { mobile: updated.mobile });
+      notices.send(user, 'mobile_changed', { mobile: updated.mobile, ...(locale ? { locale } : {}) });
       return toUserView(updated);
     },
 
@@ -200,7 +218,9 @@ export function createAccountService(deps: {
       if (!match) throw new AppError(Code.NODATA, { message: text.account.noSuchSession });
       const current = match.id === sessionId;
       if (!current) {
-        deadline.check();
+        // Taking the session ends it for good: the request commits, and answers what happened
+        // (within one store command) instead of a deadline's "try again" that finds it gone.
+        deadline.commit();
         await sessions.end(user.id, match.id);
       }
       events.record('sessions_ended', { client, userId: user.id, detail: { which: 'one', current } });
@@ -216,7 +236,7 @@ export function createAccountService(deps: {
       const { client, sessionId, deadline = noDeadline } = requester;
       // The epoch is the irrevocable step: from here the request answers what it did.
       deadline.commit();
-      const ended = await sessions.endAll(user.id, { except: sessionId });
+      const ended = await sessions.endAll(user.id, { except: sessionId, onCleanupFailure: cleanupFailed(user.id) });
       events.record('sessions_ended', { client, userId: user.id, detail: { which: 'others', count: ended } });
       return { ended, session: { loginAt: clock(), credential: credentials.credentialOf(user.id, user.password) } };
     },

@@ -3,21 +3,14 @@
 // password by the same policy (Django's validators, the API's leaked-password list) and zxcvbn
 // estimate as registration. Only the reserved names are the operator's to take (as Django's
 // createsuperuser may): a username still cannot be a mobile number, which login reads as one.
-import { en, MOBILE_PATTERN, Mobile, Password, passwordPolicyProblem, USER_MESSAGES, Username } from '@register/contracts';
+import { Email, en, MOBILE_PATTERN, Mobile, Password, passwordPolicyProblem, USER_MESSAGES, Username } from '@register/contracts';
 import { requestChecker } from '@register/contracts/compile';
 import { passwordStrength } from '@register/contracts/password-strength';
 import { Type } from 'typebox';
 import { isCommonPassword } from '../users/passwords.ts';
 
-/** Django's EmailField, roughly: one @, a dot in the domain, no spaces; the column holds 254. */
-export const Email = Type.String({
-  title: 'Email address',
-  maxLength: 254,
-  pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
-  'x-normalize': 'trim',
-  errorMessage: 'Enter a valid email address.',
-});
-
+// The email is the account page's own field (contracts' Email): the same pattern, and stored in
+// lower case like every other address, so that one address is one address whoever typed it.
 const AccountFields = Type.Object({ username: Username, mobile: Mobile, email: Type.Optional(Email), password: Password });
 export type AccountField = 'username' | 'mobile' | 'email' | 'password';
 const check = requestChecker<Partial<Record<AccountField, string>>>(AccountFields);

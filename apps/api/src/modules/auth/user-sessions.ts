@@ -69,23 +69,33 @@ export function createUserSessions(store: KvStore, options: { clock: Clock; ttlM
   return {
     /**
      * Ends every session of the user: the number that the index knew and were live. First the
-     * epoch, which refuses every session that logged in until now at its next request, then the
-     * index's sessions are deleted. The epoch lives as long as a session may (sessions never
-     * outlive their lifetime from login: see isCurrent), so it has done its work when it expires.
+     * index is read (should that fail, nothing is written: the caller's retry starts afresh),
+     * then the epoch, which refuses every session that logged in until now at its next request,
+     * then the index's sessions are deleted. The epoch lives as long as a session may (sessions
+     * never outlive their lifetime from login: see isCurrent), so it has done its work when it
+     * expires.
      */
-    async endAll(userId: number, options: { except?: string } = {}): Promise<number> {
+    async endAll(
+      userId: number,
+      options: { except?: string; onCleanupFailure?: (error: unknown) => void } = {},
+    ): Promise<number> {
+      const ids = await store.members(userSessionsKey(userId), clock());
       // Should the epoch fail to be written, the sessions the index knows are still ended, and
       // then the failure is reported: never fewer sessions ended than could be.
       const epoch = await store.set(sessionsValidAfterKey(userId), String(clock()), ttlMs).then(
         () => null,
         (error: unknown) => ({ error }),
       );
-      const ids = await store.members(userSessionsKey(userId), clock());
       // `except`: the request's own session, which its caller is about to replace with a new one
       // (and which the epoch refuses meanwhile): it is neither deleted here nor counted.
-      const ended = await Promise.all(ids.filter((id) => id !== options.except).map((id) => end(userId, id)));
+      const ended = await Promise.allSettled(ids.filter((id) => id !== options.except).map((id) => end(userId, id)));
       if (epoch) throw epoch.error;
-      return ended.filter(Boolean).length;
+      const failed = ended.find((result) => result.status === 'rejected');
+      // The epoch is in, so every one of them is over wherever it is (the deletes are the fast
+      // cleanup): one whose delete failed is refused at its next request, and counts as ended.
+      // Throwing now would tell the caller nothing happened, when all of it did.
+      if (failed) options.onCleanupFailure?.(failed.reason);
+      return ended.filter((result) => result.status === 'rejected' || result.value).length;
     },
 
     /** Ends one session of the user: true when it was live. */
@@ -129,7 +139,10 @@ export function createUserSessions(store: KvStore, options: { clock: Clock; ttlM
   async function end(userId: number, sessionId: string): Promise<boolean> {
     // Taken, then unindexed: the index never misses a session that still exists.
     const live = (await store.take(sessionKey(sessionId))) !== null;
-    await store.removeMember(userSessionsKey(userId), sessionId);
+    // Once taken the session is over. An index member left behind names no session, which is
+    // harmless (list skips it, its score expires it): a failure here must not turn an ended
+    // session into an answer that says it was not.
+    await store.removeMember(userSessionsKey(userId), sessionId).catch(() => {});
     return live;
   }
 

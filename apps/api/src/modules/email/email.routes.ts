@@ -6,7 +6,7 @@ import { fromContract } from '../../lib/route.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { requireUser } from '../auth/require-user.ts';
 import type { MailOutbox } from '../mail/outbox.gateway.ts';
-import type { EmailService } from './email.service.ts';
+import { type EmailService, linkHours } from './email.service.ts';
 
 /** POST /user/email/: the logged-in user's address (needs the session scope). */
 export const emailRoutes: FastifyPluginAsyncTypebox<{
@@ -24,7 +24,8 @@ export const emailRoutes: FastifyPluginAsyncTypebox<{
         locale: negotiateLocale(request.headers['accept-language'], app.config.defaultLocale),
         deadline: request.deadline,
       });
-      return success(request, state, state.emailActive ? text.account.emailVerified : text.account.emailSent(state.email));
+      const hours = linkHours(app.config.email.tokenTtlSeconds);
+      return success(request, state, state.emailActive ? text.account.emailVerified : text.account.emailSent(state.email, hours));
     },
   });
 };

@@ -10,7 +10,7 @@ import { AppError, fieldError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { type Deadline, noDeadline } from '../../lib/deadline.ts';
 import type { Digest } from '../../lib/digest.ts';
-import { HOUR_MS, retrySeconds, windowAt, windowTtl } from '../../lib/windows.ts';
+import { DAY_MS, HOUR_MS, retrySeconds, type Window, windowAt, windowTtl } from '../../lib/windows.ts';
 import type { KvStore } from '../../store/kv-store.ts';
 import { type MailGateway, MailNotSentError, MailRejectedError, maskEmail } from '../mail/mail.gateway.ts';
 import { noNotices, type SecurityNotices } from '../notifications/notices.ts';
@@ -33,8 +33,13 @@ export const EMAIL_KEYS = {
   /** The hash of the user's latest token: an older one (another address, or a resend) is void. */
   current: (userId: number) => `{email}:current:${userId}`,
   userHour: (userId: number) => `{email}:user:${userId}`,
-  /** Per address, as its HMAC (no address in a key name); the window's index follows. */
-  addressHour: (addressDigest: string) => `{email}:address:${addressDigest}`,
+  /**
+   * Per address (as its HMAC: no address in a key name) and account, by hour and by day; and the
+   * ceiling per address, all accounts together. The window's index follows.
+   */
+  addressHour: (addressDigest: string, userId: number) => `{email}:address:${addressDigest}:${userId}`,
+  addressDay: (addressDigest: string, userId: number) => `{email}:address-day:${addressDigest}:${userId}`,
+  addressCeiling: (addressDigest: string) => `{email}:address-ceiling:${addressDigest}`,
   /** One send's own claim, so that its spend can be refunded exactly (store.unspend). */
   send: (token: string) => `{email}:send:${token}`,
 };
@@ -43,6 +48,9 @@ export const EMAIL_KEYS = {
 const SEND_CLAIM_TTL_MS = 15 * 60_000;
 
 export const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** A link's lifetime in whole hours, as the email and the answer say it (at least 1). */
+export const linkHours = (tokenTtlSeconds: number) => Math.max(1, Math.round(tokenTtlSeconds / 3600));
 
 /** Who asks, and in which language the mail and the notices are written. */
 export interface EmailRequester {
@@ -85,17 +93,37 @@ export function createEmailService(deps: {
       if (user.emailActive && user.email === email) return { email, emailActive: true };
 
       // Spent before the address is looked up: asking whether addresses are taken costs a send.
-      const hour = windowAt(clock(), HOUR_MS);
-      const budget = (key: string, limit: number) => ({ key: `${key}:${hour.index}`, limit, ttlMs: windowTtl(hour) });
-      const perUser = budget(EMAIL_KEYS.userHour(user.id), config.perUserPerHour);
-      const perAddress = budget(EMAIL_KEYS.addressHour(digest('email-address', email)), config.perAddressPerHour);
+      // Per address, the budgets are counted per (address, account), as SMS budgets are per
+      // (mobile, client), under a higher daily ceiling for the address from all accounts: one
+      // account (or a few) spending an address's sends does not keep its owner from being sent
+      // a link, short of the ceiling that keeps the address from being flooded.
+      const now = clock();
+      const hour = windowAt(now, HOUR_MS);
+      const day = windowAt(now, DAY_MS);
+      const budget = (key: string, limit: number, window: Window) => ({
+        window,
+        budget: { key: `${key}:${window.index}`, limit, ttlMs: windowTtl(window) },
+      });
+      const address = digest('email-address', email);
+      const perUser = budget(EMAIL_KEYS.userHour(user.id), config.perUserPerHour, hour);
+      const perAddress = [
+        budget(EMAIL_KEYS.addressHour(address, user.id), config.perAddressPerHour, hour),
+        budget(EMAIL_KEYS.addressDay(address, user.id), config.perAddressPerDay, day),
+        budget(EMAIL_KEYS.addressCeiling(address), config.addressCeilingPerDay, day),
+      ];
+      const spending = [perUser, ...perAddress];
       const claimToken = randomBytes(12).toString('base64url');
       const claim = { key: EMAIL_KEYS.send(claimToken), token: claimToken, ttlMs: SEND_CLAIM_TTL_MS };
       /** Gives back what this request spent (`keys`: all of it, or only the address's). */
-      const refund = (keys = [perUser.key, perAddress.key]) => tidy('refund an email budget', () => store.unspend(keys, claim));
+      const refund = (keys = spending.map((s) => s.budget.key)) =>
+        tidy('refund an email budget', () => store.unspend(keys, claim));
       let spent: Awaited<ReturnType<KvStore['spend']>>;
       try {
-        spent = await store.spend(clock(), [perUser, perAddress], claim);
+        spent = await store.spend(
+          now,
+          spending.map((s) => s.budget),
+          claim,
+        );
       } catch (error) {
         // The spend may have run with its reply lost: the undo reverts it, or stops it from running late.
         void refund();
@@ -103,14 +131,15 @@ export function createEmailService(deps: {
       }
       if (!spent.ok) {
         const message = text.account.emailLimit;
-        throw new AppError(Code.THROTTLED, { message, fields: { email: message }, retryAfter: retrySeconds(hour.remainingMs) });
+        const window = spending[spent.refused]?.window ?? hour;
+        throw new AppError(Code.THROTTLED, { message, fields: { email: message }, retryAfter: retrySeconds(window.remainingMs) });
       }
 
       try {
         if (await users.verifiedElsewhere(email, user.id)) {
           // The user's budget stays spent (probing addresses is not free); the address's is
           // given back, so that probes never keep its owner from being sent links.
-          await refund([perAddress.key]);
+          await refund(perAddress.map((s) => s.budget.key));
           throw fieldError(Code.DATAEXIST, 'email', text.account.emailTaken);
         }
         deadline.check();
@@ -144,7 +173,7 @@ export function createEmailService(deps: {
       }
 
       const link = `${config.appUrl}/verify-email#token=${token}`;
-      const hours = Math.max(1, Math.round(config.tokenTtlSeconds / 3600));
+      const hours = linkHours(config.tokenTtlSeconds);
       try {
         // Past the deadline the visitor was told it failed: no mail may leave now. Otherwise the
         // send commits the request, which then answers what the server did, in MAIL_TIMEOUT_MS.
@@ -198,15 +227,21 @@ export function createEmailService(deps: {
       }
       const left = record.expiresAt - clock();
       if (left <= 0) throw invalid();
-      if ((await store.get(EMAIL_KEYS.current(record.userId))) !== tokenHash(token)) throw invalid();
 
       let verified: boolean;
       try {
-        deadline.check();
+        if ((await store.get(EMAIL_KEYS.current(record.userId))) !== tokenHash(token)) throw invalid();
+        // The link is used up and the write verifies the address: the request commits, and answers
+        // what the database did (bounded by its query timeout) rather than a deadline's "try
+        // again" that the used-up link could never honour. Past the deadline already, nothing is
+        // written and the link is put back (below).
+        deadline.commit();
         verified = await users.verify(record.userId, record.email);
       } catch (error) {
         if (error instanceof EmailTakenError) throw new AppError(Code.DATAEXIST, { message: text.account.emailTaken });
-        // Nothing was verified: the link works again (its expiry unchanged), for a retry.
+        if (error instanceof AppError && error.code === Code.PARAMERR) throw error; // replaced by a newer link
+        // Nothing was verified (the store or the database failing, or the deadline past): the
+        // link works again (its expiry unchanged), for a retry.
         await tidy('restore a verification token', () => store.set(key, raw, left));
         throw error;
       }

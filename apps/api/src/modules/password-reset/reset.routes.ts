@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { routes, text } from '@register/contracts';
+import { negotiateLocale, routes, text } from '@register/contracts';
 import { success } from '../../lib/answer.ts';
 import { fromContract } from '../../lib/route.ts';
 import type { PasswordResetService } from './reset.service.ts';
@@ -15,7 +15,11 @@ export const passwordResetRoutes: FastifyPluginAsyncTypebox<{ reset: PasswordRes
     handler: async (request) => {
       const { sessionsEnded } = await reset.reset(
         request.body,
-        { client: request.client, sessionId: request.session.sessionId },
+        {
+          client: request.client,
+          sessionId: request.session.sessionId,
+          locale: negotiateLocale(request.headers['accept-language'], app.config.defaultLocale),
+        },
         request.deadline,
       );
       return success(request, null, sessionsEnded ? text.reset.done : text.reset.donePending);

@@ -60,10 +60,11 @@ function build(
 describe('password reset service', () => {
   it('writes the hash over the one it read, ends the sessions as of then and sends the notice with the account as it was', async () => {
     const { reset, store, setPassword, sent, events } = build();
-    await expect(reset.reset(FORM, REQUESTER)).resolves.toEqual({ sessionsEnded: true });
+    await expect(reset.reset(FORM, { ...REQUESTER, locale: 'zh-CN' })).resolves.toEqual({ sessionsEnded: true });
     expect(setPassword).toHaveBeenCalledWith(USER.id, 'hash:a brand new passphrase', 'old-hash');
     expect(await store.get(sessionsValidAfterKey(USER.id))).not.toBeNull();
-    expect(sent).toEqual([[USER, 'password_reset']]);
+    // In the language of the request that reset it.
+    expect(sent).toEqual([[USER, 'password_reset', { locale: 'zh-CN' }]]);
     expect(events.recorded.map((e) => e.kind)).toEqual(['password_reset']);
   });
 

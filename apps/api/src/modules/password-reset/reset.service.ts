@@ -10,7 +10,7 @@
 // is just written again), so the code is used up first, atomically, and put back should the new
 // hash not be written: of two parallel resets with one code exactly one goes on, and a database
 // failing at the write leaves the code for the retry.
-import { Code, en, type PasswordResetBody, text } from '@register/contracts';
+import { Code, en, type Locale, type PasswordResetBody, text } from '@register/contracts';
 import { passwordStrength, strengthProblem } from '@register/contracts/password-strength';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, fieldError } from '../../errors.ts';
@@ -92,7 +92,11 @@ export function createPasswordResetService(deps: {
      * keeps the code, as registration does), then the code is used up and the new hash written
      * over the one just read. `deadline`: the write commits the request (lib/deadline.ts).
      */
-    async reset(form: PasswordResetBody, requester: Requester, deadline: Deadline = noDeadline): Promise<ResetOutcome> {
+    async reset(
+      form: PasswordResetBody,
+      requester: Requester & { locale?: Locale },
+      deadline: Deadline = noDeadline,
+    ): Promise<ResetOutcome> {
       const { mobile } = form;
       const { client } = requester;
       const invalid = (reason: string, userId?: number) => {
@@ -158,7 +162,8 @@ export function createPasswordResetService(deps: {
         log.error({ err, userId: user.id }, 'password reset, but its sessions could not be ended yet: retrying');
         endSessionsLater(user.id, changedAt);
       }
-      notices.send(user, 'password_reset');
+      // In the language of the request (the only one known: the account records none).
+      notices.send(user, 'password_reset', requester.locale ? { locale: requester.locale } : {});
       return { sessionsEnded };
     },
   };

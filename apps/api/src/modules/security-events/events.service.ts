@@ -29,6 +29,9 @@ export const EVENT_KINDS = [
   'password_changed',
   'mobile_changed',
   'sessions_ended',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_counter',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -1,14 +1,23 @@
 // The account page against the mock API: each form's success and a refusal shown inline, the
 // sessions list's "Sign out" and "Sign out everywhere else", a session that ended meanwhile,
 // the keyboard, and Chinese.
-import { en } from '@register/contracts';
+import { Code, en } from '@register/contracts';
 import { zhCN } from '@register/contracts/i18n/zh-CN';
 import { screen, waitFor, within } from '@testing-library/react';
+import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { uiEn } from '../../i18n/ui.en';
 import { accountUiEn } from '../../i18n/ui-account.en';
 import { accountUiZhCN } from '../../i18n/ui-account.zh-CN';
-import { db, MOCK_CAPTCHA_ANSWER, MOCK_MAIL, MOCK_PASSWORD, MOCK_SEED_USERS } from '../../mocks/db';
+import {
+  db,
+  endCurrentSession,
+  endSessionsOf,
+  MOCK_CAPTCHA_ANSWER,
+  MOCK_MAIL,
+  MOCK_PASSWORD,
+  MOCK_SEED_USERS,
+} from '../../mocks/db';
 import { server } from '../../mocks/server';
 import { renderApp } from '../../test/render-app';
 
@@ -17,6 +26,8 @@ const ALICE = MOCK_SEED_USERS[1];
 const BOB = MOCK_SEED_USERS[2];
 const NEW_PASSWORD = 'Quiet-lantern-harbour-42';
 const FREE_MOBILE = '13612345678';
+/** The API's sentence after a link was mailed (valid as long as the mock's links are). */
+const sentTo = (email: string) => en.account.emailSent(email, MOCK_MAIL.tokenTtlSeconds / 3600);
 
 function logInAs(username: string) {
   const user = db.users.find((u) => u.username === username);
@@ -44,15 +55,45 @@ const statusOf = (heading: string) => {
   return status;
 };
 
+/** The login page, as the visitor is sent to it: its heading focused and described by the notice. */
+async function expectLoginPageSaying(notice: string) {
+  const heading = await screen.findByRole('heading', { level: 1, name: 'Log in' });
+  expect(window.location.pathname).toBe('/login');
+  expect(screen.getByRole('status')).toHaveTextContent(notice);
+  expect(heading).toHaveFocus();
+  expect(heading).toHaveAccessibleDescription(notice);
+}
+
+/** Logs in on the login page, as the visitor would. */
+async function logInAgain(user: User, username: string, password = MOCK_PASSWORD) {
+  await user.type(screen.getByLabelText('Username or mobile'), username);
+  await user.type(screen.getByLabelText('Password'), `${password}{Enter}`);
+}
+
+/** The API's success envelope, for an answer the mock never gives by itself. */
+const answered = (errmsg: string, data: unknown) => HttpResponse.json({ errno: Code.OK, errmsg, data });
+
 afterEach(() => {
   server.events.removeAllListeners();
 });
 
 describe('the account page', () => {
-  it('sends a visitor to the login page', async () => {
-    renderApp('/account');
+  it('sends a visitor to the login page, and back to the account page once logged in', async () => {
+    const { user } = renderApp('/account');
     expect(await screen.findByRole('heading', { level: 1, name: 'Log in' })).toBeInTheDocument();
     expect(window.location.pathname).toBe('/login');
+    await logInAgain(user, ALICE.username);
+    expect(await screen.findByRole('heading', { level: 1, name: a.title })).toBeInTheDocument();
+    expect(window.location.pathname).toBe('/account');
+  });
+
+  it('notices a session that ended elsewhere as soon as it opens', async () => {
+    const alice = logInAs(ALICE.username);
+    const { user } = renderApp('/');
+    const link = await screen.findByRole('link', { name: uiEn.home.account });
+    endSessionsOf(alice.id); // a reset on another device, say
+    await user.click(link);
+    await expectLoginPageSaying(a.sessionLost);
   });
 
   it('is linked from the home page and shows the profile and one section per action', async () => {
@@ -77,7 +118,7 @@ describe('the account page: email', () => {
     const { user, account } = await openAccount();
     await user.type(field(a.emailHeading, a.emailLabel), '  Alice@Example.COM ');
     await user.click(button(a.emailHeading, a.saveEmail));
-    expect(await within(statusOf(a.emailHeading)).findByText(en.account.emailSent('alice@example.com'))).toBeInTheDocument();
+    expect(await within(statusOf(a.emailHeading)).findByText(sentTo('alice@example.com'))).toBeInTheDocument();
     expect(account.email).toBe('alice@example.com');
     expect(within(section(a.profile)).getByText(a.unverified)).toBeInTheDocument();
     const first = db.mail.get('alice@example.com');
@@ -90,7 +131,7 @@ describe('the account page: email', () => {
 
     await user.click(button(a.emailHeading, a.resend));
     await waitFor(() => expect(db.mail.get('alice@example.com')?.token).not.toBe(first?.token));
-    expect(statusOf(a.emailHeading)).toHaveTextContent(en.account.emailSent('alice@example.com'));
+    expect(statusOf(a.emailHeading)).toHaveTextContent(sentTo('alice@example.com'));
   });
 
   it('shows the API’s refusals beside the field: an address another account verified, and the send budget in the alert', async () => {
@@ -112,9 +153,9 @@ describe('the account page: email', () => {
     // Asking about a taken address spent one of the account's sends (as on the API).
     await user.clear(email);
     await user.type(email, 'alice@example.com');
-    for (let i = 0; i < MOCK_MAIL.perHour - 1; i++) {
+    for (let i = 0; i < MOCK_MAIL.perUserPerHour - 1; i++) {
       await user.click(button(a.emailHeading, a.saveEmail));
-      await within(statusOf(a.emailHeading)).findByText(en.account.emailSent('alice@example.com'));
+      await within(statusOf(a.emailHeading)).findByText(sentTo('alice@example.com'));
     }
     await user.click(button(a.emailHeading, a.resend));
     const alert = await within(section(a.emailHeading)).findByRole('alert');
@@ -266,12 +307,92 @@ describe('the account page: sessions', () => {
   });
 });
 
+describe('the account page: when this session ends', () => {
+  it('goes to log in at once with the API’s sentence when a password change could not keep this session', async () => {
+    const { user, account } = await openAccount();
+    // The API changed the password but could not save this browser's new session.
+    server.use(
+      http.post(
+        '/api/user/password/',
+        () => {
+          endSessionsOf(account.id);
+          const { password: _, ...view } = account;
+          return answered(en.account.passwordChangedLoggedOut, view);
+        },
+        { once: true },
+      ),
+    );
+    await user.type(field(a.passwordHeading, a.oldPassword), MOCK_PASSWORD);
+    await user.type(field(a.passwordHeading, a.newPassword), NEW_PASSWORD);
+    await user.type(field(a.passwordHeading, a.newPasswordRepeat), NEW_PASSWORD);
+    await user.click(button(a.passwordHeading, a.changePassword));
+    await expectLoginPageSaying(en.account.passwordChangedLoggedOut);
+    expect(screen.getByRole('status')).toHaveAttribute('data-tone', 'success');
+
+    await logInAgain(user, ALICE.username);
+    expect(await screen.findByRole('heading', { level: 1, name: a.title })).toBeInTheDocument();
+    expect(window.location.pathname).toBe('/account');
+  });
+
+  it('goes to log in at once when "Sign out everywhere else" signed out this browser too', async () => {
+    const { user, account } = await openAccount();
+    await within(section(a.sessionsHeading)).findAllByRole('listitem');
+    server.use(
+      http.post('/api/user/logout_all/', () => answered(en.account.allEndedLoggedOut, { ended: endSessionsOf(account.id) }), {
+        once: true,
+      }),
+    );
+    await user.click(button(a.sessionsHeading, a.signOutOthers));
+    await expectLoginPageSaying(en.account.allEndedLoggedOut);
+  });
+
+  it('goes to log in when the session ended before a code for the new mobile was asked for', async () => {
+    const { user } = await openAccount();
+    await user.type(field(a.mobileHeading, a.newMobile), FREE_MOBILE);
+    await user.tab();
+    await within(section(a.mobileHeading)).findByText(`${FREE_MOBILE} is available.`);
+    await user.type(field(a.mobileHeading, uiEn.captcha.label), MOCK_CAPTCHA_ANSWER);
+    endCurrentSession(); // signed out everywhere from another device
+    await user.click(button(a.mobileHeading, uiEn.sms.getCode));
+    await expectLoginPageSaying(a.sessionLost);
+    expect(db.outbox.has(FREE_MOBILE)).toBe(false);
+  });
+
+  it('gives the focus back to the button pressed when the browser took it away while the request ran', async () => {
+    const { user } = await openAccount();
+    await user.type(field(a.passwordHeading, a.oldPassword), MOCK_PASSWORD);
+    await user.type(field(a.passwordHeading, a.newPassword), NEW_PASSWORD);
+    await user.type(field(a.passwordHeading, a.newPasswordRepeat), NEW_PASSWORD);
+    const submit = button(a.passwordHeading, a.changePassword) as HTMLButtonElement;
+    server.use(
+      http.post(
+        '/api/user/password/',
+        () => {
+          expect(submit).toBeDisabled();
+          // As Chromium does with a focused button that becomes disabled: the focus goes to the
+          // body (happy-dom keeps it, and will not blur a disabled button: enabled for a moment).
+          submit.disabled = false;
+          submit.blur();
+          submit.disabled = true;
+          expect(document.activeElement).toBe(document.body);
+          return HttpResponse.json({ errno: Code.DBERR, errmsg: en.service.databaseDown, data: null }, { status: 503 });
+        },
+        { once: true },
+      ),
+    );
+    submit.focus();
+    await user.keyboard('{Enter}');
+    expect(await within(section(a.passwordHeading)).findByRole('alert')).toHaveTextContent(en.service.databaseDown);
+    await waitFor(() => expect(submit).toHaveFocus());
+  });
+});
+
 describe('the account page: keyboard and languages', () => {
   it('reaches every control with Tab, in the order of the page', async () => {
     const { user } = await openAccount();
     await within(section(a.sessionsHeading)).findAllByRole('listitem');
     await user.type(field(a.emailHeading, a.emailLabel), 'alice@example.com{Enter}');
-    await within(statusOf(a.emailHeading)).findByText(en.account.emailSent('alice@example.com'));
+    await within(statusOf(a.emailHeading)).findByText(sentTo('alice@example.com'));
     document.body.focus();
     const expected = [
       field(a.emailHeading, a.emailLabel),

@@ -14,6 +14,7 @@ import { validFieldValue } from '../../lib/checker';
 import { contractResolver, useRecheckOnLanguageChange, visibleError } from '../../lib/contract-resolver';
 import { fieldRule } from '../../lib/field-rule';
 import { alertMessage, showFieldErrors } from '../../lib/form-errors';
+import { useFocusBack } from '../../lib/use-focus-back';
 import { SmsVerification } from '../register/sms-verification';
 import { useAvailability } from '../register/use-availability';
 import type { AccountSectionProps } from './account-page';
@@ -33,6 +34,7 @@ export function ChangeMobileForm({ user, onUser, onSessionLost }: AccountSection
   const form = useForm<MobileValues, unknown, ChangeMobileBody>({ mode: 'onTouched', defaultValues: EMPTY, resolver });
   const { register, handleSubmit, setError, getValues, setFocus, reset, control } = form;
   const { errors, isSubmitting, isSubmitted } = form.formState;
+  useFocusBack(isSubmitting);
   const errorFor = (name: keyof MobileValues) => visibleError(errors[name], getValues(name), isSubmitted);
   useRecheckOnLanguageChange(form);
   const showErrors = (fields: Readonly<Record<string, string>>) => showFieldErrors(setError, FIELD_ORDER, fields);
@@ -101,6 +103,7 @@ export function ChangeMobileForm({ user, onUser, onSessionLost }: AccountSection
           errorFor={errorFor}
           showFieldErrors={showErrors}
           onMobileTaken={mobileCheck.markTaken}
+          onSessionLost={onSessionLost}
           hints={{ image: a.mobileHint, altcha: a.mobileHintAltcha }}
         />
         <TextField

@@ -1,5 +1,6 @@
 // Change the password: the current one, the new one twice with the strength meter. The API
-// gives this session a new id and ends every other one: the visitor stays logged in here.
+// gives this session a new id and ends every other one: the visitor stays logged in here (or,
+// when that new session could not be saved, logs in again with the new password).
 import { ChangePasswordBody, routes } from '@register/contracts';
 import { useState } from 'react';
 import { type Path, useForm, useWatch } from 'react-hook-form';
@@ -12,6 +13,7 @@ import { ApiError } from '../../lib/api';
 import { contractResolver, useRecheckOnLanguageChange, visibleError } from '../../lib/contract-resolver';
 import { alertMessage, showFieldErrors } from '../../lib/form-errors';
 import { passwordRepeatHandlers } from '../../lib/password-repeat';
+import { useFocusBack } from '../../lib/use-focus-back';
 import { PasswordStrength } from '../register/password-strength-meter';
 import { loadPasswordStrength, usePasswordStrength } from '../register/use-password-strength';
 import type { AccountSectionProps } from './account-page';
@@ -24,6 +26,7 @@ export function ChangePasswordForm({
   user,
   onUser,
   onSessionLost,
+  keptSession,
   onOthersEnded,
 }: AccountSectionProps & { onOthersEnded(): void }) {
   const { ui, words } = useAccountLanguage();
@@ -33,6 +36,7 @@ export function ChangePasswordForm({
   const form = useForm<ChangePasswordBody>({ mode: 'onTouched', defaultValues: EMPTY, resolver });
   const { register, handleSubmit, setError, getValues, reset, control } = form;
   const { errors, isSubmitting, isSubmitted } = form.formState;
+  useFocusBack(isSubmitting);
   const errorFor = (name: keyof ChangePasswordBody) => visibleError(errors[name], getValues(name), isSubmitted);
   useRecheckOnLanguageChange(form);
   const repeat = passwordRepeatHandlers(form);
@@ -49,6 +53,7 @@ export function ChangePasswordForm({
     try {
       const { data, message } = await accountApi.changePassword(values);
       reset(EMPTY);
+      if (!(await keptSession(message))) return;
       onUser(data);
       setStatus(message);
       onOthersEnded();

@@ -11,6 +11,7 @@ import { accountApi } from '../../lib/account-api';
 import { type Answer, ApiError } from '../../lib/api';
 import { contractResolver, useRecheckOnLanguageChange, visibleError } from '../../lib/contract-resolver';
 import { alertMessage, showFieldErrors } from '../../lib/form-errors';
+import { useFocusBack } from '../../lib/use-focus-back';
 import type { AccountSectionProps } from './account-page';
 
 const resolver = contractResolver<SetEmailBody, SetEmailBody>(SetEmailBody);
@@ -63,6 +64,7 @@ export function EmailForm({ user, onUser, onSessionLost }: AccountSectionProps) 
     setResending(false);
   }
   const pending = isSubmitting || resending;
+  useFocusBack(pending);
 
   return (
     <section className="account-section" aria-labelledby="email-heading">

@@ -1,7 +1,8 @@
 // Where the account is signed in: each live session with its device, network, when it signed in
 // and when it was last active, "This device" on the visitor's own; "Sign out" ends one, "Sign
 // out everywhere else" all but this one. After either, the focus goes to the section's heading
-// (the button pressed is gone) and the answer is said in the status line.
+// (the button pressed is gone) and the answer is said in the status line; when "everywhere else"
+// ended this session too (its new one could not be saved), the visitor logs in again.
 import type { SessionView } from '@register/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { FormAlert } from '../../components/form-alert';
@@ -10,17 +11,17 @@ import { useAccountLanguage } from '../../i18n/account-words';
 import { accountApi } from '../../lib/account-api';
 import { isAbortError } from '../../lib/api';
 import { alertMessage } from '../../lib/form-errors';
+import type { AccountSectionProps } from './account-page';
 
 type ListState = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'loaded'; sessions: SessionView[] };
 
-interface Props {
+interface Props extends Pick<AccountSectionProps, 'onSessionLost' | 'keptSession'> {
   /** Changes when another form ended sessions: the list is loaded again. */
   version: number;
-  onSessionLost(error: unknown): boolean;
 }
 
-export function SessionsList({ version, onSessionLost }: Props) {
-  const { locale, words } = useAccountLanguage();
+export function SessionsList({ version, onSessionLost, keptSession }: Props) {
+  const { locale, messages, words } = useAccountLanguage();
   const a = words.account;
   const [list, setList] = useState<ListState>({ state: 'loading' });
   const [status, setStatus] = useState<string | null>(null);
@@ -29,6 +30,8 @@ export function SessionsList({ version, onSessionLost }: Props) {
   const headingRef = useRef<HTMLHeadingElement>(null);
   const lost = useRef(onSessionLost);
   lost.current = onSessionLost;
+  const kept = useRef(keptSession);
+  kept.current = keptSession;
 
   const load = useCallback((signal?: AbortSignal) => {
     accountApi.sessions({ signal }).then(
@@ -47,12 +50,15 @@ export function SessionsList({ version, onSessionLost }: Props) {
     return () => controller.abort();
   }, [load, version]);
 
-  async function act(key: string, action: () => Promise<{ message: string }>) {
+  /** `endsOthers`: the answer may have ended this session too (see keptSession). */
+  async function act(key: string, action: () => Promise<{ message: string }>, endsOthers = false) {
     setPending(key);
     setStatus(null);
     setProblem(null);
     try {
-      setStatus((await action()).message);
+      const { message } = await action();
+      if (endsOthers && !(await kept.current(message))) return;
+      setStatus(message);
     } catch (error) {
       if (lost.current(error)) return;
       setProblem(alertMessage(error));
@@ -72,7 +78,9 @@ export function SessionsList({ version, onSessionLost }: Props) {
       <h2 id="sessions-heading" ref={headingRef} tabIndex={-1}>
         {a.sessionsHeading}
       </h2>
-      <FormAlert message={problem ?? (list.state === 'failed' ? `${a.sessionsFailed} ${list.message}` : null)} />
+      <FormAlert
+        message={problem ?? (list.state === 'failed' ? [a.sessionsFailed, list.message].join(messages.sentenceGap) : null)}
+      />
       <FormStatus message={status ?? (list.state === 'loading' ? a.sessionsLoading : null)} />
       {list.state === 'failed' ? (
         <button type="button" className="button button-secondary" onClick={() => load()}>
@@ -128,7 +136,7 @@ export function SessionsList({ version, onSessionLost }: Props) {
           className="button button-primary"
           disabled={pending !== null}
           aria-busy={pending === 'others' || undefined}
-          onClick={() => void act('others', accountApi.logoutAll)}
+          onClick={() => void act('others', accountApi.logoutAll, true)}
         >
           {a.signOutOthers}
         </button>

@@ -7,11 +7,13 @@ import { ApiError, api } from '../../lib/api';
 import { maskMobile } from '../../lib/format';
 import { Page } from '../../lib/page';
 import { Link } from '../../lib/router';
+import { useFocusBack } from '../../lib/use-focus-back';
 
 export function HomePage({ user, onLoggedOut }: { user: UserView; onLoggedOut(): void }) {
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const { ui } = useLanguage();
+  useFocusBack(pending);
 
   async function logOut() {
     setPending(true);

@@ -1,5 +1,7 @@
-// Log in with a username or a mobile number. The API answers every kind of wrong account or
-// password the same way (so accounts cannot be probed): that answer is a form-level alert.
+// Log in with a username or a mobile number, or (where the browser has WebAuthn) with a passkey
+// alone: the button, or the account field's autofill. The API answers every kind of wrong
+// account, password or passkey the same way (so accounts cannot be probed): that answer is a
+// form-level alert.
 import { Code, LoginBody, type UserView } from '@register/contracts';
 import { useState } from 'react';
 import { type Path, useForm } from 'react-hook-form';
@@ -8,6 +10,8 @@ import { TextField } from '../../components/text-field';
 import { useLanguage } from '../../i18n/locale';
 import { ApiError, api } from '../../lib/api';
 import { contractResolver, useRecheckOnLanguageChange, visibleError } from '../../lib/contract-resolver';
+import { useFocusBack } from '../../lib/use-focus-back';
+import { usePasskeyLogin } from './use-passkey-login';
 
 const resolver = contractResolver<LoginBody, LoginBody>(LoginBody);
 const FIELD_ORDER: (keyof LoginBody)[] = ['account', 'password'];
@@ -22,6 +26,8 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) 
   });
   const { register, handleSubmit, setError, getValues, formState } = form;
   const { errors, isSubmitting, isSubmitted } = formState;
+  const passkey = usePasskeyLogin({ onLoggedIn, onProblem: setFormError });
+  useFocusBack(isSubmitting || passkey.pending);
   useRecheckOnLanguageChange(form);
   const errorFor = (name: keyof LoginBody) => visibleError(errors[name], getValues(name), isSubmitted);
 
@@ -46,12 +52,13 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) 
   });
 
   return (
-    <form className="form" noValidate onSubmit={submit}>
+    <form className="form" noValidate onSubmit={submit} data-passkey-autofill={passkey.supported ? passkey.autofill : undefined}>
       <FormAlert message={formError} />
       <TextField
         id="account"
         label={ui.login.account}
-        autoComplete="username"
+        // "webauthn": the browser may offer the account's passkeys in this field's autofill.
+        autoComplete={passkey.supported ? 'username webauthn' : 'username'}
         autoCapitalize="none"
         spellCheck={false}
         error={errorFor('account')}
@@ -68,6 +75,26 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn(user: UserView): void }) 
       <button type="submit" className="button button-primary" disabled={isSubmitting} aria-busy={isSubmitting || undefined}>
         {ui.login.submit}
       </button>
+      {passkey.supported ? (
+        <>
+          <p className="or">{ui.login.or}</p>
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={passkey.pending}
+            aria-busy={passkey.pending || undefined}
+            onClick={() => void passkey.signIn()}
+            onPointerEnter={passkey.preload}
+            onFocus={passkey.preload}
+          >
+            {ui.login.passkey}
+          </button>
+          {/* Always in the page, so a screen reader already watches it when the note arrives. */}
+          <p className="form-note passkey-note" role="status">
+            {passkey.note}
+          </p>
+        </>
+      ) : null}
     </form>
   );
 }

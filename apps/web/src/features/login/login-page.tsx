@@ -1,3 +1,4 @@
+import '../../styles/login.css';
 import type { UserView } from '@register/contracts';
 import { useLanguage } from '../../i18n/locale';
 import { Page } from '../../lib/page';

@@ -11,6 +11,7 @@ import { ApiError, api } from '../../lib/api';
 import { validFieldValue } from '../../lib/checker';
 import { contractResolver, useRecheckOnLanguageChange, visibleError } from '../../lib/contract-resolver';
 import { fieldRule } from '../../lib/field-rule';
+import { useFocusBack } from '../../lib/use-focus-back';
 import { PasswordStrength } from './password-strength-meter';
 import { SmsVerification } from './sms-verification';
 import { type Availability, useAvailability } from './use-availability';
@@ -58,6 +59,7 @@ export function RegisterForm({ onRegistered }: { onRegistered(result: Registered
   const form = useForm<RegisterValues, unknown, RegisterBody>({ mode: 'onTouched', defaultValues: EMPTY, resolver });
   const { register, handleSubmit, setError, clearErrors, setFocus, getValues, getFieldState, trigger, control } = form;
   const { errors, isSubmitting, isSubmitted } = form.formState;
+  useFocusBack(isSubmitting);
   const errorFor = (name: keyof RegisterValues) => visibleError(errors[name], getValues(name), isSubmitted);
   useRecheckOnLanguageChange(form);
   const [username, mobile, password, passwordRepeat] = useWatch({

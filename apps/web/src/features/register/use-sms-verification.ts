@@ -25,13 +25,18 @@ export interface SmsVerificationOptions<T extends SmsFields = SmsFields> {
   showFieldErrors(fields: Readonly<Record<string, string>>): boolean;
   /** The API says the mobile is registered: the form's availability check should know. */
   onMobileTaken?(mobile: string): void;
+  /**
+   * A refusal that may mean the visitor's session is gone (a change_mobile code needs one):
+   * true when the form handled it (it sent the visitor to log in), and nothing else is said.
+   */
+  onSessionLost?(error: unknown): boolean;
 }
 
 /** What the API may say about the proof of work (or, with it in use, about the image code it replaces). */
 const VERIFICATION_FIELDS = ['altcha', 'captcha', '_'];
 
 export function useSmsVerification<T extends SmsFields>(options: SmsVerificationOptions<T>) {
-  const { purpose, showFieldErrors, onMobileTaken = () => {} } = options;
+  const { purpose, showFieldErrors, onMobileTaken = () => {}, onSessionLost = () => false } = options;
   // Only the three fields above are read or set: any form that has them (T extends SmsFields)
   // is, for this block, a form of just those (react-hook-form's types cannot say "at least").
   const form = options.form as unknown as UseFormReturn<SmsFields, unknown, unknown>;
@@ -76,6 +81,7 @@ export function useSmsVerification<T extends SmsFields>(options: SmsVerification
     captchaImage.refresh();
     if (outcome.ok) return awaitCode();
     const { error } = outcome;
+    if (onSessionLost(error)) return;
     if (error.errno === Code.DATAEXIST && error.fields.mobile) onMobileTaken(request.value.mobile);
     // A cooldown is no fault of the mobile field: its message goes beside the button instead.
     const fields = error.errno === Code.THROTTLED ? {} : error.fields;
@@ -99,6 +105,7 @@ export function useSmsVerification<T extends SmsFields>(options: SmsVerification
     altcha.markSpent();
     if (outcome.ok) return awaitCode();
     const { error } = outcome;
+    if (onSessionLost(error)) return;
     if (error.errno === Code.DATAEXIST && error.fields.mobile) onMobileTaken(request.value.mobile);
     showErrorsWithAltcha(error.errno === Code.THROTTLED ? {} : error.fields);
   }

@@ -13,6 +13,7 @@ import { server } from '../../mocks/server';
 import { renderApp } from '../../test/render-app';
 
 const ALICE = MOCK_SEED_USERS[1];
+const BOB = MOCK_SEED_USERS[2];
 const NEW_PASSWORD = 'Quiet-lantern-harbour-42';
 const UNKNOWN_MOBILE = '13612340077';
 const w = accountUiEn.reset;
@@ -106,6 +107,36 @@ describe('password reset', () => {
     await user.clear(input('Password'));
     await user.type(input('Password'), `${NEW_PASSWORD}{Enter}`);
     expect(await screen.findByRole('heading', { level: 1, name: `Welcome, ${ALICE.username}` })).toBeInTheDocument();
+  });
+
+  it('is open to a logged-in visitor, who stays logged in after resetting another account’s password', async () => {
+    const bob = db.users.find((u) => u.username === BOB.username);
+    db.sessionUserId = bob?.id ?? null;
+    const { user } = await openReset();
+    // Another account's password (a shared computer): Bob stays logged in, and reads the answer here.
+    await requestCode(user, ALICE.mobile);
+    await user.type(input(uiEn.sms.label), db.outbox.get(ALICE.mobile)?.code ?? '');
+    await fillNewPassword(user);
+    await user.click(screen.getByRole('button', { name: w.submit }));
+    const said = await screen.findByText(en.reset.done);
+    expect(said).toHaveAttribute('role', 'status');
+    expect(input(w.mobile).closest('form')).toContainElement(said);
+    expect(window.location.pathname).toBe('/forgot-password');
+    expect(input(w.mobile)).toHaveValue('');
+    expect(db.sessionUserId).toBe(bob?.id);
+  });
+
+  it('logs out a logged-in visitor who resets the own account', async () => {
+    const bob = db.users.find((u) => u.username === BOB.username);
+    db.sessionUserId = bob?.id ?? null;
+    const { user } = await openReset();
+    // Every session of the account ends, this one too: the visitor logs in again.
+    await requestCode(user, BOB.mobile);
+    await user.type(input(uiEn.sms.label), db.outbox.get(BOB.mobile)?.code ?? '');
+    await fillNewPassword(user);
+    await user.click(screen.getByRole('button', { name: w.submit }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Log in' })).toHaveAccessibleDescription(en.reset.done);
+    expect(db.sessionUserId).toBeNull();
   });
 
   it('says the same for a number with no account, texts nothing, and refuses any code beside the field', async () => {

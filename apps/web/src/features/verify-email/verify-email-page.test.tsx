@@ -7,7 +7,7 @@ import { HttpResponse, http } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accountUiEn } from '../../i18n/ui-account.en';
 import { accountUiZhCN } from '../../i18n/ui-account.zh-CN';
-import { db, MOCK_SEED_USERS, type MockUser } from '../../mocks/db';
+import { db, MOCK_MAIL, MOCK_SEED_USERS, type MockUser } from '../../mocks/db';
 import { server } from '../../mocks/server';
 import { renderApp } from '../../test/render-app';
 
@@ -16,6 +16,7 @@ const a = accountUiEn.account;
 let tokens = 0;
 /** A new token per test: the page sends each token once per page load (and remembers its answer). */
 const newToken = () => `tok_ABCDEFGHIJKLMNOPQRSTUVWXYZ_${++tokens}`;
+const sentTo = (email: string) => en.account.emailSent(email, MOCK_MAIL.tokenTtlSeconds / 3600);
 
 function seedToken(username: string, email: string, token: string): MockUser {
   const user = db.users.find((u) => u.username === username);
@@ -95,6 +96,8 @@ describe('email verification', () => {
     const { user } = renderApp(`/verify-email#token=${token}`);
     expect(await screen.findByRole('alert')).toHaveTextContent('Cannot reach the server');
     await user.click(screen.getByRole('button', { name: v.retry }));
+    // The button went: the focus is at the top of the page, not lost.
+    expect(screen.getByRole('heading', { level: 1, name: v.title })).toHaveFocus();
     expect(await screen.findByText(en.account.emailVerified)).toBeInTheDocument();
   });
 
@@ -103,7 +106,7 @@ describe('email verification', () => {
     db.sessionUserId = alice?.id ?? null;
     const { user, unmount } = renderApp('/account');
     await user.type(await screen.findByLabelText(a.emailLabel), 'alice@example.com{Enter}');
-    await screen.findByText(en.account.emailSent('alice@example.com'));
+    await screen.findByText(sentTo('alice@example.com'));
     const link = db.mail.get('alice@example.com')?.link ?? '';
     expect(link).toMatch(/^http:\/\/localhost\/verify-email#token=/);
     unmount();

@@ -10,7 +10,7 @@ import { useAccountLanguage } from '../../i18n/account-words';
 import { accountApi } from '../../lib/account-api';
 import { type Answer, ApiError } from '../../lib/api';
 import { alertMessage } from '../../lib/form-errors';
-import { Page } from '../../lib/page';
+import { PAGE_HEADING_ID, Page } from '../../lib/page';
 import { Link } from '../../lib/router';
 import { useSession } from '../../lib/session';
 
@@ -73,7 +73,15 @@ export function VerifyEmailPage({ token }: { token: string | null }) {
       <FormAlert message={outcome.state === 'refused' ? outcome.message : null} />
       {outcome.state === 'refused' && outcome.retryable ? (
         <p>
-          <button type="button" className="button button-secondary" onClick={verify}>
+          <button
+            type="button"
+            className="button button-secondary"
+            onClick={() => {
+              // The button goes while the link is tried again: the focus goes to the top of the page.
+              document.getElementById(PAGE_HEADING_ID)?.focus();
+              verify();
+            }}
+          >
             {words.verify.retry}
           </button>
         </p>

@@ -662,8 +662,8 @@ function rpIdProblem(rpId: string, origins: string[]): string | null {
   if (isIP(rpId.replace(/^\[|\]$/g, '')) || (host !== null && isIP(host.replace(/^\[|\]$/g, '')))) {
     return `${JSON.stringify(rpId)} is an IP address, which browsers never accept as an RP ID: serve the SPA from a domain name (http://localhost:PORT in development) and use that name.`;
   }
-  if (!rpId || host !== rpId) {
-    return `${JSON.stringify(rpId)} is not a domain name like example.com (lowercase ASCII, punycode for an international name; no scheme, port or path).`;
+  if (!rpId || host !== rpId || rpId.endsWith('.')) {
+    return `${JSON.stringify(rpId)} is not a domain name like example.com (lowercase ASCII, punycode for an international name; no scheme, port, path or trailing dot).`;
   }
   const uncovered = origins.filter((origin) => !covers(rpId, origin));
   if (uncovered.length === 0) return null;

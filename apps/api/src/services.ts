@@ -16,7 +16,7 @@ import { createMailOutbox, type MailOutbox } from './modules/mail/outbox.gateway
 import { createSmtpGateway } from './modules/mail/smtp.gateway.ts';
 import { createSecurityNotices } from './modules/notifications/notices.service.ts';
 import { createChallenges } from './modules/passkeys/challenges.ts';
-import { createPasskeysRepository } from './modules/passkeys/passkeys.repository.ts';
+import { createPasskeysRepository, type PasskeysRepository } from './modules/passkeys/passkeys.repository.ts';
 import { createPasskeysService } from './modules/passkeys/passkeys.service.ts';
 import { createPasswordResetService } from './modules/password-reset/reset.service.ts';
 import { createCcpGateway } from './modules/sms/ccp.gateway.ts';
@@ -31,6 +31,7 @@ export interface Seams {
   store?: (store: KvStore) => KvStore;
   usersRepository?: (repository: UsersRepository) => UsersRepository;
   emailRepository?: (repository: EmailRepository) => EmailRepository;
+  passkeysRepository?: (repository: PasskeysRepository) => PasskeysRepository;
 }
 
 export function createServices(app: FastifyInstance, seams: Seams = {}) {
@@ -136,8 +137,9 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
     log,
     storeStepMs: config.storeStepMs,
   });
+  const passkeysRepository = createPasskeysRepository(app.db);
   const passkeys = createPasskeysService({
-    passkeys: createPasskeysRepository(app.db),
+    passkeys: seams.passkeysRepository ? seams.passkeysRepository(passkeysRepository) : passkeysRepository,
     users: usersRepository,
     challenges: createChallenges({ store, digest, clock, ttlSeconds: config.webauthn.challengeTtlSeconds }),
     throttle,

@@ -130,4 +130,17 @@ describe('the WebAuthn relying party', () => {
     expect(problem({ PASSKEY_CHALLENGE_TTL_SECONDS: '5' })).toMatch(/PASSKEY_CHALLENGE_TTL_SECONDS/);
     expect(problem({ WEBAUTHN_RP_NAME: 'x'.repeat(65) })).toMatch(/WEBAUTHN_RP_NAME/);
   });
+
+  it('refuses a trailing dot (example.com.); folds uppercase; takes punycode', () => {
+    for (const env of [
+      { WEBAUTHN_RP_ID: 'example.com.', WEBAUTHN_ORIGINS: 'https://example.com.' },
+      { ...production, ALLOWED_ORIGINS: 'https://app.example.com.', WEBAUTHN_RP_ID: 'app.example.com.' },
+    ] as Record<string, string>[]) {
+      expect(problem(env), JSON.stringify(env)).toMatch(/WEBAUTHN_RP_ID: "[a-z.]+\." is not a domain name .*trailing dot/);
+    }
+    // Uppercase is folded, an international name must be punycode (refused above as bücher.de).
+    expect(
+      problem({ ...production, ALLOWED_ORIGINS: 'https://xn--bcher-kva.de', WEBAUTHN_RP_ID: 'XN--BCHER-KVA.DE' }),
+    ).toBeNull();
+  });
 });

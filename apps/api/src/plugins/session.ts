@@ -178,17 +178,22 @@ export function forgetSession(request: FastifyRequest): void {
 
 /**
  * The device cookie (modules/auth/device-tokens.ts): long-lived, HttpOnly, SameSite=Strict, and
- * sent only to the login route, the one place that reads it.
+ * sent only to the two login routes, the places that read it: the password login's and the
+ * passkey login's (one cookie for each path, the same token). Whichever way a browser logged in,
+ * it is then a known device at both, so an attacker keeping the account in its delay slows the
+ * owner's browser at neither (login-throttle.ts).
  */
 export function setDeviceCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
   const { config } = request.server;
-  reply.setCookie(config.login.deviceCookie.name, token, {
-    path: `${config.prefix}/user/login`,
-    maxAge: config.login.deviceCookie.ttlSeconds,
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: config.session.secure,
-  });
+  for (const path of [`${config.prefix}/user/login`, `${config.prefix}/passkeys/login`]) {
+    reply.setCookie(config.login.deviceCookie.name, token, {
+      path,
+      maxAge: config.login.deviceCookie.ttlSeconds,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: config.session.secure,
+    });
+  }
 }
 /**
  * Every value of the device cookie the request carries: a cookie of the same name planted by a

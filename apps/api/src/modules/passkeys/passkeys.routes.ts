@@ -65,13 +65,15 @@ export const passkeysRoutes: FastifyPluginAsyncTypebox<{
         user: view,
         deviceToken,
         session,
+        loggedIn,
       } = await passkeys.login(request.body, {
         ...requesterOf(request),
         deviceTokens: deviceCookiesOf(request),
       });
       await beginUserSession(request, view.id, session);
+      loggedIn();
+      // Both login paths' copies (plugins/session.ts): a known device at the next login either way.
       setDeviceCookie(request, reply, deviceToken);
-      setPasskeyDeviceCookie(request, reply, deviceToken);
       return success(request, view, text.passkeys.loggedIn);
     },
   });
@@ -84,7 +86,12 @@ export const passkeysRoutes: FastifyPluginAsyncTypebox<{
   app.route({
     ...fromContract(routes.renamePasskey),
     handler: async (request, reply) => {
-      const renamed = await passkeys.rename(await user(request, reply), request.params.id, request.body.name);
+      const renamed = await passkeys.rename(
+        await user(request, reply),
+        request.params.id,
+        request.body.name,
+        requesterOf(request),
+      );
       return success(request, renamed, text.passkeys.renamed);
     },
   });
@@ -97,19 +104,3 @@ export const passkeysRoutes: FastifyPluginAsyncTypebox<{
     },
   });
 };
-
-/**
- * The device cookie (modules/auth/device-tokens.ts) once more, for the passkey login's path: the
- * password login's copy is sent only to /user/login, so without this one a browser that logs in
- * with passkeys would be a stranger to the login budgets at every passkey login (login-throttle.ts).
- */
-function setPasskeyDeviceCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
-  const { config } = request.server;
-  reply.setCookie(config.login.deviceCookie.name, token, {
-    path: `${config.prefix}/passkeys/login`,
-    maxAge: config.login.deviceCookie.ttlSeconds,
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: config.session.secure,
-  });
-}

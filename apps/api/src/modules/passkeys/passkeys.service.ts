@@ -62,6 +62,8 @@ export interface PasskeyLogin {
   user: UserView;
   deviceToken: string;
   session: { loginAt: number; credential: string };
+  /** Records login_ok: for the route to call once the session is saved, so a failed save records no login. */
+  loggedIn(): void;
 }
 
 /**
@@ -237,7 +239,7 @@ export function createPasskeysService(deps: {
      * own), then @simplewebauthn/server's checks. One answer for every refusal (see the top).
      */
     async login(body: PasskeyLoginBody, requester: PasskeyRequester & { deviceTokens: string[] }): Promise<PasskeyLogin> {
-      const { client, sessionId } = requester;
+      const { client, sessionId, deadline = noDeadline } = requester;
       // Taken before the account is read, as a password login takes it (auth.service.ts).
       const loginAt = clock();
       const pending = await challenges.take('login', sessionId);
@@ -251,6 +253,7 @@ export function createPasskeysService(deps: {
       // delay); an unknown credential id as a guess at that id (and in the client's delay).
       const identifier = user ? (identifiersOf(user)[0] as string) : `c:${digest('passkey-credential', body.id)}`;
       let attempt: Awaited<ReturnType<LoginThrottle['begin']>>;
+      deadline.check();
       try {
         attempt = await throttle.begin({
           identifier,
@@ -306,6 +309,10 @@ export function createPasskeysService(deps: {
         throw new AppError(Code.LOGINERR, { message: text.passkeys.counter });
       }
       const at = new Date(clock());
+      // The counter's update is the irrevocable step (it decides which of two racing logins
+      // wins): past the deadline, nothing is written and the client's 503 is the truth; from
+      // here the request answers what it did (the login, or a store or database failure).
+      deadline.commit();
       // Only over a lower count: a racing login that stored a higher one wins, and this one is
       // refused (as it is when the passkey was deleted meanwhile).
       if (!(await passkeys.recordUse(passkey.id, { counter: newCounter, backedUp: credentialBackedUp, at }))) {
@@ -318,16 +325,17 @@ export function createPasskeysService(deps: {
         .succeeded(identifiersOf(user))
         .catch((err: unknown) => log.error({ err }, 'could not refund a successful passkey login attempt'));
       await users.recordLogin(user.id, at);
-      events.record('login_ok', {
-        client,
-        userId: user.id,
-        mobile: user.mobile,
-        detail: { knownDevice: device !== null, method: 'passkey', passkeyId: passkey.id },
-      });
       return {
         user: toUserView(user),
         deviceToken: devices.issue(user.id),
         session: { loginAt, credential: credentialOf(user.id, user.password) },
+        loggedIn: () =>
+          events.record('login_ok', {
+            client,
+            userId: user.id,
+            mobile: user.mobile,
+            detail: { knownDevice: device !== null, method: 'passkey', passkeyId: passkey.id },
+          }),
       };
     },
 
@@ -335,8 +343,11 @@ export function createPasskeysService(deps: {
     list: async (user: UserRecord): Promise<PasskeyView[]> => (await passkeys.listByUser(user.id)).map(viewOf),
 
     /** Renames one of the account's passkeys; 404 NODATA for any other id. */
-    async rename(user: UserRecord, ref: string, name: string): Promise<PasskeyView> {
+    async rename(user: UserRecord, ref: string, name: string, requester?: PasskeyRequester): Promise<PasskeyView> {
       const id = rowIdOf(ref);
+      // The update is the irrevocable step: past the deadline nothing is renamed (the client was
+      // told it failed); from here the request answers what it did.
+      (requester?.deadline ?? noDeadline).commit();
       const renamed = id === null ? null : await passkeys.rename(user.id, id, name);
       if (!renamed) throw notFound();
       return viewOf(renamed);

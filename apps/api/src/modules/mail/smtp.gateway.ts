@@ -5,8 +5,10 @@
 // takes responsibility for a message only when it answers the "." that ends the data, so
 // everything that fails before nodemailer has read the whole message (refused, unreachable, cut
 // off, timed out) certainly did not go out; after that, only a refusal is certain.
-import nodemailer, { type NodemailerError } from 'nodemailer';
-import { parseConnectionUrl } from 'nodemailer/lib/shared';
+import { createRequire } from 'node:module';
+import type Nodemailer from 'nodemailer';
+import type { NodemailerError } from 'nodemailer';
+import type { parseConnectionUrl as ParseConnectionUrl } from 'nodemailer/lib/shared';
 import { type MailGateway, MailNotSentError, MailRejectedError } from './mail.gateway.ts';
 
 export interface SmtpConfig {
@@ -64,8 +66,22 @@ function expiry(signal: AbortSignal): { expired: Promise<never>; dispose: () => 
   return { expired, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
+/**
+ * nodemailer (about 30 MB of a process's memory) is loaded only by the SMTP gateway, when the
+ * API is configured with it: development, the tests and the benchmarks use the outbox.
+ */
+function loadNodemailer() {
+  const require = createRequire(import.meta.url);
+  return {
+    nodemailer: require('nodemailer') as typeof Nodemailer,
+    parseConnectionUrl: (require('nodemailer/lib/shared') as { parseConnectionUrl: typeof ParseConnectionUrl })
+      .parseConnectionUrl,
+  };
+}
+
 export function createSmtpGateway(config: SmtpConfig): MailGateway {
   const { url, from, timeoutMs } = config;
+  const { nodemailer, parseConnectionUrl } = loadNodemailer();
   // Parsed here rather than passed as `url`: nodemailer lets the url's query (?pool=true,
   // ?socketTimeout=...) override the options next to it, and these bounds must hold.
   const transporter = nodemailer.createTransport({

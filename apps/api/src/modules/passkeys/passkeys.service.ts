@@ -21,17 +21,14 @@ import {
   text,
   type UserView,
 } from '@register/contracts';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import { COSEALG } from '@simplewebauthn/server/helpers';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
@@ -72,7 +69,14 @@ export interface PasskeyLogin {
  * whatever its Node.js supports (the default adds ML-DSA-44 where WebCrypto has it, probing an
  * experimental API that warns at startup).
  */
-const ALGORITHMS = [COSEALG.EdDSA, COSEALG.ES256, COSEALG.RS256];
+// COSE algorithm ids: EdDSA, ES256, RS256 (COSEALG in @simplewebauthn/server/helpers).
+const ALGORITHMS = [-8, -7, -257];
+/**
+ * @simplewebauthn/server and its ASN.1 stack (about 28 MB of a process's memory) are loaded at
+ * the first passkey ceremony, not with the API: most processes never run one.
+ */
+let library: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthn = () => (library ??= import('@simplewebauthn/server'));
 const TRANSPORT = /^[a-z][a-z0-9-]{0,31}$/;
 /** An account's passkey ids in its list: the row id, in digits. */
 const REF = /^[1-9][0-9]{0,9}$/;
@@ -143,7 +147,7 @@ export function createPasskeysService(deps: {
     async registrationOptions(user: UserRecord, requester: PasskeyRequester): Promise<PublicKeyCredentialCreationOptionsJSON> {
       const existing = await passkeys.listByUser(user.id);
       if (existing.length >= config.perUserMax) throw limit();
-      const options = await generateRegistrationOptions({
+      const options = await (await webauthn()).generateRegistrationOptions({
         rpName: config.rpName,
         rpID: config.rpId,
         userName: user.username,
@@ -174,7 +178,7 @@ export function createPasskeysService(deps: {
       if (!pending || pending.userId !== user.id) throw expired();
       let info: Extract<Awaited<ReturnType<typeof verifyRegistrationResponse>>, { verified: true }>['registrationInfo'];
       try {
-        const result = await verifyRegistrationResponse({
+        const result = await (await webauthn()).verifyRegistrationResponse({
           ...expected,
           response: body as RegistrationResponseJSON,
           expectedChallenge: pending.challenge,
@@ -221,7 +225,7 @@ export function createPasskeysService(deps: {
 
     /** Starts a login with a passkey alone: no username, empty allowCredentials; the challenge is this session's. */
     async loginOptions(requester: PasskeyRequester): Promise<PublicKeyCredentialRequestOptionsJSON> {
-      const options = await generateAuthenticationOptions({
+      const options = await (await webauthn()).generateAuthenticationOptions({
         rpID: config.rpId,
         userVerification: 'preferred',
         allowCredentials: [],
@@ -279,7 +283,7 @@ export function createPasskeysService(deps: {
 
       let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
       try {
-        verified = await verifyAuthenticationResponse({
+        verified = await (await webauthn()).verifyAuthenticationResponse({
           ...expected,
           response: body as AuthenticationResponseJSON,
           expectedChallenge: pending.challenge,

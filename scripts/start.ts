@@ -11,8 +11,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../apps/api/src/config.ts';
-import { API_RUNTIME } from '../apps/api/src/runtime.ts';
+import { API_RUNTIME, BUILT_API } from '../apps/api/src/runtime.ts';
 import { findNginx, NGINX_INSTALL_HINT, nginxArgs, writeNginxConfig } from '../deploy/nginx/nginx-config.ts';
+import { buildApi } from './build-api.ts';
 import { DEFAULT_WEB_HOST, spaAddress } from './spa-address.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -81,7 +82,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => stopAll(0));
 }
 
-start(process.execPath, [...API_RUNTIME.execArgv, ...(dev ? ['--watch'] : []), 'src/server.ts'], path.join(root, 'apps/api'), {
+// pnpm dev runs the sources (and reloads them); pnpm start compiles them first and runs the build.
+if (!dev) {
+  try {
+    buildApi();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+}
+const apiArgs = dev ? ['--watch', 'src/server.ts'] : [...BUILT_API.execArgv, BUILT_API.entry];
+start(process.execPath, [...API_RUNTIME.execArgv, ...apiArgs], path.join(root, 'apps/api'), {
   ...API_RUNTIME.env,
   ...process.env,
   PORT: apiPort,

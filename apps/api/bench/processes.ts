@@ -30,6 +30,11 @@ function read(pid: number): { rssMb: number; cpuMs: number } | null {
   }
 }
 
+/** RSS of each process now, in MB. */
+export function rssNow(pids: number[]): number[] {
+  return pids.map(read).flatMap((usage) => (usage ? [usage.rssMb] : []));
+}
+
 /** Samples every 200 ms until stop(): peak RSS per process, CPU time spent meanwhile by all. */
 export function sampleProcesses(pids: () => number[]) {
   const startCpu = new Map<number, number>();

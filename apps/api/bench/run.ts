@@ -12,15 +12,18 @@
 //                       isolation (availability p99 under captcha load, with and without the
 //                       render threads; 1 worker)
 //                       (their baselines come along); unset: everything
+//   BENCH_PROFILE=1     the API and the baselines write V8 CPU profiles to bench/results/profiles
+//                       (open them in Chrome's DevTools or speedscope)
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { buildApi } from '../../../scripts/build-api.ts';
 import { loadConfig } from '../src/config.ts';
 import { createPasswordHasher } from '../src/modules/users/passwords.ts';
-import { API_RUNTIME } from '../src/runtime.ts';
-import { processTree, sampleProcesses } from './processes.ts';
+import { API_RUNTIME, BUILT_API } from '../src/runtime.ts';
+import { processTree, rssNow, sampleProcesses } from './processes.ts';
 import { registrationsPerSecond } from './registrations.ts';
 import { createBenchDatabase, SEED_PASSWORD, seedMobile, seedUsername } from './seed.ts';
 
@@ -28,6 +31,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 const WORKERS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const CONNECTIONS = 50;
+const SETTLE_MS = 5000;
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const wanted = (part: string) => !ONLY || ONLY.has(part);
 /** Which baselines each part is compared with. */
@@ -42,6 +46,7 @@ const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN = `bench${Date.now().toString(36)}`;
 const HERE = import.meta.dirname;
+const PROFILE_ARGS = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(HERE, 'results/profiles')}`] : [];
 
 interface Row {
   name: string;
@@ -56,11 +61,13 @@ interface Row {
   ratio?: number;
 }
 const rows: Row[] = [];
+const dash = (n: number, shown: string | number = n) => (Number.isNaN(n) ? '-' : shown);
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function start(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = fork(path.resolve(HERE, script), args, {
+    execArgv: [...process.execArgv, ...PROFILE_ARGS],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -113,6 +120,8 @@ async function measure(name: string, pid: number, workers: number | null, opts: 
   return row;
 }
 
+// The API runs as pnpm start runs it: compiled.
+buildApi();
 const config = loadConfig({ NODE_ENV: 'test' });
 const hasher = createPasswordHasher(config.argon2);
 console.log(`bench: seeding ${fmt(USERS)} users into ${RUN} ...`);
@@ -149,8 +158,8 @@ try {
   // ---- the API, with 1 and 2 workers ----
   const startApi = async (workers: number, extra: Record<string, string> = {}) => {
     const apiPort = String(++port);
-    const api = fork(path.resolve(HERE, '../src/server.ts'), {
-      execArgv: [...API_RUNTIME.execArgv],
+    const api = fork(path.resolve(HERE, '..', BUILT_API.entry), {
+      execArgv: [...API_RUNTIME.execArgv, ...BUILT_API.execArgv, ...PROFILE_ARGS],
       env: {
         ...process.env,
         ...API_RUNTIME.env,
@@ -161,6 +170,8 @@ try {
         REDIS_URL,
         PORT: apiPort,
         LOG_LEVEL: 'warn',
+        // As in production, where it is the default: no API reference UI (Scalar's bundle).
+        API_DOCS_ENABLED: 'false',
         REDIS_KEY_PREFIX: `${RUN}:${workers}:`,
         CAPTCHA_TEST_TEXT: 'ABCD',
         SMS_GATEWAY: 'outbox',
@@ -266,6 +277,20 @@ try {
       rows.push(registrations);
       console.log(`  registrations: ${fmt(flow.perSecond, 1)}/s, ${flow.failed} failed ${JSON.stringify(flow.reasons)}`);
     }
+    // What each process keeps once the load is over (the target is per worker, after the run).
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const kept = rssNow(processTree(pid));
+    rows.push({
+      name: `RSS after the run above, ${SETTLE_MS / 1000} s idle`,
+      workers,
+      rps: Number.NaN,
+      p50: Number.NaN,
+      p99: Number.NaN,
+      errors: 0,
+      peakRssMb: kept,
+      cpuMsPerRequest: null,
+    });
+    console.log(`  RSS after the run: ${kept.map((m) => fmt(m)).join(' / ')} MB`);
     await stop(api);
   }
 } finally {
@@ -280,7 +305,7 @@ const table = [
   '|---|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.name} | ${r.workers ?? '-'} | ${fmt(r.rps, r.rps < 100 ? 1 : 0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.peakRssMb.map((m) => fmt(m)).join(' / ')} | ${r.cpuMsPerRequest === null ? '-' : fmt(r.cpuMsPerRequest, 2)} | ${r.ratio === undefined ? '' : `${fmt(r.ratio, 2)} of ${r.baseline}`} |`,
+      `| ${r.name} | ${r.workers ?? '-'} | ${dash(r.rps, fmt(r.rps, r.rps < 100 ? 1 : 0))} | ${dash(r.p50)} | ${dash(r.p99)} | ${r.errors} | ${r.peakRssMb.map((m) => fmt(m)).join(' / ')} | ${r.cpuMsPerRequest === null ? '-' : fmt(r.cpuMsPerRequest, 2)} | ${r.ratio === undefined ? '' : `${fmt(r.ratio, 2)} of ${r.baseline}`} |`,
   ),
 ].join('\n');
 console.log(`\n${header}\n\n${table}`);

@@ -17,8 +17,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { buildApi } from '../../../scripts/build-api.ts';
 import { applyMigrations, postgresMigrationAdapter } from '../src/db/migrate.ts';
-import { API_RUNTIME } from '../src/runtime.ts';
+import { API_RUNTIME, BUILT_API } from '../src/runtime.ts';
 import { httpVisitor } from '../test/http-visitor.ts';
 import { startTcpProxy } from '../test/tcp-proxy.ts';
 
@@ -49,8 +50,10 @@ const redisProxy = await startTcpProxy({ host: redis.hostname, port: Number(redi
 db.host = `127.0.0.1:${pgProxy.port}`;
 redis.host = `127.0.0.1:${redisProxy.port}`;
 
-const api = fork(path.resolve(import.meta.dirname, '../src/server.ts'), {
-  execArgv: [...API_RUNTIME.execArgv],
+// As pnpm start runs it: compiled.
+buildApi();
+const api = fork(path.resolve(import.meta.dirname, '..', BUILT_API.entry), {
+  execArgv: [...API_RUNTIME.execArgv, ...BUILT_API.execArgv],
   env: {
     ...process.env,
     ...API_RUNTIME.env,

@@ -8,7 +8,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Catalog, Code, failure, routes, text } from '@register/contracts';
 import Fastify, { type FastifyInstance, type onRouteHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import pretty from 'pino-pretty';
 import type { Config } from './config.ts';
 import { AppError, sendError } from './errors.ts';
 import { CATALOGS, catalogFor } from './lib/catalogs.ts';
@@ -67,6 +66,8 @@ export interface BuildOptions {
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  // Loaded only for the pretty format (development): production writes JSON lines without it.
+  const pretty = config.logFormat === 'pretty' && !options.logStream ? (await import('pino-pretty')).default : null;
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -74,7 +75,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // In the main thread (no transport worker), so a line is written before the process exits.
       ...(options.logStream
         ? { stream: options.logStream }
-        : config.logFormat === 'pretty'
+        : pretty
           ? { stream: pretty({ translateTime: 'HH:MM:ss', ignore: 'pid,hostname', singleLine: true }) }
           : {}),
     },

@@ -8,6 +8,7 @@ import cluster, { type Worker } from 'node:cluster';
 import pg from 'pg';
 import type { Config } from './config.ts';
 import { servePrimaryMetrics } from './lib/cluster-metrics.ts';
+import { siblingModule } from './lib/sibling-module.ts';
 
 /** Workers x their pools must fit in PostgreSQL's connections, beside the reserved ones. */
 async function checkConnectionBudget(config: Config, log: (line: string) => void): Promise<string | null> {
@@ -58,7 +59,7 @@ export async function runPrimary(config: Config): Promise<void> {
   // Workers start from worker.ts, which leaves SIGTERM and SIGINT to this process before it
   // loads anything: a signal to the whole group (Ctrl-C, systemd's control-group kill) reaches
   // every worker too, and each must act once, on this process's word, not twice.
-  cluster.setupPrimary({ exec: new URL('./worker.ts', import.meta.url).pathname });
+  cluster.setupPrimary({ exec: siblingModule('worker', import.meta.url).pathname });
   // A worker scraped for /api/metrics asks here for every worker's sum (lib/cluster-metrics.ts).
   if (config.metrics.enabled) servePrimaryMetrics();
   let failedStarts = 0;

@@ -9,3 +9,15 @@ export const API_RUNTIME = {
   execArgv: ['--max-old-space-size=256', '--max-semi-space-size=8'],
   env: { MALLOC_ARENA_MAX: '2' },
 } as const;
+
+/**
+ * The compiled API (scripts/build-api.ts): plain JavaScript, so Node loads no TypeScript
+ * stripper (about 15 MB per process and per captcha thread). The `built` export condition makes
+ * @register/contracts resolve to its build too, and type stripping is off: a TypeScript file
+ * reached from the build fails at once instead of quietly loading the stripper back. Relative
+ * to apps/api.
+ */
+export const BUILT_API = {
+  entry: 'dist/server.js',
+  execArgv: ['--conditions=built', '--no-experimental-strip-types'],
+} as const;

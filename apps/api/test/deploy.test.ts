@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { API_RUNTIME, BUILT_API } from '../src/runtime.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -159,7 +160,7 @@ describe('docker-compose.yml', () => {
       expect(service?.healthcheck?.test, name).toBeDefined();
       expect(service?.volumes?.[0]?.split(':')[0], name).toSatisfy((volume: string) => volume in compose.volumes);
     }
-    expect(migrate?.command).toEqual(['node', 'apps/api/src/db/migrate-cli.ts', 'deploy']);
+    expect(migrate?.command).toEqual(['node', ...BUILT_API.execArgv, 'apps/api/dist/db/migrate-cli.js', 'deploy']);
     expect(migrate?.depends_on?.postgres?.condition).toBe('service_healthy');
     expect(api?.depends_on).toMatchObject({
       migrate: { condition: 'service_completed_successfully' },
@@ -253,6 +254,16 @@ describe('the Dockerfiles', () => {
       }
     },
   );
+
+  it('run the compiled API as pnpm start does: its flags, its malloc arenas, the build', () => {
+    const api = instructions(path.join(ROOT, 'apps/api/Dockerfile'));
+    const lastStage = api.slice(api.map((s) => s.op).lastIndexOf('FROM'));
+    expect(api.some((s) => s.op === 'RUN' && /scripts\/build-api\.ts/.test(s.args))).toBe(true);
+    const cmd = JSON.parse(lastStage.find((s) => s.op === 'CMD')?.args ?? '[]');
+    expect(cmd).toEqual(['node', ...API_RUNTIME.execArgv, ...BUILT_API.execArgv, `apps/api/${BUILT_API.entry}`]);
+    const env = lastStage.find((s) => s.op === 'ENV')?.args ?? '';
+    for (const [name, value] of Object.entries(API_RUNTIME.env)) expect(env).toContain(`${name}=${value}`);
+  });
 
   it('run on Node 24 (the API) and Debian nginx (the SPA), as an unprivileged user, with production dependencies only', () => {
     const api = instructions(path.join(ROOT, 'apps/api/Dockerfile'));

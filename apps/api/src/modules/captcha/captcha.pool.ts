@@ -4,6 +4,7 @@
 import { Code, text as say } from '@register/contracts';
 import { Piscina } from 'piscina';
 import { AppError } from '../../errors.ts';
+import { siblingModule } from '../../lib/sibling-module.ts';
 import { type CaptchaFormat, renderCaptcha } from './captcha.renderer.ts';
 
 export interface CaptchaRenderer {
@@ -14,7 +15,7 @@ export interface CaptchaRenderer {
 export function createCaptchaRenderer(threads: number): CaptchaRenderer {
   if (threads === 0) return { render: renderCaptcha, close: async () => {} };
   const pool = new Piscina({
-    filename: new URL('./captcha.worker.ts', import.meta.url).href,
+    filename: siblingModule('captcha.worker', import.meta.url).href,
     // Threads start with the first image and leave after idling: an API that serves none holds none.
     minThreads: 0,
     maxThreads: threads,

@@ -3,7 +3,7 @@
 // image never depends on the host's fonts.
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
-import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
+import { type Canvas, createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
 
 /** Uppercase letters and digits that cannot be mistaken for each other: no 0/O/Q, 1/I/L, 2/Z, 5/S, 8/B, 6/G. */
 export const CAPTCHA_ALPHABET = 'ACDEFHJKMNPRTUVWXY34679';
@@ -82,16 +82,35 @@ function drawText(ctx: SKRSContext2D, text: string): void {
 
 export type CaptchaFormat = 'png' | 'jpeg';
 
-/** Renders `text` into an image; encoding runs on libuv's thread pool, off the event loop. */
+let drawingSurface: { canvas: Canvas; ctx: SKRSContext2D } | undefined;
+/**
+ * One canvas per thread, redrawn for every image (the opaque background covers the last one;
+ * drawing and encoding are synchronous, so two images never share it). A canvas per image
+ * holds Skia memory that V8 does not see: freed only when a garbage collection happens to run
+ * their finalizers, it grew a render thread past 700 MB under load.
+ */
+function surface() {
+  if (!drawingSurface) {
+    const canvas = createCanvas(CAPTCHA_WIDTH, CAPTCHA_HEIGHT);
+    drawingSurface = { canvas, ctx: canvas.getContext('2d') };
+  }
+  return drawingSurface;
+}
+
+/**
+ * Renders `text` into an image, all of it on the calling thread: a render thread of the pool
+ * (captcha.pool.ts), which exists for this; handing the encoding on to libuv's pool would only
+ * queue it behind argon2's hashes there.
+ */
 export async function renderCaptcha(text: string, format: CaptchaFormat = 'png'): Promise<Buffer> {
   ensureFont();
-  const canvas = createCanvas(CAPTCHA_WIDTH, CAPTCHA_HEIGHT);
-  const ctx = canvas.getContext('2d');
+  const { canvas, ctx } = surface();
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
   // A flat pastel background: a gradient made PNG encoding (most of the cost) 1.6x slower for
   // no gain in difficulty, the noise and the wave already vary every pixel row.
   ctx.fillStyle = color([90, 96]);
   ctx.fillRect(0, 0, CAPTCHA_WIDTH, CAPTCHA_HEIGHT);
   drawNoise(ctx);
   drawText(ctx, text);
-  return format === 'png' ? canvas.encode('png') : canvas.encode('jpeg', 85);
+  return format === 'png' ? canvas.encodeSync('png') : canvas.encodeSync('jpeg', 85);
 }

@@ -3,7 +3,6 @@
 // script is bundled in its npm package and served by this API itself (/api/docs/js/scalar.js):
 // no CDN, so it works offline and needs no foreign origin in its policy.
 import { createHash } from 'node:crypto';
-import scalar from '@scalar/fastify-api-reference';
 import type { FastifyPluginAsync } from 'fastify';
 
 /**
@@ -39,6 +38,9 @@ export const openapiRoutes: FastifyPluginAsync<{ mountedAt: string; withDocs: bo
     handler: async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()),
   });
   if (!withDocs) return;
+  // Imported only when the docs are served: the package holds Scalar's 10 MB bundle as a string,
+  // which V8 keeps twice (the module's source and the literal), 20 MB of every worker's heap.
+  const { default: scalar } = await import('@scalar/fastify-api-reference');
 
   await app.register(async (docs) => {
     docs.addHook('onSend', (_request, reply, payload, done) => {

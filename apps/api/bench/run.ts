@@ -12,6 +12,8 @@
 //                       isolation (availability p99 under captcha load, with and without the
 //                       render threads; 1 worker)
 //                       (their baselines come along); unset: everything
+//   BENCH_API_ENV='{"DATABASE_POOL_SIZE":"20"}'  more of the API's environment (JSON), to
+//                       measure what a setting costs or buys
 //   BENCH_PROFILE=1     the API and the baselines write V8 CPU profiles to bench/results/profiles
 //                       (open them in Chrome's DevTools or speedscope)
 import { type ChildProcess, fork } from 'node:child_process';
@@ -184,6 +186,7 @@ try {
         SMS_GLOBAL_PER_HOUR: '100000000',
         SMS_GLOBAL_PER_DAY: '100000000',
         LOGIN_MAX_FAILURES_PER_CLIENT: '1000000',
+        ...JSON.parse(process.env.BENCH_API_ENV ?? '{}'),
       },
       stdio: 'inherit',
     });

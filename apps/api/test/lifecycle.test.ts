@@ -275,3 +275,50 @@ describe('an overloaded event loop', () => {
     });
   });
 });
+
+describe('closing with a request still running for a client that has left', () => {
+  it('waits for its handler before closing the pools, so its next step still reaches the database', async () => {
+    // The availability check waits here, after its Redis budget, before its PostgreSQL query.
+    let entered!: () => void;
+    const reached = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const outcome: { count?: number; error?: string } = {};
+    const app = await buildTestApp(
+      {},
+      {
+        seams: {
+          usersRepository: (repository) => ({
+            ...repository,
+            countByUsername: async (username) => {
+              entered();
+              await gate;
+              try {
+                outcome.count = await repository.countByUsername(username);
+                return outcome.count;
+              } catch (error) {
+                outcome.error = (error as Error).message;
+                throw error;
+              }
+            },
+          }),
+        },
+      },
+    );
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as net.AddressInfo;
+    const client = http.get(`http://127.0.0.1:${port}/api/username/left_early/`);
+    client.on('error', () => {});
+    await reached;
+    client.destroy(); // the visitor leaves; the handler goes on
+    let closed = false;
+    const closing = app.close().then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(outcome).toEqual({ count: 0 });
+  });
+});

@@ -8,7 +8,10 @@
 //   is refused or reset while the balancer catches up.
 // - Shutting down (app.close(), which server.ts runs on SIGTERM/SIGINT): the server stops
 //   accepting connections, requests still arriving on open connections get a 503 envelope with
-//   `Connection: close`, and requests in flight finish.
+//   `Connection: close`, and requests in flight finish, those whose client has already left
+//   included: Fastify's close waits only for open connections, so the pools and the Redis
+//   client would otherwise close under a handler still running for a client gone, and its next
+//   step fail half-way. The wait is bounded by SHUTDOWN_GRACE_MS (server.ts).
 import underPressure from '@fastify/under-pressure';
 import { Code, text } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
@@ -37,19 +40,49 @@ export default fp(
       app.log.info({ ms }, 'draining: not ready, closing connections after their answers');
       await new Promise((resolve) => setTimeout(resolve, ms));
     });
+    // Requests past onRequest whose work may still run: counted out when their answer is sent
+    // (onSend, which runs even when the client has left) or, for those that send nothing, when
+    // the response ends (onResponse). A request counted out twice is counted once.
+    const inFlight = new Set<object>();
+    let settled: (() => void) | null = null;
+    const finished = (request: object) => {
+      if (inFlight.delete(request) && inFlight.size === 0) settled?.();
+    };
     let sweeper: NodeJS.Timeout | undefined;
     app.addHook('preClose', async () => {
       closing = true;
       // Fastify closes the connections idle at this moment; a keep-alive connection that falls
       // idle later (its last request answered) would hold the server open until its timeout.
       sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+      if (inFlight.size === 0) return;
+      // Bounded as the whole shutdown is: a request that neither sends nor ends (none should)
+      // cannot hold the process open.
+      const bound = app.config.shutdownGraceMs;
+      let timer: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([
+        new Promise<boolean>((resolve) => (settled = () => resolve(true))),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), bound).unref())),
+      ]);
+      clearTimeout(timer);
+      if (!waited) app.log.warn({ requests: inFlight.size, ms: bound }, 'closing with requests still running');
     });
     app.addHook('onClose', async () => clearInterval(sweeper));
-    app.addHook('onRequest', (_request, reply, done) => {
+    app.addHook('onRequest', (request, reply, done) => {
       if (draining) reply.header('connection', 'close');
-      if (!closing) return done();
+      if (!closing) {
+        inFlight.add(request);
+        return done();
+      }
       reply.header('connection', 'close');
       done(new AppError(Code.SERVERERR, { status: 503, message: text.service.shuttingDown, retryAfter: 1 }));
+    });
+    app.addHook('onSend', (request, _reply, payload, done) => {
+      finished(request);
+      done(null, payload);
+    });
+    app.addHook('onResponse', (request, _reply, done) => {
+      finished(request);
+      done();
     });
 
     const { maxEventLoopDelayMs, sampleIntervalMs } = app.config.pressure;

@@ -276,47 +276,83 @@ describe('an overloaded event loop', () => {
   });
 });
 
-describe('closing with a request still running for a client that has left', () => {
-  it('waits for its handler before closing the pools, so its next step still reaches the database', async () => {
-    // The availability check waits here, after its Redis budget, before its PostgreSQL query.
+describe('closing with a handler still running', () => {
+  /** An app whose availability check waits at `gate`, after its Redis budget, before its query. */
+  async function appWithGate(env: Record<string, string> = {}) {
     let entered!: () => void;
     const reached = new Promise<void>((resolve) => (entered = resolve));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const outcome: { count?: number; error?: string } = {};
-    const app = await buildTestApp(
-      {},
-      {
-        seams: {
-          usersRepository: (repository) => ({
-            ...repository,
-            countByUsername: async (username) => {
-              entered();
-              await gate;
-              try {
-                outcome.count = await repository.countByUsername(username);
-                return outcome.count;
-              } catch (error) {
-                outcome.error = (error as Error).message;
-                throw error;
-              }
-            },
-          }),
-        },
+    const app = await buildTestApp(env, {
+      seams: {
+        usersRepository: (repository) => ({
+          ...repository,
+          countByUsername: async (username) => {
+            entered();
+            await gate;
+            try {
+              outcome.count = await repository.countByUsername(username);
+              return outcome.count;
+            } catch (error) {
+              outcome.error = (error as Error).message;
+              throw error;
+            }
+          },
+        }),
       },
-    );
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as net.AddressInfo;
-    const client = http.get(`http://127.0.0.1:${port}/api/username/left_early/`);
-    client.on('error', () => {});
-    await reached;
-    client.destroy(); // the visitor leaves; the handler goes on
+    return { app, port, reached, release, outcome };
+  }
+  /** Closes the app; resolves whether it had closed 100 ms later, and the close itself. */
+  async function closeAndLook(app: FastifyInstance) {
     let closed = false;
     const closing = app.close().then(() => {
       closed = true;
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(closed).toBe(false);
+    return { closedEarly: closed, closing };
+  }
+  const connect = (port: number) =>
+    new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    });
+
+  it('for a client that has left: waits for it before closing the pools, so its next step still reaches the database', async () => {
+    const { app, port, reached, release, outcome } = await appWithGate();
+    const client = http.get(`http://127.0.0.1:${port}/api/username/left_early/`);
+    client.on('error', () => {});
+    await reached;
+    client.destroy(); // the visitor leaves; the handler goes on
+    const { closedEarly, closing } = await closeAndLook(app);
+    expect(closedEarly).toBe(false);
+    // Meanwhile the port takes no new connection: a balancer's next try goes elsewhere at once.
+    expect(await connect(port)).toBe('ECONNREFUSED');
+    release();
+    await closing;
+    expect(outcome).toEqual({ count: 0 });
+  });
+
+  it('after the deadline has answered: waits for it too', async () => {
+    const { app, port, reached, release, outcome } = await appWithGate({
+      REQUEST_DEADLINE_MS: '400',
+      DATABASE_CONNECT_TIMEOUT_MS: '300',
+      DATABASE_QUERY_TIMEOUT_MS: '300',
+      DATABASE_STATEMENT_TIMEOUT_MS: '300',
+      REDIS_CONNECT_TIMEOUT_MS: '300',
+      REDIS_COMMAND_TIMEOUT_MS: '300',
+    });
+    const answer = get(`http://127.0.0.1:${port}/api/username/late_one/`, new http.Agent());
+    await reached;
+    expect(await answer).toMatchObject({ status: 503 }); // the deadline's answer; the handler still waits
+    const { closedEarly, closing } = await closeAndLook(app);
+    expect(closedEarly).toBe(false);
     release();
     await closing;
     expect(outcome).toEqual({ count: 0 });

@@ -59,7 +59,7 @@ try {
     const dir = await createMigration(adapter, name);
     console.log(dir ? `Created ${dir}` : 'No schema changes.');
   } else {
-    console.error('usage: migrate-cli.ts deploy | create <name>');
+    console.error('usage: migrate-cli deploy | create <name>');
     process.exit(2);
   }
 } catch (error) {

@@ -14,7 +14,7 @@
 //   step fail half-way. The wait is bounded by SHUTDOWN_GRACE_MS (server.ts).
 import underPressure from '@fastify/under-pressure';
 import { Code, text } from '@register/contracts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.ts';
 import { retrySeconds } from '../lib/windows.ts';
@@ -26,6 +26,8 @@ declare module 'fastify' {
     readonly draining: boolean;
   }
 }
+
+const COUNTED = Symbol('handler counted in flight');
 
 export default fp(
   async function lifecycle(app: FastifyInstance) {
@@ -40,24 +42,46 @@ export default fp(
       app.log.info({ ms }, 'draining: not ready, closing connections after their answers');
       await new Promise((resolve) => setTimeout(resolve, ms));
     });
-    // Requests past onRequest whose work may still run: counted out when their answer is sent
-    // (onSend, which runs even when the client has left) or, for those that send nothing, when
-    // the response ends (onResponse). A request counted out twice is counted once.
-    const inFlight = new Set<object>();
+    // Requests past onRequest whose work may still run. One leaves the set once its response
+    // has ended (finished, or its client gone: 'close') and its handler, if it reached one, has
+    // returned: a handler goes on after its client has left, and after the deadline answered.
+    const inFlight = new Map<FastifyRequest, { running: boolean; ended: boolean }>();
     let settled: (() => void) | null = null;
-    const finished = (request: object) => {
+    const leave = (request: FastifyRequest) => {
       if (inFlight.delete(request) && inFlight.size === 0) settled?.();
     };
+    app.addHook('onRoute', (route) => {
+      const handler = route.handler as RouteHandlerMethod & { [COUNTED]?: true };
+      if (handler[COUNTED]) return;
+      const counted = async function (this: FastifyInstance, ...args: Parameters<RouteHandlerMethod>) {
+        const state = inFlight.get(args[0]);
+        if (state) state.running = true;
+        try {
+          return await handler.apply(this, args);
+        } finally {
+          if (state) {
+            state.running = false;
+            if (state.ended) leave(args[0]);
+          }
+        }
+      } as RouteHandlerMethod & { [COUNTED]?: true };
+      counted[COUNTED] = true;
+      route.handler = counted;
+    });
     let sweeper: NodeJS.Timeout | undefined;
     app.addHook('preClose', async () => {
       closing = true;
+      // New connections are refused from now on (Fastify itself would stop listening only after
+      // this hook); those open get a 503 with `Connection: close`.
+      app.server.close();
       // Fastify closes the connections idle at this moment; a keep-alive connection that falls
       // idle later (its last request answered) would hold the server open until its timeout.
       sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
       if (inFlight.size === 0) return;
-      // Bounded as the whole shutdown is: a request that neither sends nor ends (none should)
-      // cannot hold the process open.
-      const bound = app.config.shutdownGraceMs;
+      // Within the time the whole shutdown has (server.ts exits 1 past SHUTDOWN_GRACE_MS), leaving
+      // a fifth of it for the pools and Redis to close: a request that never ends cannot hold the
+      // process open, and the warning is logged before that exit.
+      const bound = Math.floor(app.config.shutdownGraceMs * 0.8);
       let timer: NodeJS.Timeout | undefined;
       const waited = await Promise.race([
         new Promise<boolean>((resolve) => (settled = () => resolve(true))),
@@ -70,21 +94,17 @@ export default fp(
     app.addHook('onRequest', (request, reply, done) => {
       if (draining) reply.header('connection', 'close');
       if (!closing) {
-        inFlight.add(request);
+        const state = { running: false, ended: false };
+        inFlight.set(request, state);
+        reply.raw.once('close', () => {
+          state.ended = true;
+          if (!state.running) leave(request);
+        });
         return done();
       }
       reply.header('connection', 'close');
       done(new AppError(Code.SERVERERR, { status: 503, message: text.service.shuttingDown, retryAfter: 1 }));
     });
-    app.addHook('onSend', (request, _reply, payload, done) => {
-      finished(request);
-      done(null, payload);
-    });
-    app.addHook('onResponse', (request, _reply, done) => {
-      finished(request);
-      done();
-    });
-
     const { maxEventLoopDelayMs, sampleIntervalMs } = app.config.pressure;
     await app.register(underPressure, {
       maxEventLoopDelay: maxEventLoopDelayMs,

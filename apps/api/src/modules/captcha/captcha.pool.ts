@@ -12,10 +12,14 @@ export interface CaptchaRenderer {
   close(): Promise<void>;
 }
 
-export function createCaptchaRenderer(threads: number): CaptchaRenderer {
+/** `module`: the thread's module, for tests of a broken one. */
+export function createCaptchaRenderer(
+  threads: number,
+  module = siblingModule('captcha.worker', import.meta.url),
+): CaptchaRenderer {
   if (threads === 0) return { render: renderCaptcha, close: async () => {} };
   const pool = new Piscina({
-    filename: siblingModule('captcha.worker', import.meta.url).href,
+    filename: module.href,
     // Threads start with the first image and leave after idling: an API that serves none holds none.
     minThreads: 0,
     maxThreads: threads,
@@ -24,11 +28,25 @@ export function createCaptchaRenderer(threads: number): CaptchaRenderer {
     maxQueue: threads * 64,
     idleTimeout: 30_000,
   });
+  // A render thread that cannot start (its module missing or broken: a bad deployment) is an
+  // 'error' on the pool, which would stop the process unheard, while the task it was given
+  // never settles. Every render answers 503 from then on instead, the cause in the error log.
+  let broken: Error | null = null;
+  let breakNow: (error: Error) => void = () => {};
+  const brokenPool = new Promise<never>((_, reject) => (breakNow = reject));
+  brokenPool.catch(() => {}); // observed by the race below
+  pool.on('error', (error: Error) => {
+    broken ??= error;
+    breakNow(error);
+  });
+  const unavailable = (cause: Error) => new AppError(Code.SERVERERR, { status: 503, message: say.service.storeDown, cause });
   return {
     async render(text, format) {
+      if (broken) throw unavailable(broken);
       try {
-        return Buffer.from(await pool.run({ text, format }));
+        return Buffer.from(await Promise.race([pool.run({ text, format }), brokenPool]));
       } catch (error) {
+        if (broken) throw unavailable(broken);
         if (pool.queueSize >= pool.options.maxQueue) {
           throw new AppError(Code.SERVERERR, { status: 503, message: say.service.busy, retryAfter: 1, cause: error });
         }

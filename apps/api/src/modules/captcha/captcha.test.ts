@@ -42,6 +42,18 @@ describe('captcha renderer pool (worker threads)', () => {
   });
 });
 
+describe('captcha renderer pool with a thread that cannot start', () => {
+  it('answers 503 for every image instead of stopping the process or leaving the request unanswered', async () => {
+    const pool = createCaptchaRenderer(1, new URL('./no-such-worker.js', import.meta.url));
+    try {
+      await expect(pool.render('ACDE', 'png')).rejects.toMatchObject({ code: '4500', status: 503 });
+      await expect(pool.render('HJKM', 'png')).rejects.toMatchObject({ code: '4500', status: 503 });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('captcha renderer', () => {
   it('draws a PNG of the documented size with visible glyphs', async () => {
     const png = await renderCaptcha('ACDE', 'png');

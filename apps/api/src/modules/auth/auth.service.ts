@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { type Digest, sameAsAny } from '../../lib/digest.ts';
-import type { SecurityEvents } from '../security-events/events.service.ts';
+import type { EventInput, SecurityEvents } from '../security-events/events.service.ts';
 import type { PasswordHasher } from '../users/passwords.ts';
 import { type UserRecord, type UsersRepository, usernameKey } from '../users/users.repository.ts';
 import { toUserView } from '../users/users.service.ts';
@@ -29,6 +29,38 @@ export const identifiersOf = (user: { username: string; mobile: string }) => [
 
 /** Whom the account-wide delay counts: the user, or the identifier itself when no user has it. */
 export const accountOf = (who: { id: number } | string) => (typeof who === 'string' ? `id:${who}` : `user:${who.id}`);
+
+/**
+ * One login attempt's permission from the throttle, by password or passkey: the account's
+ * budgets when it exists, the identifier's otherwise; a refusal is recorded as login_throttled.
+ */
+export async function beginLoginAttempt(
+  throttle: LoginThrottle,
+  events: SecurityEvents,
+  attempt: {
+    identifier: string;
+    client: string;
+    user: { id: number } | null;
+    device: string | null;
+    subject: EventInput;
+    method?: 'passkey';
+  },
+): Promise<Awaited<ReturnType<LoginThrottle['begin']>>> {
+  const { identifier, client, user, device, subject, method } = attempt;
+  try {
+    return await throttle.begin({
+      identifier,
+      client,
+      account: user ? accountOf(user) : accountOf(identifier),
+      ...(device ? { device } : {}),
+    });
+  } catch (error) {
+    if (error instanceof LoginThrottledError) {
+      events.record('login_throttled', { ...subject, detail: { budget: error.budget, ...(method ? { method } : {}) } });
+    }
+    throw error;
+  }
+}
 
 /**
  * A session's credential fingerprint (see createAuthService), for whoever starts a session after
@@ -93,19 +125,7 @@ export function createAuthService(deps: {
       const user = await findUser(account, mobile);
       const device = user ? devices.verify(context.deviceTokens, user.id) : null;
       const subject = { client, userId: user?.id, mobile: mobile ?? user?.mobile };
-      let attempt: Awaited<ReturnType<LoginThrottle['begin']>>;
-      try {
-        attempt = await throttle.begin({
-          identifier,
-          client,
-          account: user ? accountOf(user) : accountOf(identifier),
-          ...(device ? { device } : {}),
-        });
-      } catch (error) {
-        if (error instanceof LoginThrottledError)
-          events.record('login_throttled', { ...subject, detail: { budget: error.budget } });
-        throw error;
-      }
+      const attempt = await beginLoginAttempt(throttle, events, { identifier, client, user, device, subject });
 
       // Hash even when there is no such user, so timing does not tell which accounts exist.
       let check: { ok: boolean; rehash: boolean } | null = null;

@@ -17,16 +17,7 @@ export interface PasskeyRecord {
   lastUsedAt: Date | null;
 }
 
-export interface NewPasskey {
-  userId: number;
-  credentialId: string;
-  publicKey: Uint8Array<ArrayBuffer>;
-  counter: number;
-  transports: string[];
-  backedUp: boolean;
-  deviceType: string;
-  name: string;
-}
+export type NewPasskey = Omit<PasskeyRecord, 'id' | 'createdAt' | 'lastUsedAt'>;
 
 /** The credential id is stored already (this account's or another's). */
 export class DuplicatePasskeyError extends Error {

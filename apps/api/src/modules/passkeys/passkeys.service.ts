@@ -35,9 +35,9 @@ import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { type Deadline, noDeadline } from '../../lib/deadline.ts';
 import type { Digest } from '../../lib/digest.ts';
-import { accountOf, identifiersOf, sessionCredential } from '../auth/auth.service.ts';
+import { beginLoginAttempt, identifiersOf, sessionCredential } from '../auth/auth.service.ts';
 import type { DeviceTokens } from '../auth/device-tokens.ts';
-import { type LoginThrottle, LoginThrottledError } from '../auth/login-throttle.ts';
+import type { LoginThrottle } from '../auth/login-throttle.ts';
 import { noNotices, type SecurityNotices } from '../notifications/notices.ts';
 import type { EventDetail, SecurityEvents } from '../security-events/events.service.ts';
 import type { UserRecord, UsersRepository } from '../users/users.repository.ts';
@@ -256,20 +256,8 @@ export function createPasskeysService(deps: {
       // A known passkey counts as a guess at its account (the username's budget, the account's
       // delay); an unknown credential id as a guess at that id (and in the client's delay).
       const identifier = user ? (identifiersOf(user)[0] as string) : `c:${digest('passkey-credential', body.id)}`;
-      let attempt: Awaited<ReturnType<LoginThrottle['begin']>>;
       deadline.check();
-      try {
-        attempt = await throttle.begin({
-          identifier,
-          client,
-          account: user ? accountOf(user) : accountOf(identifier),
-          ...(device ? { device } : {}),
-        });
-      } catch (error) {
-        if (error instanceof LoginThrottledError)
-          events.record('login_throttled', { ...subject, detail: { budget: error.budget, method: 'passkey' } });
-        throw error;
-      }
+      const attempt = await beginLoginAttempt(throttle, events, { identifier, client, user, device, subject, method: 'passkey' });
       const refuse = (reason: string, detail: EventDetail = {}): never => {
         events.record('login_failed', { ...subject, detail: { reason, method: 'passkey', ...detail } });
         throw new AppError(Code.LOGINERR, { message: text.passkeys.failed });

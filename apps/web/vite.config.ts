@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, loadEnv, type ProxyOptions } from 'vite';
 import { contractValidators } from './contract-validators.ts';
+import { earlyCaptcha } from './early-captcha-plugin.ts';
 import { precompress } from './precompress.ts';
 
 const DEFAULT_API_URL = 'http://127.0.0.1:3000';
@@ -16,8 +17,9 @@ export default defineConfig(({ mode }) => {
   const proxy: Record<string, ProxyOptions> = { '/api': { target: apiUrl, changeOrigin: false, xfwd: true } };
 
   return {
+    // earlyCaptcha: /register's captcha image fetched beside the app's script, not after it.
     // precompress: .gz and .br beside each text file, for the production web server (deploy/nginx/).
-    plugins: [react(), contractValidators(), precompress()],
+    plugins: [react(), contractValidators(), earlyCaptcha(), precompress()],
     // The password-strength chunk (zxcvbn's dictionaries, ~1.7 MB, 0.85 MB gzipped) is big on
     // purpose and loaded only when the password field is used; everything else stays small.
     build: {

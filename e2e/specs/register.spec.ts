@@ -1,13 +1,22 @@
 import { expect, test } from '@playwright/test';
 import { CAPTCHA_ANSWER } from '../fixtures/env.ts';
+import { STAND_IN_PNG } from '../fixtures/session.ts';
 import { fillRegisterForm, newUser, readSmsCode, registerThroughApi } from '../fixtures/users.ts';
 
 test.describe('registration', () => {
   test('a visitor registers through the form and lands on / logged in', async ({ page, request }) => {
     const user = newUser();
+    const images: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/image_code/')) images.push(new URL(r.url()).searchParams.get('rand') ?? '');
+    });
     await page.goto('/register');
     await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
-    await expect(page.getByRole('img', { name: 'Image code: type the characters shown' })).toBeVisible();
+    const image = page.getByRole('img', { name: 'Image code: type the characters shown' });
+    await expect(image).toBeVisible();
+    // The image the early script fetched beside the app's (index.html), shown without asking again.
+    await expect(image).toHaveAttribute('src', /^data:image\/png;base64,/);
+    expect(images).toEqual([expect.stringMatching(/^early-/)]);
     await page.screenshot({ path: 'screenshots/register-empty.png', fullPage: true });
 
     await fillRegisterForm(page, user);
@@ -24,6 +33,28 @@ test.describe('registration', () => {
     // Logged in for real: the session cookie works for the API too.
     const me = await page.request.get('/api/user/me/');
     expect((await me.json()).data).toMatchObject({ username: user.username, mobile: user.mobile });
+  });
+
+  test('when the early image cannot be fetched, the form asks for one itself', async ({ page }) => {
+    const images: string[] = [];
+    await page.route(/\/api\/image_code\//, (route) => {
+      const rand = new URL(route.request().url()).searchParams.get('rand') ?? '';
+      images.push(rand);
+      if (rand.startsWith('early-')) {
+        return route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: '{"errno":"4001","errmsg":"down","data":{}}',
+        });
+      }
+      return route.fulfill({ status: 200, contentType: 'image/png', body: STAND_IN_PNG });
+    });
+    await page.goto('/register');
+    const image = page.getByRole('img', { name: 'Image code: type the characters shown' });
+    await expect(image).toHaveAttribute('src', /^\/api\/image_code\/\?rand=(?!early-)/);
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+    expect(images).toEqual([expect.stringMatching(/^early-/), expect.not.stringMatching(/^early-/)]);
+    await expect(page.getByText(/could not be loaded/i)).toHaveCount(0);
   });
 
   test('shows validation errors next to each field', async ({ page }) => {

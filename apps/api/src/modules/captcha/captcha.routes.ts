@@ -11,7 +11,7 @@ export const captchaRoutes: FastifyPluginAsyncTypebox<{ captcha: CaptchaService 
     config: { rateLimit: false },
     onRequest: app.limits.captcha,
     handler: async (request, reply) => {
-      const { image, contentType } = await captcha.issue(request.session.sessionId);
+      const { image, contentType } = await captcha.issue(request.session.sessionId, request.deadline);
       // The session (and its cookie, sent with the image) now holds the captcha.
       markCaptchaIssued(request, app.clock());
       await saveSession(request);

@@ -1,6 +1,7 @@
 import { Code, text as say } from '@register/contracts';
 import type { Config } from '../../config.ts';
 import { fieldError } from '../../errors.ts';
+import { type Deadline, noDeadline } from '../../lib/deadline.ts';
 import { type Digest, sameAsAny } from '../../lib/digest.ts';
 import type { KvStore } from '../../store/kv-store.ts';
 import type { SecurityEvents } from '../security-events/events.service.ts';
@@ -12,8 +13,12 @@ export interface CaptchaImage {
 }
 
 export interface CaptchaService {
-  /** Draws a new captcha for the session; its answer replaces the previous one. */
-  issue(sessionId: string): Promise<CaptchaImage>;
+  /**
+   * Draws a new captcha for the session; its answer replaces the previous one. Past `deadline`
+   * nothing is stored: the client was told it failed and may already have asked for another
+   * image, whose answer a late one must not replace.
+   */
+  issue(sessionId: string, deadline?: Deadline): Promise<CaptchaImage>;
   /** Checks an answer (case-insensitive) and spends the captcha, right or wrong. */
   consume(sessionId: string, answer: string, client: string): Promise<void>;
 }
@@ -37,9 +42,10 @@ export function createCaptchaService(deps: {
   return {
     // Each image costs a render and a store entry: the route's per-client budget (CAPTCHA_LIMIT_MAX)
     // bounds what one address can make us do.
-    async issue(sessionId) {
+    async issue(sessionId, deadline = noDeadline) {
       const text = config.testText ?? generateText();
       const image = await render(text, config.format);
+      deadline.check();
       await store.set(key(sessionId), answerDigest(sessionId, text), config.ttlSeconds * 1000);
       return { image, contentType: config.format === 'png' ? 'image/png' : 'image/jpeg' };
     },

@@ -1,8 +1,9 @@
 import { loadImage } from '@napi-rs/canvas';
-import { CAPTCHA_MESSAGES } from '@register/contracts';
+import { CAPTCHA_MESSAGES, Code } from '@register/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsSpy } from '../../../test/helper.ts';
 import { STORE_CASES } from '../../../test/stores.ts';
+import { slowError } from '../../lib/deadline.ts';
 import { createDigest } from '../../lib/digest.ts';
 import type { KvStore } from '../../store/kv-store.ts';
 import { createCaptchaRenderer } from './captcha.pool.ts';
@@ -139,6 +140,20 @@ describe.each(STORE_CASES)('captcha service on the $name store', ({ open }) => {
       { kind: 'captcha_failed', input: { client: '10.0.0.9', detail: { door: 'image', reason: 'wrong' } } },
       { kind: 'captcha_failed', input: { client: '10.0.0.9', detail: { door: 'image', reason: 'expired' } } },
     ]);
+  });
+
+  it('stores no answer for an image drawn past its request deadline', async () => {
+    const captcha = service(['ACDE', 'FHJK']);
+    await captcha.issue('s7');
+    const late = {
+      check: () => {
+        throw slowError();
+      },
+      commit() {},
+    };
+    await expect(captcha.issue('s7', late)).rejects.toMatchObject({ code: Code.SERVERERR, status: 503 });
+    // The image the client was shown before still holds.
+    await expect(captcha.consume('s7', 'ACDE', '10.0.0.1')).resolves.toBeUndefined();
   });
 
   it('keeps answers per session and stores no plain answer', async () => {

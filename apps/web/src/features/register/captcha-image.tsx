@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { useLanguage } from '../../i18n/locale';
 
-export function CaptchaImage({ src, onRefresh }: { src: string; onRefresh(): void }) {
+export function CaptchaImage({ src, onRefresh }: { src: string | undefined; onRefresh(): void }) {
   const [failedSrc, setFailedSrc] = useState<string | null>(null);
   const { ui } = useLanguage();
 
@@ -17,8 +17,10 @@ export function CaptchaImage({ src, onRefresh }: { src: string; onRefresh(): voi
         width={160}
         height={56}
         title={ui.captcha.title}
+        // No src yet: /register's first image is still arriving (use-captcha.ts).
+        aria-busy={src === undefined || undefined}
         onClick={onRefresh}
-        onError={() => setFailedSrc(src)}
+        onError={() => setFailedSrc(src ?? null)}
       />
       <button type="button" className="button button-secondary" onClick={onRefresh}>
         {ui.captcha.newImage}

@@ -43,6 +43,8 @@ export function createCaptchaService(deps: {
     // Each image costs a render and a store entry: the route's per-client budget (CAPTCHA_LIMIT_MAX)
     // bounds what one address can make us do.
     async issue(sessionId, deadline = noDeadline) {
+      // Before drawing too: under overload an image nobody will see should not take a render thread.
+      deadline.check();
       const text = config.testText ?? generateText();
       const image = await render(text, config.format);
       deadline.check();

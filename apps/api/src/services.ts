@@ -7,7 +7,7 @@ import { createAuthService, sessionCredential } from './modules/auth/auth.servic
 import { createDeviceTokens } from './modules/auth/device-tokens.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { createUserSessions } from './modules/auth/user-sessions.ts';
-import { createCaptchaRenderer } from './modules/captcha/captcha.pool.ts';
+import { type CaptchaRenderer, createCaptchaRenderer } from './modules/captcha/captcha.pool.ts';
 import { createCaptchaService } from './modules/captcha/captcha.service.ts';
 import { createEmailRepository, type EmailRepository } from './modules/email/email.repository.ts';
 import { createEmailService } from './modules/email/email.service.ts';
@@ -32,6 +32,7 @@ export interface Seams {
   usersRepository?: (repository: UsersRepository) => UsersRepository;
   emailRepository?: (repository: EmailRepository) => EmailRepository;
   passkeysRepository?: (repository: PasskeysRepository) => PasskeysRepository;
+  captchaRender?: (render: CaptchaRenderer['render']) => CaptchaRenderer['render'];
 }
 
 export function createServices(app: FastifyInstance, seams: Seams = {}) {
@@ -63,7 +64,8 @@ export function createServices(app: FastifyInstance, seams: Seams = {}) {
 
   const renderer = createCaptchaRenderer(config.captcha.renderThreads);
   app.addHook('onClose', () => renderer.close());
-  const captcha = createCaptchaService({ store, digest, config: config.captcha, events, render: renderer.render });
+  const render = seams.captchaRender ? seams.captchaRender(renderer.render) : renderer.render;
+  const captcha = createCaptchaService({ store, digest, config: config.captcha, events, render });
   // The proof of work's HMAC keys, one derived from each CODE_SECRET (never the secret itself).
   const altcha = createAltchaService({ store, secrets: digest.all('altcha-challenge'), clock, config: config.altcha, events });
   const sms = createSmsService({

@@ -2,7 +2,7 @@
 // request stream once its body is read: app.inject() does not), and the one exception to it:
 // a request that has begun an irrevocable step (an SMS handed to the gateway, the user row's
 // insert) answers what really happened, even past the deadline.
-import { text, USER_MESSAGES } from '@register/contracts';
+import { CAPTCHA_MESSAGES, text, USER_MESSAGES } from '@register/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { AppError } from '../src/errors.ts';
@@ -16,7 +16,9 @@ const SLACK_MS = 400;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Each fault fires once, at the step its name says. */
-const faults = { slowSend: false, slowInsert: false, sessionSaveFails: false };
+const faults = { slowSend: false, slowInsert: false, sessionSaveFails: false, slowRender: false };
+/** Settles when a slowed render has returned (its handler's next step follows at once). */
+let slowRenderDone: Promise<void> = Promise.resolve();
 const seams: Seams = {
   store: (store) => ({
     ...store,
@@ -32,6 +34,20 @@ const seams: Seams = {
       return store.set(key, value, ttlMs);
     },
   }),
+  captchaRender: (render) => async (text, format) => {
+    if (!faults.slowRender) return render(text, format);
+    faults.slowRender = false;
+    let done!: () => void;
+    slowRenderDone = new Promise((resolve) => {
+      done = resolve;
+    });
+    try {
+      await pause(DEADLINE_MS + 200); // a queue of images ahead of this one: drawn past the deadline
+      return await render(text, format);
+    } finally {
+      done();
+    }
+  },
   usersRepository: (repository) => ({
     ...repository,
     async create(user) {
@@ -119,6 +135,21 @@ describe('the deadline over real HTTP', () => {
     // Nothing was written past the deadline: the code still registers once Redis is fast again.
     expect(await usersWith(mobile)).toBe(0);
     expect((await registering.post('/api/user/register/', form(mobile, code))).status).toBe(200);
+  });
+  it('an image drawn past the deadline is answered 503 and leaves no answer behind', async () => {
+    // The visitor's session holds no answer: its image was spent on a code.
+    const v = visitor();
+    expect((await v.requestSmsCode(randomMobile())).status).toBe(200);
+
+    faults.slowRender = true;
+    const late = await timed(v.get('/api/image_code/'));
+    expect(late.answer.status).toBe(503);
+    expect(late.ms).toBeLessThan(DEADLINE_MS + SLACK_MS);
+    // The handler goes on once its image is drawn; an answer it stored now would be accepted.
+    await slowRenderDone;
+    const sent = await v.post('/api/sms_code/', { mobile: randomMobile(), captcha: 'ABCD' });
+    expect(sent.status).toBe(400);
+    expect(sent.body).toMatchObject({ data: { fields: { captcha: CAPTCHA_MESSAGES.expired } } });
   });
 });
 
